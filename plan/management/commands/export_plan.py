@@ -1,0 +1,24 @@
+"""Print a plan as JSON (the open-data format described in the README).
+
+python manage.py export_plan kaohsiung-112-115 > plan.json
+"""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from plan.exchange import plan_data
+from plan.models import Plan
+
+
+class Command(BaseCommand):
+    help = "Print a plan's published content as JSON on standard output."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+
+    def handle(self, slug, **options):
+        plan = Plan.objects.published().filter(slug=slug).first()
+        if plan is None:
+            raise CommandError(f"no published plan with slug {slug!r}")
+        self.stdout.write(json.dumps(plan_data(plan), ensure_ascii=False, indent=2))

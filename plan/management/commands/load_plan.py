@@ -1,0 +1,76 @@
+"""Load plans from fixtures/ (or one file) into the database, never overwriting edits.
+
+    python manage.py load_plan                 # every plan in fixtures/ not yet loaded
+    python manage.py load_plan fixtures/x.json # one plan
+    python manage.py load_plan x.json --replace
+
+A plan already in the database is compared with the file: identical, nothing happens;
+different (staff edited it, or the file changed), the differences are listed and the
+command stops, unless --replace says to discard the database's version.
+"""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from plan.exchange import comparable, create_plan, differences, plan_data, replace_plan
+from plan.models import Plan
+from plan.tree import PlanTree
+
+
+class Command(BaseCommand):
+    help = "Load plans from fixtures/ that are not in the database yet."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="plan files (default: every fixtures/*.json)")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="replace a plan that differs from its file (discards staff edits)",
+        )
+
+    def handle(self, paths, replace, **options):
+        files = [Path(p) for p in paths] or sorted(
+            (Path(settings.BASE_DIR) / "fixtures").glob("*.json")
+        )
+        if not files:
+            raise CommandError("no plan files found")
+        conflicts = []
+        for path in files:
+            try:
+                data = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError) as error:
+                raise CommandError(f"{path}: {error}") from error
+            slug = data.get("slug")
+            if not slug or "tree" not in data:
+                raise CommandError(f"{path}: not a plan file (no slug or tree)")
+            plan = Plan.objects.filter(slug=slug).first()
+            if plan is None:
+                plan = create_plan(data)
+                self.stdout.write(f"{slug}: loaded {plan.nodes.count()} nodes from {path.name}")
+                continue
+            current = plan_data(
+                plan, PlanTree.load(plan, include_unpublished=True), with_urls=False
+            )
+            changes = differences(comparable(current), comparable(data))
+            if not changes:
+                self.stdout.write(f"{slug}: already loaded, unchanged")
+            elif replace:
+                replace_plan(plan, data)
+                self.stdout.write(f"{slug}: replaced from {path.name} ({len(changes)} differences)")
+            else:
+                conflicts.append(slug)
+                self.stderr.write(
+                    f"{slug}: the database differs from {path.name} in {len(changes)} place(s):"
+                )
+                for change in changes[:50]:
+                    self.stderr.write(f"  {change}")
+                if len(changes) > 50:
+                    self.stderr.write(f"  … and {len(changes) - 50} more")
+        if conflicts:
+            raise CommandError(
+                f"not loaded: {', '.join(conflicts)} differ from their files; nothing was overwritten. "
+                "Use --replace to discard the database's version."
+            )

@@ -1,0 +1,164 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+# Where the ROC calendar starts counting: ROC year 112 is 2023.
+ROC_OFFSET = 1911
+
+ref_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9-]{0,39}$",
+    _("Use 1–40 lowercase letters, digits and hyphens, starting with a letter or digit."),
+)
+
+
+class PlanQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class Plan(models.Model):
+    """One plan document: its front matter, closing text and where the text came from."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    authority = models.CharField(_("issuing authority"), max_length=200)
+    term_start_roc = models.PositiveSmallIntegerField(_("first year (ROC)"))
+    term_end_roc = models.PositiveSmallIntegerField(_("last year (ROC)"))
+    preamble_heading = models.CharField(_("opening section heading"), max_length=100)
+    preamble = models.TextField(_("opening text"))
+    visions_heading = models.CharField(_("visions section heading"), max_length=100)
+    closing_heading = models.CharField(_("closing section heading"), max_length=100)
+    closing = models.TextField(_("closing text"))
+    chart_title = models.CharField(_("architecture chart title"), max_length=200)
+    chart_goal_row = models.CharField(_("chart row label: goal"), max_length=40)
+    chart_visions_row = models.CharField(_("chart row label: visions"), max_length=40)
+    chart_strategies_row = models.CharField(_("chart row label: strategies"), max_length=40)
+    source_file = models.CharField(_("source file"), max_length=200, blank=True)
+    source_sha256 = models.CharField(_("source SHA-256"), max_length=64, blank=True)
+    source_note = models.TextField(_("provenance"), blank=True)
+    published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-term_start_roc", "slug"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def term_start(self):
+        return self.term_start_roc + ROC_OFFSET
+
+    @property
+    def term_end(self):
+        return self.term_end_roc + ROC_OFFSET
+
+    def clean(self):
+        start, end = self.term_start_roc, self.term_end_roc
+        if start is not None and end is not None and end < start:
+            raise ValidationError({"term_end_roc": _("The term cannot end before it starts.")})
+
+
+class PlanNodeQuerySet(MP_NodeQuerySet):
+    def for_plan(self, plan):
+        return self.filter(plan=plan).order_by("path")
+
+    def published(self):
+        return self.filter(published=True)
+
+    def visions(self):
+        return self.filter(kind=PlanNode.Kind.VISION)
+
+    def strategies(self):
+        return self.filter(kind=PlanNode.Kind.STRATEGY)
+
+
+class BasePlanNodeManager(MP_NodeManager):
+    # MP_NodeManager.get_queryset() returns a plain MP_NodeQuerySet, which would drop our
+    # methods; return ours, ordered by path (= document order), as wagtail does.
+    def get_queryset(self):
+        return PlanNodeQuerySet(self.model, using=self._db).order_by("path")
+
+
+PlanNodeManager = BasePlanNodeManager.from_queryset(PlanNodeQuerySet)
+
+
+class PlanNode(MP_Node):
+    """A goal, vision, strategy or action item. Sibling order is document order (the path)."""
+
+    class Kind(models.TextChoices):
+        GOAL = "goal", _("goal")
+        VISION = "vision", _("vision")
+        STRATEGY = "strategy", _("strategy")
+        ACTION = "action", _("action item")
+
+    # The depth each kind lives at: goal → vision → strategy → action.
+    DEPTH = {Kind.GOAL: 1, Kind.VISION: 2, Kind.STRATEGY: 3, Kind.ACTION: 4}
+    CHART_LABEL_MAX = 24
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("plan")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    ref = models.CharField(
+        _("reference"),
+        max_length=40,
+        validators=[ref_validator],
+        help_text=_(
+            "Permanent, used in the page's address; does not change when the title or position does."
+        ),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    chart_label = models.CharField(
+        _("chart label"),
+        max_length=60,
+        blank=True,
+        help_text=_("Only where the architecture chart prints this differently from the title."),
+    )
+    published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    node_order_by = []  # document order: staff place nodes explicitly
+    objects = PlanNodeManager()
+
+    class Meta:
+        verbose_name = _("plan node")
+        verbose_name_plural = _("plan nodes")
+        constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="unique_ref_per_plan")]
+        indexes = [models.Index(fields=["plan", "path"])]
+
+    def __str__(self):
+        return self.title or self.body[:40] or self.ref
+
+    def clean(self):
+        errors = {}
+        expected = self.DEPTH.get(self.kind)
+        if expected and self.depth and self.depth != expected:
+            errors["kind"] = _(
+                "A %(kind)s belongs at level %(expected)s of the tree, not level %(depth)s."
+            ) % {
+                "kind": self.get_kind_display(),
+                "expected": expected,
+                "depth": self.depth,
+            }
+        if self.kind != self.Kind.ACTION and not (self.title or "").strip():
+            errors["title"] = _("A %(kind)s needs a title.") % {"kind": self.get_kind_display()}
+        if self.kind == self.Kind.ACTION and not (self.body or "").strip():
+            errors["body"] = _("An action item needs its text.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_translated(self):
+        """Whether every text this node has in Chinese also has its English."""
+        for field in ("title", "body", "chart_label"):
+            if getattr(self, f"{field}_zh_hant", None) and not getattr(self, f"{field}_en", None):
+                return False
+        return True

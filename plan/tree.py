@@ -1,0 +1,78 @@
+"""A plan's whole tree, fetched in one query and linked up in memory.
+
+Every public page needs some of: the node, its parent chain (breadcrumbs), its siblings
+(numbering), the strategies before and after it. On a materialized-path tree all of that
+follows from the ordered list of paths, so a page costs one query for the tree however
+large the plan is, instead of one query per ancestor or sibling.
+"""
+
+from django.utils.translation import get_language
+
+from .models import PlanNode
+from .numbering import node_number
+
+
+def _language():
+    return "en" if (get_language() or "").startswith("en") else "zh-hant"
+
+
+class PlanTree:
+    def __init__(self, plan, nodes):
+        self.plan = plan
+        self.nodes = []
+        self.by_ref = {}
+        by_path = {}
+        steplen = PlanNode.steplen
+        for node in nodes:
+            parent = by_path.get(node.path[:-steplen]) if node.depth > 1 else None
+            if node.depth > 1 and parent is None:
+                continue  # under an unpublished (filtered-out) node: hidden with it
+            node.parent = parent
+            node.children = []
+            siblings = parent.children if parent else [n for n in self.nodes if n.depth == 1]
+            node.position = len(siblings) + 1
+            if parent:
+                parent.children.append(node)
+            node.numbers = node_number(node.kind, node.position)
+            by_path[node.path] = node
+            self.by_ref[node.ref] = node
+            self.nodes.append(node)
+        roots = [n for n in self.nodes if n.depth == 1]
+        self.goal = roots[0] if roots else None
+        self.visions = self.goal.children if self.goal else []
+        self.strategies = [n for n in self.nodes if n.kind == PlanNode.Kind.STRATEGY]
+        for index, strategy in enumerate(self.strategies):
+            strategy.previous = self.strategies[index - 1] if index else None
+            strategy.next = self.strategies[index + 1] if index + 1 < len(self.strategies) else None
+
+    @classmethod
+    def load(cls, plan, *, include_unpublished=False):
+        nodes = PlanNode.objects.for_plan(plan)
+        if not include_unpublished:
+            nodes = nodes.published()
+        return cls(plan, nodes)
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def get(self, ref):
+        return self.by_ref.get(ref)
+
+
+def number(node, language=None):
+    """The node's printed number in a language (the active one by default)."""
+    numbers = getattr(node, "numbers", None)
+    return numbers[language or _language()] if numbers else ""
+
+
+def ancestors(node):
+    """The node's parents from the goal down, without the node itself."""
+    chain = []
+    parent = node.parent
+    while parent is not None:
+        chain.append(parent)
+        parent = parent.parent
+    return chain[::-1]
