@@ -38,16 +38,6 @@ def _texts_kwargs(name, value):
     return {_field(name, language): (value or {}).get(language) or "" for language in LANGUAGES}
 
 
-def node_url(plan, node):
-    """The path of the node's public page in the default language (English: prefix /en)."""
-    with translation.override("zh-hant"):
-        if node.kind == PlanNode.Kind.GOAL:
-            return reverse("portal:plan", args=[plan.slug])
-        if node.kind == PlanNode.Kind.ACTION:
-            return reverse("portal:node", args=[plan.slug, node.parent.ref]) + f"#{node.ref}"
-        return reverse("portal:node", args=[plan.slug, node.ref])
-
-
 def node_data(plan, node, with_urls=True):
     chart_label = texts(node, "chart_label")
     data = {
@@ -59,7 +49,7 @@ def node_data(plan, node, with_urls=True):
         "chart_label": chart_label if any(chart_label.values()) else None,
     }
     if with_urls:
-        data["url"] = node_url(plan, node)
+        data["url"] = node.url
     data["children"] = [node_data(plan, child, with_urls) for child in node.children]
     return data
 
@@ -67,6 +57,10 @@ def node_data(plan, node, with_urls=True):
 def plan_data(plan, tree=None, with_urls=True):
     """The whole plan as plain data (published content only unless `tree` says otherwise)."""
     tree = tree or PlanTree.load(plan)
+    if with_urls:
+        # URLs are those of the default language's pages; English ones add the /en prefix.
+        with translation.override("zh-hant"):
+            tree.link(reverse("portal:plan", args=[plan.slug]), "zh-hant")
     data = {"format": FORMAT, "slug": plan.slug}
     for name in PLAN_TEXTS:
         data[name] = texts(plan, name)

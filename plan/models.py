@@ -13,6 +13,26 @@ ref_validator = RegexValidator(
 )
 
 
+# Page names under a plan's address; a node's ref may not take one of them.
+RESERVED_REFS = {
+    "full-text",
+    "chart",
+    "preamble",
+    "closing",
+    "changes",
+    "history",
+    "feed",
+    "export",
+}
+
+
+def validate_ref_not_reserved(value):
+    if value in RESERVED_REFS:
+        raise ValidationError(
+            _("“%(ref)s” is the name of a page; choose another reference."), params={"ref": value}
+        )
+
+
 class PlanQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
@@ -109,7 +129,7 @@ class PlanNode(MP_Node):
     ref = models.CharField(
         _("reference"),
         max_length=40,
-        validators=[ref_validator],
+        validators=[ref_validator, validate_ref_not_reserved],
         help_text=_(
             "Permanent, used in the page's address; does not change when the title or position does."
         ),

@@ -11,6 +11,9 @@ from django.utils.translation import get_language
 from .models import PlanNode
 from .numbering import node_number
 
+TRANSLATED = ("title", "body", "chart_label")
+HUES = 4
+
 
 def _language():
     return "en" if (get_language() or "").startswith("en") else "zh-hant"
@@ -34,6 +37,8 @@ class PlanTree:
             if parent:
                 parent.children.append(node)
             node.numbers = node_number(node.kind, node.position)
+            # One of four colours per vision, inherited by everything under it.
+            node.hue = parent.hue if parent and parent.depth > 1 else (node.position - 1) % HUES + 1
             by_path[node.path] = node
             self.by_ref[node.ref] = node
             self.nodes.append(node)
@@ -51,6 +56,40 @@ class PlanTree:
         if not include_unpublished:
             nodes = nodes.published()
         return cls(plan, nodes)
+
+    @classmethod
+    def load_many(cls, plans):
+        """Trees for several plans from one query, in the order of `plans`."""
+        nodes = {plan.pk: [] for plan in plans}
+        for node in PlanNode.objects.filter(plan__in=plans).published().order_by("plan_id", "path"):
+            nodes[node.plan_id].append(node)
+        return [cls(plan, nodes[plan.pk]) for plan in plans]
+
+    def link(self, plan_url, language):
+        """Give every node its page URL and printed number for one language, without a
+        reverse() per node (a page with the whole tree would otherwise spend most of its
+        time resolving URLs)."""
+        for node in self.nodes:
+            if node.kind == PlanNode.Kind.GOAL:
+                node.url = plan_url
+            elif node.kind == PlanNode.Kind.ACTION:
+                node.url = f"{node.parent.url}#{node.ref}"
+            else:
+                node.url = f"{plan_url}{node.ref}/"
+            node.number = node.numbers[language] if node.numbers else ""
+            if language == "en" and node.kind == PlanNode.Kind.VISION:
+                node.number += " "  # "2. Livable Kaohsiung"; the Chinese 二、 needs no space
+            # Texts that exist in Chinese but not yet in English: English pages mark them.
+            node.untranslated = (
+                {
+                    f
+                    for f in TRANSLATED
+                    if getattr(node, f"{f}_zh_hant") and not getattr(node, f"{f}_en")
+                }
+                if language == "en"
+                else set()
+            )
+        return self
 
     def __iter__(self):
         return iter(self.nodes)

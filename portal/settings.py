@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.site",
             ],
         },
     },
@@ -168,3 +169,13 @@ LOGGING = {
 
 # The admin's address; a city may move it away from the well-known /admin/.
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+
+# The portal's name in each language; a city running its own portal sets these.
+SITE_NAME = {
+    "zh-hant": os.environ.get("PORTAL_SITE_NAME_ZH", "高雄市政府中程施政計畫"),
+    "en": os.environ.get("PORTAL_SITE_NAME_EN", "Kaohsiung City Government Mid-Term Plan"),
+}
+SITE_AUTHORITY = {
+    "zh-hant": os.environ.get("PORTAL_AUTHORITY_ZH", "高雄市政府"),
+    "en": os.environ.get("PORTAL_AUTHORITY_EN", "Kaohsiung City Government"),
+}

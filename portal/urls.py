@@ -1,12 +1,23 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from . import views
+from .sitemaps import SITEMAPS
+
 urlpatterns = [
-    path(f"{settings.ADMIN_URL}", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
+# Chinese (the default) without a prefix, English under /en/; the language comes from the
+# URL alone, so a page's address says everything about its content.
 urlpatterns += i18n_patterns(
     path("", include("portal.public_urls")),
     prefix_default_language=False,
 )
+
+handler404 = "portal.views.page_not_found"

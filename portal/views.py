@@ -1,35 +1,125 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+"""Citizen-facing pages. Each fetches the plan and its whole tree (two queries) and renders.
+
+No view touches the session, sets a cookie or renders a CSRF token: every public page is the
+same for every visitor, so it can be cached whole and served by any app server.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from plan.models import Plan
-from plan.tree import PlanTree
+from plan.models import Plan, PlanNode
+from plan.numbering import section_number
+from plan.tree import PlanTree, ancestors
+
+# The document's three top-level sections, numbered 壹／貳／參.
+SECTIONS = ("preamble", "visions", "closing")
 
 
-def current_plan():
-    plan = Plan.objects.published().first()
-    if plan is None:
-        raise Http404("No plan is published yet.")
-    return plan
+def page_language():
+    return "en" if (get_language() or "").startswith("en") else "zh-hant"
+
+
+def linked_tree(plan):
+    tree = PlanTree.load(plan)
+    return tree.link(reverse("portal:plan", args=[plan.slug]), page_language())
+
+
+def published_plan(slug):
+    return get_object_or_404(Plan.objects.published(), slug=slug)
+
+
+def plan_context(plan, **extra):
+    language = page_language()
+    numbers = {name: section_number(n)[language] for n, name in enumerate(SECTIONS, 1)}
+    return {"plan": plan, "tree": linked_tree(plan), "numbers": numbers, **extra}
 
 
 @require_GET
 def home(request):
-    plan = current_plan()
-    return render(request, "portal/plan.html", {"plan": plan, "tree": PlanTree.load(plan)})
+    plans = list(Plan.objects.published())
+    if not plans:
+        return render(request, "portal/no_plan.html", status=503)
+    plan = plans[0]
+    return render(
+        request, "portal/plan_home.html", plan_context(plan, other_plans=plans[1:], is_home=True)
+    )
 
 
 @require_GET
 def plan_home(request, plan_slug):
-    plan = get_object_or_404(Plan.objects.published(), slug=plan_slug)
-    return render(request, "portal/plan.html", {"plan": plan, "tree": PlanTree.load(plan)})
+    plan = published_plan(plan_slug)
+    return render(request, "portal/plan_home.html", plan_context(plan))
 
 
 @require_GET
 def node(request, plan_slug, ref):
-    plan = get_object_or_404(Plan.objects.published(), slug=plan_slug)
-    tree = PlanTree.load(plan)
-    found = tree.get(ref)
+    plan = published_plan(plan_slug)
+    context = plan_context(plan)
+    found = context["tree"].get(ref)
     if found is None:
         raise Http404("No such part of the plan.")
-    return render(request, "portal/node.html", {"plan": plan, "tree": tree, "node": found})
+    if found.kind in (PlanNode.Kind.GOAL, PlanNode.Kind.ACTION):
+        # The goal is the plan's home page; an action item lives on its strategy's page.
+        return redirect(found.url, permanent=True)
+    context.update(node=found, ancestors=ancestors(found))
+    template = (
+        "portal/vision.html" if found.kind == PlanNode.Kind.VISION else "portal/strategy.html"
+    )
+    return render(request, template, context)
+
+
+@require_GET
+def full_text(request, plan_slug):
+    plan = published_plan(plan_slug)
+    return render(request, "portal/full_text.html", plan_context(plan))
+
+
+@require_GET
+def section(request, plan_slug, section):
+    """The document's opening (壹) or closing (參) section."""
+    plan = published_plan(plan_slug)
+    return render(request, "portal/section.html", plan_context(plan, section=section))
+
+
+@require_GET
+def search(request):
+    return render(request, "portal/search.html", {"query": request.GET.get("q", "")[:100]})
+
+
+@require_GET
+def site_map(request):
+    plans = list(Plan.objects.published())
+    trees = PlanTree.load_many(plans)
+    plan_url = {plan.pk: reverse("portal:plan", args=[plan.slug]) for plan in plans}
+    for plan, tree in zip(plans, trees, strict=True):
+        tree.link(plan_url[plan.pk], page_language())
+    return render(request, "portal/site_map.html", {"plans": list(zip(plans, trees, strict=True))})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        f"Disallow: /{settings.ADMIN_URL}",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+FAVICON = (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
+
+
+@require_GET
+@cache_control(max_age=604800, public=True)
+def favicon(request):
+    return HttpResponse(FAVICON, content_type="image/x-icon")
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)

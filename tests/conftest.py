@@ -37,3 +37,89 @@ def chromium_path():
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
     )
+
+
+# Browser tests ---------------------------------------------------------------------------
+# They run in Debian's Chromium through Playwright (never `playwright install`). Without
+# Chromium they are skipped with a clear reason, except where REQUIRE_BROWSER_TESTS is set
+# (CI), where a missing browser fails the run instead.
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG21AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+ARTIFACTS = ROOT / "artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    if chromium_path() or os.environ.get("REQUIRE_BROWSER_TESTS"):
+        return
+    reason = (
+        "browser tests skipped: Chromium is not installed (apt-get install chromium fonts-noto-cjk)"
+    )
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _browser_required(request):
+    if "browser" in request.keywords and not chromium_path():
+        pytest.fail("REQUIRE_BROWSER_TESTS is set but Chromium is not installed")
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
+    if skipped:
+        terminalreporter.write_line(
+            f"NOTE: {len(skipped)} browser tests were SKIPPED (no Chromium); the suite is not complete.",
+            yellow=True,
+            bold=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_plan(transactional_db, live_server, plan_file_data):
+    """A running portal (live_server) with the plan loaded and committed."""
+    from plan.exchange import create_plan
+
+    create_plan(plan_file_data)
+    return live_server
+
+
+@pytest.fixture
+def check_a11y():
+    """Run axe-core (bundled, offline) on the page and fail on any WCAG 2.1 A/AA violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page):
+        result = axe.run(page, options=WCAG21AA)
+        assert result.violations_count == 0, result.generate_report()
+
+    return check
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under artifacts/ (kept by CI, looked at by people)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name):
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,55 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from plan.models import Plan
+from plan.tree import PlanTree
+
+
+class BilingualSitemap(Sitemap):
+    # Every page in both languages, each entry naming its other-language alternate.
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class SitePagesSitemap(BilingualSitemap):
+    def items(self):
+        return ["portal:home", "portal:site-map"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class PlanPagesSitemap(BilingualSitemap):
+    PAGES = ["portal:plan", "portal:full-text", "portal:preamble", "portal:closing"]
+
+    def items(self):
+        return [(plan, page) for plan in Plan.objects.published() for page in self.PAGES]
+
+    def location(self, item):
+        plan, page = item
+        return reverse(page, args=[plan.slug])
+
+    def lastmod(self, item):
+        return item[0].updated_at
+
+
+class NodePagesSitemap(BilingualSitemap):
+    """Visions and strategies: the nodes with pages of their own."""
+
+    def items(self):
+        plans = list(Plan.objects.published())
+        pages = []
+        for plan, tree in zip(plans, PlanTree.load_many(plans), strict=True):
+            pages += [(plan, node) for node in tree if node.kind in ("vision", "strategy")]
+        return pages
+
+    def location(self, item):
+        plan, node = item
+        return reverse("portal:node", args=[plan.slug, node.ref])
+
+    def lastmod(self, item):
+        return item[1].updated_at
+
+
+SITEMAPS = {"site": SitePagesSitemap, "plans": PlanPagesSitemap, "nodes": NodePagesSitemap}

@@ -1,0 +1,43 @@
+"""Filters that print a node's text in the page's language, marking untranslated text.
+
+modeltranslation falls back to the Chinese when an English field is empty; an English page
+must not pass that Chinese off as English, so it is wrapped in lang="zh-Hant" (screen readers
+switch voice) and, for running text, labelled as not yet translated.
+"""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+register = template.Library()
+
+
+def _marked(node, field, note):
+    text = getattr(node, field) or ""
+    if field not in getattr(node, "untranslated", ()):
+        return text
+    if note:
+        return format_html(
+            '<span lang="zh-Hant">{}</span> <span class="untranslated">{}</span>',
+            text,
+            gettext("(not yet translated)"),
+        )
+    return format_html('<span lang="zh-Hant">{}</span>', text)
+
+
+@register.filter
+def node_title(node):
+    return _marked(node, "title", note=False)
+
+
+@register.filter
+def node_body(node):
+    return _marked(node, "body", note=True)
+
+
+@register.filter
+def chart_text(node):
+    """What the architecture chart prints for the node: its chart label, else its title."""
+    if node.chart_label:
+        return _marked(node, "chart_label", note=False)
+    return _marked(node, "title", note=False)
