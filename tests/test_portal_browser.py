@@ -1,0 +1,144 @@
+"""The portal in a real browser: accessibility, keyboard, language switch, print, screenshots."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from .conftest import WCAG21AA
+from .test_portal_pages import PAGES
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = {"mobile": 390, "desktop": 1280}
+LANG_PREFIX = {"zh": "", "en": "/en"}
+# The chart page has its own browser tests (test_chart_browser.py).
+BROWSED = {name: path for name, path in PAGES.items() if name != "chart"}
+
+
+@pytest.fixture
+def open_page(live_plan, browser):
+    contexts = []
+
+    def open_(path, width=1280, **options):
+        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        response = page.goto(live_plan.url + path)
+        return page, response
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", LANG_PREFIX)
+def test_axe_finds_no_wcag_violations_on_any_page(open_page, lang, width):
+    axe = Axe()
+    reports = []
+    for name, path in [*BROWSED.items(), ("404", "/kaohsiung-112-115/no-such-page/")]:
+        page, response = open_page(LANG_PREFIX[lang] + path, WIDTHS[width])
+        assert response.status == (404 if name == "404" else 200)
+        result = axe.run(page, options=WCAG21AA)
+        if result.violations_count:
+            reports.append(f"{name} ({lang}, {width}):\n{result.generate_report()}")
+        # Nothing may need sideways scrolling on a phone.
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
+        page.context.close()
+    assert not reports, "\n\n".join(reports)
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(open_page):
+    page, _ = open_page("/kaohsiung-112-115/mrt-network/", 390)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "跳到主要內容"
+    # The focused skip link is visible on screen, not just present.
+    box = page.locator(".skip-link").bounding_box()
+    assert box and box["y"] >= 0
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main-content"
+
+
+def loaded_tree():
+    from plan.models import Plan
+    from plan.tree import PlanTree
+
+    return PlanTree.load(Plan.objects.get())
+
+
+def test_keyboard_reaches_every_strategy_link_on_the_home_page(open_page):
+    tree = loaded_tree()
+    page, _ = open_page("/", 1280)
+    seen = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        href = page.evaluate("document.activeElement.getAttribute('href')")
+        if href == "#main-content" and seen:
+            break  # wrapped around to the skip link: every stop was visited once
+        seen.append(href)
+    strategy_links = [
+        href for href in seen if href and href.count("/") == 3 and "kaohsiung" in href
+    ]
+    expected = [f"/kaohsiung-112-115/{s.ref}/" for s in tree.strategies]
+    assert [h for h in strategy_links if h in expected] == expected
+
+
+def test_language_switch_keeps_you_on_the_same_strategy(open_page):
+    page, _ = open_page("/kaohsiung-112-115/mrt-network/")
+    page.get_by_role("link", name="English").click()
+    assert page.url.endswith("/en/kaohsiung-112-115/mrt-network/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "MRT" in page.locator("h1").inner_text()
+    page.get_by_role("link", name="中文").click()
+    assert page.url.endswith("/kaohsiung-112-115/mrt-network/")
+    assert page.locator("h1").inner_text() == "健全大眾運輸捷運路網"
+
+
+def test_print_stylesheet_hides_navigation(open_page):
+    page, _ = open_page("/kaohsiung-112-115/full-text/")
+    assert page.locator(".site-header").is_visible()
+    page.emulate_media(media="print")
+    for chrome in (".site-header", ".site-footer", ".breadcrumbs", ".skip-link"):
+        assert not page.locator(chrome).first.is_visible(), chrome
+    assert page.locator("h1").is_visible()
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.vision-section')).breakBefore")
+        == "page"
+    )
+
+
+def test_pages_read_fully_without_javascript(open_page):
+    tree = loaded_tree()
+    page, _ = open_page("/kaohsiung-112-115/full-text/", java_script_enabled=False)
+    text = page.locator("main").inner_text()
+    for strategy in tree.strategies:
+        assert strategy.title_zh_hant in text
+
+
+def test_text_scales_to_200_percent_without_loss(open_page):
+    page, _ = open_page("/kaohsiung-112-115/mrt-network/", 1280)
+    page.add_style_tag(content="html { font-size: 200% !important; }")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    assert page.locator("h1").is_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_screenshots(open_page, screenshot, width):
+    for name, path in (
+        ("home", "/"),
+        ("strategy", "/kaohsiung-112-115/social-housing/"),
+        ("full-text", "/kaohsiung-112-115/full-text/"),
+    ):
+        for lang in LANG_PREFIX:
+            page, _ = open_page(LANG_PREFIX[lang] + path, WIDTHS[width])
+            shot = screenshot(page, f"{name}-{lang}-{WIDTHS[width]}")
+            assert shot.stat().st_size > 10_000
+            page.context.close()
