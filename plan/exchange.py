@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from .models import Plan, PlanNode
+from .search import node_search_text
 from .tree import PlanTree
 
 FORMAT = "plan-portal/1"
@@ -144,6 +145,9 @@ def create_plan(data):
         fields.update(_texts_kwargs("body", node.get("body")))
         if node.get("chart_label"):
             fields.update(_texts_kwargs("chart_label", node["chart_label"]))
+        # bulk_create skips save(), which fills the search columns for staff edits.
+        fields["search_zh_hant"] = node_search_text(fields, "zh-hant")
+        fields["search_en"] = node_search_text(fields, "en")
         return {"data": fields, "children": [bulk(child) for child in node.get("children", [])]}
 
     if data.get("tree"):

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from .search import node_search_text
+
 # Where the ROC calendar starts counting: ROC year 112 is 2023.
 ROC_OFFSET = 1911
 
@@ -60,6 +62,7 @@ class Plan(models.Model):
     source_note = models.TextField(_("provenance"), blank=True)
     published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PlanQuerySet.as_manager()
 
@@ -144,6 +147,12 @@ class PlanNode(MP_Node):
     )
     published = models.BooleanField(_("published"), default=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # Bumped on every save: an edit made on an older version is refused, not silently
+    # written over a colleague's (see the admin).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Folded text (plan.search.fold) that search matches against, one column per language.
+    search_zh_hant = models.TextField(default="", editable=False)
+    search_en = models.TextField(default="", editable=False)
 
     node_order_by = []  # document order: staff place nodes explicitly
     objects = PlanNodeManager()
@@ -174,6 +183,21 @@ class PlanNode(MP_Node):
             errors["body"] = _("An action item needs its text.")
         if errors:
             raise ValidationError(errors)
+
+    def refresh_search_text(self):
+        fields = {
+            f"{name}_{lang}": getattr(self, f"{name}_{lang}")
+            for name in ("title", "chart_label", "body")
+            for lang in ("zh_hant", "en")
+        }
+        self.search_zh_hant = node_search_text(fields, "zh-hant")
+        self.search_en = node_search_text(fields, "en")
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_zh_hant", "search_en"}
+        super().save(*args, **kwargs)
 
     @property
     def is_translated(self):

@@ -1,13 +1,14 @@
 from django.urls import path
 
-from . import chart_views, views
+from . import chart_views, opendata_views, search_views, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("site-map/", views.site_map, name="site-map"),
-    path("search/", views.search, name="search"),
+    path("search/", search_views.search, name="search"),
+    path("open-data/", opendata_views.open_data, name="open-data"),
     path("<slug:plan_slug>/", views.plan_home, name="plan"),
     path("<slug:plan_slug>/full-text/", views.full_text, name="full-text"),
     path("<slug:plan_slug>/chart/", chart_views.chart, name="chart"),

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import views
+from . import opendata_views, views
 from .sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -12,6 +12,10 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Open data: the same in every language, so outside the language prefixes.
+    path("data/plans.json", opendata_views.plans_json, name="data-plans"),
+    path("data/<slug:plan_slug>.json", opendata_views.plan_json, name="data-plan-json"),
+    path("data/<slug:plan_slug>.csv", opendata_views.plan_csv, name="data-plan-csv"),
 ]
 # Chinese (the default) without a prefix, English under /en/; the language comes from the
 # URL alone, so a page's address says everything about its content.

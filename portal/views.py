@@ -87,11 +87,6 @@ def section(request, plan_slug, section):
 
 
 @require_GET
-def search(request):
-    return render(request, "portal/search.html", {"query": request.GET.get("q", "")[:100]})
-
-
-@require_GET
 def site_map(request):
     plans = list(Plan.objects.published())
     trees = PlanTree.load_many(plans)
