@@ -1,6 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -123,7 +126,8 @@ class PlanNode(MP_Node):
 
     # The depth each kind lives at: goal → vision → strategy → action.
     DEPTH = {Kind.GOAL: 1, Kind.VISION: 2, Kind.STRATEGY: 3, Kind.ACTION: 4}
-    CHART_LABEL_MAX = 24
+    # Chart boxes are narrow: the document's own labels are 10 characters.
+    CHART_LABEL_MAX = {"zh_hant": 16, "en": 60}
 
     plan = models.ForeignKey(
         Plan, on_delete=models.CASCADE, related_name="nodes", verbose_name=_("plan")
@@ -177,10 +181,19 @@ class PlanNode(MP_Node):
                 "expected": expected,
                 "depth": self.depth,
             }
-        if self.kind != self.Kind.ACTION and not (self.title or "").strip():
-            errors["title"] = _("A %(kind)s needs a title.") % {"kind": self.get_kind_display()}
-        if self.kind == self.Kind.ACTION and not (self.body or "").strip():
-            errors["body"] = _("An action item needs its text.")
+        # The Chinese is the official text: it is the one that must be there.
+        if self.kind != self.Kind.ACTION and not (self.title_zh_hant or "").strip():
+            errors["title_zh_hant"] = _("A %(kind)s needs a Chinese title.") % {
+                "kind": self.get_kind_display()
+            }
+        if self.kind == self.Kind.ACTION and not (self.body_zh_hant or "").strip():
+            errors["body_zh_hant"] = _("An action item needs its Chinese text.")
+        for language, limit in self.CHART_LABEL_MAX.items():
+            label = getattr(self, f"chart_label_{language}") or ""
+            if len(label) > limit:
+                errors[f"chart_label_{language}"] = _(
+                    "A chart label must fit its box on the chart: at most %(limit)s characters (this one has %(length)s)."
+                ) % {"limit": limit, "length": len(label)}
         if errors:
             raise ValidationError(errors)
 
@@ -206,3 +219,9 @@ class PlanNode(MP_Node):
             if getattr(self, f"{field}_zh_hant", None) and not getattr(self, f"{field}_en", None):
                 return False
         return True
+
+
+@receiver([post_save, post_delete], sender=PlanNode)
+def touch_plan(sender, instance, **kwargs):
+    """Any change to a node is a change to its plan: its Last-Modified and cached pages."""
+    Plan.objects.filter(pk=instance.plan_id).update(updated_at=timezone.now())

@@ -42,6 +42,12 @@ class PlanTree:
             by_path[node.path] = node
             self.by_ref[node.ref] = node
             self.nodes.append(node)
+        # A page shows its node and the node's children (a strategy's action items): the page
+        # last changed when any of them did.
+        for node in reversed(self.nodes):
+            node.last_changed = max(
+                [node.updated_at, *(child.updated_at for child in node.children)]
+            )
         roots = [n for n in self.nodes if n.depth == 1]
         self.goal = roots[0] if roots else None
         self.visions = self.goal.children if self.goal else []

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "treebeard",
+    "reversion",
     "plan",
     "portal",
 ]
@@ -140,8 +141,9 @@ USE_TZ = True
 MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hant"
 MODELTRANSLATION_LANGUAGES = ("zh-hant", "en")
 MODELTRANSLATION_REQUIRED_LANGUAGES = ("zh-hant",)
-# Host jQuery UI ourselves: no third-party requests, not even in the admin.
-MODELTRANSLATION_JQUERY_UI_URL = "portal/vendor/jquery-ui.min.js"
+# modeltranslation's tabs load jQuery UI from Google's CDN unless told otherwise (the setting
+# has no MODELTRANSLATION_ prefix): host it, so not even the admin makes third-party requests.
+JQUERY_UI_URL = "portal/vendor/jquery-ui.min.js"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -8,6 +8,11 @@ from . import opendata_views, views
 from .sitemaps import SITEMAPS
 
 urlpatterns = [
+    path(
+        f"{settings.ADMIN_URL}preview/<slug:plan_slug>/<slug:ref>/",
+        views.staff_preview,
+        name="staff-preview",
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),

@@ -5,11 +5,12 @@ same for every visitor, so it can be cached whole and served by any app server.
 """
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from plan.models import Plan, PlanNode
@@ -114,6 +115,27 @@ FAVICON = (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
 @cache_control(max_age=604800, public=True)
 def favicon(request):
     return HttpResponse(FAVICON, content_type="image/x-icon")
+
+
+@staff_member_required
+@never_cache
+def staff_preview(request, plan_slug, ref):
+    """A node's page as citizens would see it, for staff, with unpublished content shown."""
+    plan = get_object_or_404(Plan, slug=plan_slug)
+    language = page_language()
+    tree = PlanTree.load(plan, include_unpublished=True).link(
+        reverse("portal:plan", args=[plan.slug]), language
+    )
+    found = tree.get(ref)
+    if found is None:
+        raise Http404("No such part of the plan.")
+    if found.kind == PlanNode.Kind.ACTION:
+        found = found.parent
+    if found.kind == PlanNode.Kind.GOAL:
+        found = tree.visions[0] if tree.visions else found
+    context = plan_context(plan, node=found, ancestors=ancestors(found), preview=True)
+    context["tree"] = tree
+    return render(request, f"portal/{found.kind}.html", context)
 
 
 def page_not_found(request, exception):

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from plan.exchange import comparable, create_plan, differences, plan_data, replace_plan
+from plan.history import record_loaded
 from plan.models import Plan
 from plan.tree import PlanTree
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             plan = Plan.objects.filter(slug=slug).first()
             if plan is None:
                 plan = create_plan(data)
+                record_loaded(plan, path.name)
                 self.stdout.write(f"{slug}: loaded {plan.nodes.count()} nodes from {path.name}")
                 continue
             current = plan_data(
@@ -58,7 +60,8 @@ class Command(BaseCommand):
             if not changes:
                 self.stdout.write(f"{slug}: already loaded, unchanged")
             elif replace:
-                replace_plan(plan, data)
+                plan = replace_plan(plan, data)
+                record_loaded(plan, path.name)
                 self.stdout.write(f"{slug}: replaced from {path.name} ({len(changes)} differences)")
             else:
                 conflicts.append(slug)

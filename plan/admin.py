@@ -1,0 +1,270 @@
+"""Staff editing: the plan tree with drag and drop, both languages in tabs, history, preview.
+
+PlanNodeAdmin combines three admins: treebeard's TreeAdmin (tree list, drag-and-drop moves,
+add at a position), modeltranslation's tabbed fields (zh-hant | English), and reversion's
+VersionAdmin (history, compare, revert). Every save and every move is a revision.
+"""
+
+import reversion
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
+from django.utils.formats import localize
+from django.utils.html import format_html
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TabbedTranslationAdmin
+from reversion.admin import VersionAdmin
+from reversion.models import Version
+from treebeard.admin import TreeAdmin
+from treebeard.forms import MoveNodeForm, movenodeform_factory
+
+from .history import MOVED, TEXT_FIELDS
+from .models import Plan, PlanNode
+
+admin.site.site_header = _("Policy plan administration")
+admin.site.site_title = _("Policy plan administration")
+
+
+class EditVersionForm(forms.ModelForm):
+    """Refuses a save based on an out-of-date copy (two staff editing the same thing).
+
+    The form carries the version it was opened at. clean() locks the row (the admin runs the
+    whole request in one transaction) and compares: a second editor racing the first waits
+    for the first to commit, then sees the new version and is refused, never overwrites.
+    """
+
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["edit_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            model = type(self.instance)
+            current = (
+                model.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+            )
+            if cleaned.get("edit_version") != current.first():
+                raise forms.ValidationError(
+                    _(
+                        "Someone else saved this item after you opened it. Your changes were not saved, so "
+                        "theirs are not lost: copy what you changed, reload the page to see their version, "
+                        "and make your changes again."
+                    ),
+                    code="stale",
+                )
+            self.instance.version = cleaned["edit_version"] + 1
+        return cleaned
+
+
+class PlanNodeForm(EditVersionForm, MoveNodeForm):
+    class Meta:
+        model = PlanNode
+        fields = ("plan", "kind", "ref", "published", "title", "body", "chart_label")
+
+    def clean(self):
+        cleaned = super().clean()
+        position = cleaned.get("treebeard_position")
+        ref = cleaned.get("treebeard_ref_node")
+        kind = cleaned.get("kind")
+        plan = cleaned.get("plan")
+        if not position or not kind:
+            return cleaned
+        # Where the node will sit decides what it may be: goal → vision → strategy → action.
+        if ref is None:
+            parent, depth = None, 1
+        elif position.endswith("child"):
+            parent, depth = ref, ref.depth + 1
+        else:
+            parent, depth = (PlanNode.objects.get_parent(ref) if ref.depth > 1 else None), ref.depth
+        expected = PlanNode.DEPTH[kind]
+        if depth != expected:
+            place = parent.get_kind_display() if parent else _("the top of the tree")
+            raise forms.ValidationError(
+                _(
+                    "A %(kind)s cannot go there (under %(place)s). A vision goes under the goal, a strategy under a vision, an action item under a strategy."
+                )
+                % {"kind": PlanNode.Kind(kind).label, "place": place}
+            )
+        if ref is not None and plan is not None and ref.plan_id != plan.pk:
+            raise forms.ValidationError(_("A node can only be placed within its own plan."))
+        if depth == 1 and plan is not None:
+            goals = PlanNode.objects.filter(plan=plan, depth=1).exclude(pk=self.instance.pk)
+            if goals.exists():
+                raise forms.ValidationError(_("This plan already has its goal."))
+        return cleaned
+
+
+@admin.register(PlanNode)
+class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
+    form = movenodeform_factory(PlanNode, form=PlanNodeForm)
+    # The tree list, with reversion's "recover deleted" link added.
+    change_list_template = "admin/plan/plannode/change_list.html"
+    list_display = ("title_or_text", "kind", "ref", "translation_status", "published", "updated_at")
+    list_filter = ("plan", "kind", "published")
+    search_fields = ("title_zh_hant", "title_en", "body_zh_hant", "body_en", "ref")
+    fieldsets = (
+        (None, {"fields": ("plan", "kind", "ref", "published")}),
+        (_("Text"), {"fields": ("title", "body", "chart_label")}),
+        (
+            _("Position in the plan"),
+            {"fields": ("treebeard_position", "treebeard_ref_node", "edit_version")},
+        ),
+    )
+
+    @admin.display(description=_("title or text"))
+    def title_or_text(self, node):
+        return node.title_zh_hant or (node.body_zh_hant or "")[:40]
+
+    @admin.display(description=_("English"))
+    def translation_status(self, node):
+        if node.is_translated:
+            return _("translated")
+        return format_html(
+            '<strong class="translation-missing">{}</strong>', _("translation missing")
+        )
+
+    def move_node(self, request):
+        # treebeard saves the moved node after moving it; record that save as a revision
+        # (moves change official numbering, which citizens should be able to follow).
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment(f"{MOVED}: {request.POST.get('relation', '')}")
+            return super().move_node(request)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """Revert by opening the change form with the old texts filled in.
+
+        reversion's own revert writes the recorded row back raw, which would also need the
+        node's tree position; here the staff member sees the old texts in the normal form,
+        saves them like any edit (validated, version-checked, recorded), and the node stays
+        where it is in the tree.
+        """
+        version = get_object_or_404(
+            Version.objects.get_for_model(PlanNode).select_related("revision"),
+            pk=version_id,
+            object_id=unquote(object_id),
+        )
+        request._reverting_to = version
+        when = localize(template_localtime(version.revision.date_created))
+        context = {
+            "title": _("Revert to the version saved on %(date)s") % {"date": when},
+            **(extra_context or {}),
+        }
+        return self.change_view(request, object_id, request.path, context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        version = getattr(request, "_reverting_to", None)
+        if obj is not None and version is not None:
+            recorded = version.field_dict
+            for field in TEXT_FIELDS:
+                for language in ("zh_hant", "en"):
+                    name = f"{field}_{language}"
+                    setattr(obj, name, recorded.get(name) or "")
+            obj.published = recorded.get("published", obj.published)
+        return obj
+
+    def recoverlist_view(self, request, extra_context=None):
+        # A deleted node's tree position is gone with it: it is added again, not recovered.
+        raise Http404("Deleted plan items are added again, not recovered.")
+
+    recover_view = recoverlist_view
+
+    def get_view_on_site_url(self, obj=None):
+        # "View on site" opens the staff preview, which also shows unpublished content.
+        if obj is None or not obj.pk:
+            return None
+        try:
+            return reverse("staff-preview", args=[obj.plan.slug, obj.ref])
+        except NoReverseMatch:  # the form holds an invalid reference the staff member typed
+            return None
+
+
+class PlanForm(EditVersionForm):
+    class Meta:
+        model = Plan
+        fields = (
+            "slug",
+            "title",
+            "authority",
+            "term_start_roc",
+            "term_end_roc",
+            "published",
+            "preamble_heading",
+            "preamble",
+            "visions_heading",
+            "closing_heading",
+            "closing",
+            "chart_title",
+            "chart_goal_row",
+            "chart_visions_row",
+            "chart_strategies_row",
+            "source_file",
+            "source_sha256",
+            "source_note",
+        )
+
+
+@admin.register(Plan)
+class PlanAdmin(VersionAdmin, TabbedTranslationAdmin):
+    form = PlanForm
+    list_display = ("title", "slug", "term", "published", "updated_at")
+    list_filter = ("published",)
+    prepopulated_fields = {}
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "slug",
+                    "title",
+                    "authority",
+                    "term_start_roc",
+                    "term_end_roc",
+                    "published",
+                )
+            },
+        ),
+        (
+            _("Opening and closing"),
+            {
+                "fields": (
+                    "preamble_heading",
+                    "preamble",
+                    "visions_heading",
+                    "closing_heading",
+                    "closing",
+                )
+            },
+        ),
+        (
+            _("Architecture chart"),
+            {
+                "fields": (
+                    "chart_title",
+                    "chart_goal_row",
+                    "chart_visions_row",
+                    "chart_strategies_row",
+                )
+            },
+        ),
+        (
+            _("Provenance"),
+            {"fields": ("source_file", "source_sha256", "source_note", "edit_version")},
+        ),
+    )
+
+    @admin.display(description=_("term"))
+    def term(self, plan):
+        return f"{plan.term_start_roc}–{plan.term_end_roc} ({plan.term_start}–{plan.term_end})"
