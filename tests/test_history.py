@@ -1,0 +1,99 @@
+"""The public change log: page history with diffs, recent changes, the Atom feed."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+import reversion
+
+from plan.history import record_loaded, text_diff
+from plan.models import PlanNode
+
+from .conftest import SLUG
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def loaded(plan):
+    record_loaded(plan, "kaohsiung-112-115.json")
+    return plan
+
+
+def edit(ref, **fields):
+    node = PlanNode.objects.get(ref=ref)
+    for name, value in fields.items():
+        setattr(node, name, value)
+    with reversion.create_revision():
+        node.save()
+    return node
+
+
+def test_history_starts_with_the_original_text(client, loaded):
+    html = client.get(f"/{SLUG}/mrt-network/history/").content.decode()
+    assert "原始公布版本" in html
+    assert "建構綠色運具低碳城市" in html
+
+
+def test_history_shows_a_readable_diff_in_the_page_language(client, loaded):
+    edit("mrt-network", body_zh_hant="建構綠色運具低碳城市，推動環狀輕軌四線齊發。")
+    html = client.get(f"/{SLUG}/mrt-network/history/").content.decode()
+    assert "<del>、捷運岡山路竹延伸線、黃線、小港林園線</del>" in html
+    en = client.get(f"/en/{SLUG}/mrt-network/history/").content.decode()
+    # The change was to the Chinese only: the English history has just the original entry.
+    assert en.count('class="history-entry') == 1
+
+
+def test_strategy_history_includes_its_action_items(client, loaded):
+    housing = PlanNode.objects.get(ref="social-housing")
+    action = PlanNode.objects.get_children(housing).first()
+    edit(action.ref, body_en="Work with the central government to build more social housing.")
+    html = client.get(f"/en/{SLUG}/social-housing/history/").content.decode()
+    assert "<ins>more</ins>" in html
+    assert 'class="history-entry history-edited"' in html
+
+
+def test_history_page_query_budget(client, loaded, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        assert client.get(f"/{SLUG}/social-housing/history/").status_code == 200
+
+
+def test_history_of_unknown_or_action_ref_is_404(client, loaded):
+    assert client.get(f"/{SLUG}/nope/history/").status_code == 404
+    action = PlanNode.objects.filter(kind="action").first()
+    assert client.get(f"/{SLUG}/{action.ref}/history/").status_code == 404
+
+
+def test_diff_escapes_staff_text():
+    html = text_diff("<b>old</b>", "<script>alert(1)</script>", "en")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_recent_changes_lists_edits_newest_first(client, loaded, django_assert_max_num_queries):
+    edit("mrt-network", title_en="A first change")
+    edit("quality-jobs", title_en="A second change")
+    with django_assert_max_num_queries(4):
+        html = client.get("/en/changes/").content.decode()
+    assert html.index("A second change") < html.index("A first change")
+    assert "/en/kaohsiung-112-115/mrt-network/history/#v" in html
+
+
+def test_feed_is_valid_atom_and_hides_unpublished_content(client, loaded):
+    edit("mrt-network", title_en="A visible change")
+    edit("quality-jobs", title_en="A hidden change")
+    PlanNode.objects.filter(ref="quality-jobs").update(published=False)
+    response = client.get("/en/changes/feed/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == f"{ATOM}feed"
+    entries = root.findall(f"{ATOM}entry")
+    titles = [e.find(f"{ATOM}title").text for e in entries]
+    assert any("A visible change" in t for t in titles)
+    assert not any("A hidden change" in t for t in titles)
+    for entry in entries:
+        assert entry.find(f"{ATOM}link").get("href").startswith("http://testserver/en/")
+        assert entry.find(f"{ATOM}updated") is not None and entry.find(f"{ATOM}id") is not None
+    assert "A hidden change" not in client.get("/en/changes/").content.decode()
+
+
+def test_loading_records_no_public_change(client, loaded):
+    assert "計畫公開以來尚無異動" in client.get("/changes/").content.decode()
