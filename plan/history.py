@@ -37,18 +37,22 @@ def _tokens(text, language):
 
 
 def text_diff(old, new, language):
-    """old → new as HTML with <del> and <ins>; every piece of text is escaped."""
+    """The old and the new text as HTML, the removed parts of the old in <del> and the added
+    parts of the new in <ins> (read side by side, like a marked-up copy). All text escaped."""
     a, b = _tokens(old or "", language), _tokens(new or "", language)
-    parts = []
+    before, after = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
         if op == "equal":
-            parts.append(("span", "".join(a[i1:i2])))
+            before.append(("span", removed))
+            after.append(("span", added))
             continue
-        if op in ("delete", "replace"):
-            parts.append(("del", "".join(a[i1:i2])))
-        if op in ("insert", "replace"):
-            parts.append(("ins", "".join(b[j1:j2])))
-    return format_html_join("", "<{0}>{1}</{0}>", parts)
+        if removed:
+            before.append(("del", removed))
+        if added:
+            after.append(("ins", added))
+    markup = "<{0}>{1}</{0}>"
+    return format_html_join("", markup, before), format_html_join("", markup, after)
 
 
 @dataclass
@@ -56,7 +60,8 @@ class Change:
     field: str
     old: str
     new: str
-    diff: str
+    before: str  # old text, removed parts marked
+    after: str  # new text, added parts marked
 
 
 @dataclass
@@ -87,13 +92,13 @@ def node_history(node, language, versions=None):
             for name in TEXT_FIELDS:
                 text = data.get(f"{name}_{_suffix(language)}") or ""
                 if text:
-                    entry.changes.append(Change(name, "", text, text))
+                    entry.changes.append(Change(name, "", text, "", text))
         else:
             for name in TEXT_FIELDS:
                 key = f"{name}_{_suffix(language)}"
                 old, new = previous.get(key) or "", data.get(key) or ""
                 if old != new:
-                    entry.changes.append(Change(name, old, new, text_diff(old, new, language)))
+                    entry.changes.append(Change(name, old, new, *text_diff(old, new, language)))
             if previous.get("published") != data.get("published"):
                 entry.kind = "published" if data.get("published") else "unpublished"
             elif comment.startswith(MOVED):

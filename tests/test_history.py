@@ -64,8 +64,15 @@ def test_history_of_unknown_or_action_ref_is_404(client, loaded):
 
 
 def test_diff_escapes_staff_text():
-    html = text_diff("<b>old</b>", "<script>alert(1)</script>", "en")
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    before, after = text_diff("<b>old</b>", "<script>alert(1)</script>", "en")
+    assert "<b>" not in before and "&lt;b&gt;" in before
+    assert "<script>" not in after and "&lt;script&gt;alert(1)&lt;/script&gt;" in after
+
+
+def test_diff_marks_removed_and_added_parts():
+    before, after = text_diff("健全大眾運輸捷運路網", "健全捷運路網", "zh-hant")
+    assert before == "<span>健全</span><del>大眾運輸</del><span>捷運路網</span>"
+    assert after == "<span>健全</span><span>捷運路網</span>"
 
 
 def test_recent_changes_lists_edits_newest_first(client, loaded, django_assert_max_num_queries):
