@@ -60,6 +60,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Serves whole citizen pages from the cache before the rest of the stack runs; what it
+    # stores already carries the headers the middleware below adds.
+    "portal.page_cache.PageCacheMiddleware",
     # LocaleMiddleware before SessionMiddleware: the language comes from the URL prefix only,
     # so public responses do not get "Vary: Cookie" and can be cached whole.
     "django.middleware.locale.LocaleMiddleware",
@@ -117,7 +120,18 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for every page of a few plans in both languages.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+# Whole-page cache for citizen pages (portal.page_cache): seconds an entry lives (0 = off),
+# and the max-age browsers, proxies and CDNs may reuse a page without asking.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "86400"))
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,108 @@
+"""Whole-page caching for citizen pages, correct on every app server at the next request.
+
+Public pages are the same for every visitor (no session, no cookie, no CSRF token), so each
+is rendered once and served from the cache until the plan changes. The cache key carries the
+plan's *content stamp*: the newest `Plan.updated_at` (every node save or delete touches its
+plan) and the number of plans. The stamp is read from the database on every request (one
+small indexed query), so an edit saved on any app server changes the key everywhere at once,
+whatever the cache backend (local memory per process, or Redis shared by all servers); old
+entries are never read again and expire on their own.
+
+Each cached page also carries ETag and Last-Modified, answers conditional requests with 304,
+and says `Cache-Control: public, max-age=…` so a reverse proxy or CDN can help.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+from plan.models import Plan
+
+CACHED_STATUS = 200
+
+
+def content_stamp():
+    """Changes whenever any plan or node is saved, added or deleted."""
+    state = Plan.objects.aggregate(changed=Max("updated_at"), plans=Count("pk"))
+    changed = state["changed"].timestamp() if state["changed"] else 0
+    return changed, f"{state['plans']}:{changed}"
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.seconds = settings.PAGE_CACHE_SECONDS
+        self.max_age = settings.PAGE_MAX_AGE
+        self.skip_prefixes = (
+            f"/{settings.ADMIN_URL}",
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else f"/{settings.STATIC_URL}",
+        )
+
+    def applies(self, request):
+        # Query strings (search results) vary without bound: those pages are not cached.
+        return (
+            request.method in ("GET", "HEAD")
+            and not request.META.get("QUERY_STRING")
+            and not request.path.startswith(self.skip_prefixes)
+        )
+
+    def __call__(self, request):
+        if not self.applies(request):
+            return self.get_response(request)
+        changed, stamp = content_stamp()
+        key = "page:" + hashlib.sha256(f"{stamp}|{request.path}".encode()).hexdigest()
+        entry = cache.get(key) if self.seconds else None
+        if entry is not None:
+            status, content, headers = entry
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+        else:
+            response = self.get_response(request)
+            if not self.storable(response):
+                return response
+            self.describe(response, changed)
+            if self.seconds:
+                cache.set(
+                    key,
+                    (response.status_code, response.content, list(response.items())),
+                    self.seconds,
+                )
+        return get_conditional_response(
+            request, etag=response["ETag"], last_modified=int(changed), response=response
+        )
+
+    def storable(self, response):
+        vary = response.get("Vary", "")
+        return (
+            response.status_code == CACHED_STATUS
+            and not response.streaming
+            and not response.cookies
+            and "Cookie" not in vary
+            and "private" not in response.get("Cache-Control", "")
+            and "no-cache" not in response.get("Cache-Control", "")
+        )
+
+    def describe(self, response, changed):
+        if not response.has_header("ETag"):
+            digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+            response["ETag"] = f'"{digest}"'
+        if not response.has_header("Last-Modified"):
+            response["Last-Modified"] = http_date(int(changed))
+        patch_cache_control(response, public=True, max_age=self.max_age)
+        # The language comes from the URL alone (Chinese pages have no prefix and ignore the
+        # browser's preference), so Accept-Language does not change the page: drop it from
+        # Vary, or shared caches would keep one copy per browser language.
+        vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+        remaining = [v for v in vary if v.lower() != "accept-language"]
+        if remaining:
+            response["Vary"] = ", ".join(remaining)
+        elif response.has_header("Vary"):
+            del response["Vary"]
