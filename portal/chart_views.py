@@ -2,18 +2,44 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from .views import plan_context, published_plan
+from plan.tree import PlanTree
+
+from .chart import BRAND, FONT_FAMILY, chart_description, layout_chart
+from .context_processors import HTML_LANG
+from .views import page_language, plan_context, published_plan
 
 
 @require_GET
 def chart(request, plan_slug):
     plan = published_plan(plan_slug)
-    return render(request, "portal/chart.html", plan_context(plan))
+    context = plan_context(plan, description=chart_description(plan))
+    return render(request, "portal/chart.html", context)
 
 
 @require_GET
 def chart_svg(request, plan_slug):
-    published_plan(plan_slug)
-    return HttpResponse(status=501)
+    plan = published_plan(plan_slug)
+    language = page_language()
+    # A downloaded file is opened away from the site, so its links must be absolute.
+    plan_url = request.build_absolute_uri(reverse("portal:plan", args=[plan.slug]))
+    tree = PlanTree.load(plan).link(plan_url, language)
+    chart_url = request.build_absolute_uri(reverse("portal:chart", args=[plan.slug]))
+    svg = render_to_string(
+        "portal/chart/chart.svg",
+        {
+            "layout": layout_chart(plan, tree, language, footnote_url=chart_url),
+            "html_lang": HTML_LANG[language],
+            "font_family": FONT_FAMILY,
+            "line_colour": BRAND,
+        },
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response.headers["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{plan.slug}-chart-{language}.svg"
+    )
+    return response
