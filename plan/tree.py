@@ -58,7 +58,8 @@ class PlanTree:
 
     @classmethod
     def load(cls, plan, *, include_unpublished=False):
-        nodes = PlanNode.objects.for_plan(plan)
+        # The search columns repeat the texts; pages never read them.
+        nodes = PlanNode.objects.for_plan(plan).defer("search_zh_hant", "search_en")
         if not include_unpublished:
             nodes = nodes.published()
         return cls(plan, nodes)
@@ -67,7 +68,8 @@ class PlanTree:
     def load_many(cls, plans):
         """Trees for several plans from one query, in the order of `plans`."""
         nodes = {plan.pk: [] for plan in plans}
-        for node in PlanNode.objects.filter(plan__in=plans).published().order_by("plan_id", "path"):
+        published = PlanNode.objects.filter(plan__in=plans).published().defer("search_zh_hant", "search_en")
+        for node in published.order_by("plan_id", "path"):
             nodes[node.plan_id].append(node)
         return [cls(plan, nodes[plan.pk]) for plan in plans]
 

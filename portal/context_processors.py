@@ -1,9 +1,30 @@
+from functools import cache
+
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 
 LANGUAGE_NAMES = {"zh-hant": "中文", "en": "English"}
 HTML_LANG = {"zh-hant": "zh-Hant", "en": "en"}
+
+
+@cache
+def site_urls(language):
+    """The site-wide links of every page's header and footer, reversed once per language."""
+    with translation.override(language):
+        return {name.replace("-", "_"): reverse(f"portal:{name}") for name in SITE_PAGES}
+
+
+SITE_PAGES = ("home", "site-map", "search", "open-data", "changes", "changes-feed")
+
+
+def twin_paths(path, language):
+    """The same page's path in each language. Every public page lives under i18n_patterns
+    with Chinese unprefixed and English under /en/, so this is string work, not the resolve
+    and reverse that translate_url would do on every request."""
+    chinese = path[3:] if language == "en" and path.startswith("/en/") else path
+    return {"zh-hant": chinese, "en": "/en" + chinese}
 
 
 def site(request):
@@ -14,10 +35,11 @@ def site(request):
     """
     language = "en" if (get_language() or "").startswith("en") else "zh-hant"
     other = "zh-hant" if language == "en" else "en"
-    urls = {code: translate_url(request.path, code) for code in ("zh-hant", "en")}
+    urls = twin_paths(request.path, language)
     return {
         "site_name": settings.SITE_NAME[language],
         "site_authority": settings.SITE_AUTHORITY[language],
+        "site_urls": site_urls(language),
         "page_language": language,
         "html_lang": HTML_LANG[language],
         "other_language": {
