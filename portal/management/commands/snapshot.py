@@ -64,9 +64,8 @@ class Command(BaseCommand):
             PAGE_CACHE_SECONDS=0,
         ):
             call_command("collectstatic", interactive=False, verbosity=0)
-            written = self.crawl(
-                Client(HTTP_HOST=parts.netloc, secure=parts.scheme == "https"), out, static_url
-            )
+            self.secure = parts.scheme == "https"
+            written = self.crawl(Client(HTTP_HOST=parts.netloc), out, static_url)
         self.stdout.write(f"wrote {len(written)} files to {out}")
 
     def crawl(self, client, out, static_url):
