@@ -19,7 +19,7 @@ from datetime import UTC
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -27,6 +27,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
 from plan.models import Plan
+
+from .middleware import unavailable_response
 
 CACHED_STATUS = 200
 # Pages each process keeps in its own memory in front of the shared cache (about 10 MB at
@@ -68,6 +70,7 @@ class PageCacheMiddleware:
         self.max_age = settings.PAGE_MAX_AGE
         self.local = OrderedDict()  # key → entry, least recently used first
         self.lock = threading.Lock()
+        self.latest = {}  # path → key of the newest copy, for when the database is down
         self.skip_prefixes = (
             f"/{settings.ADMIN_URL}",
             settings.STATIC_URL
@@ -86,14 +89,18 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not self.applies(request):
             return self.get_response(request)
-        stamp, changed = content_stamp()
+        try:
+            stamp, changed = content_stamp()
+        except DatabaseError:
+            # The database is down: keep serving the last copy of this page this process
+            # served, if there is one; otherwise a plain 503, never a stack trace.
+            entry = self.local.get(self.latest.get(request.path, ""))
+            return unavailable_response(request) if entry is None else self.respond(request, entry)
         key = "page:" + hashlib.sha256(f"{stamp}|{request.path}".encode()).hexdigest()
         entry = self.lookup(key) if self.seconds else None
         if entry is not None:
-            status, content, headers = entry
-            response = HttpResponse(content, status=status)
-            for name, value in headers:
-                response[name] = value
+            self.latest[request.path] = key
+            return self.respond(request, entry)
         else:
             response = self.get_response(request)
             if not self.storable(response):
@@ -105,6 +112,18 @@ class PageCacheMiddleware:
                     (response.status_code, response.content, list(response.items())),
                     self.seconds,
                 )
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=parse_http_date_safe(response["Last-Modified"]),
+            response=response,
+        )
+
+    def respond(self, request, entry):
+        status, content, headers = entry
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
         return get_conditional_response(
             request,
             etag=response["ETag"],

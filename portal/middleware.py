@@ -1,0 +1,63 @@
+"""Response headers and failure handling that every response needs."""
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off browser features the portal never uses (camera, location, …)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """When the database cannot be reached, answer 503 with a plain page, not a stack trace.
+
+    Nothing to recover by hand: the next request opens a fresh connection (persistent
+    connections are health-checked; the pool replaces broken ones). Pages already in the page
+    cache keep being served meanwhile (see portal.page_cache).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DatabaseError) or not database_is_down():
+            return None
+        logger.error("database unavailable: %s", exception)
+        return unavailable_response(request)
+
+
+def database_is_down():
+    """Whether the database refuses a trivial query now (rather than one query being bad)."""
+    from django.db import connection
+
+    try:
+        connection.close_if_unusable_or_obsolete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return False
+    except DatabaseError:
+        return True
+
+
+def unavailable_response(request):
+    response = HttpResponse(render_to_string("503.html", request=None), status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
