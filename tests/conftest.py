@@ -123,3 +123,13 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def editor_group(db):
+    """The "plan editor" group, as its migration makes it (transactional tests flush it)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from plan.roles import ensure_plan_editor_group
+
+    return ensure_plan_editor_group(Group, Permission)

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from reversion.models import Version
 
 from plan.history import record_loaded
@@ -22,9 +22,9 @@ def loaded(plan):
 
 
 @pytest.fixture
-def editor(db, client):
+def editor(db, client, editor_group):
     user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="plan editor"))
+    user.groups.add(editor_group)
     client.force_login(user)
     return user
 
@@ -245,3 +245,13 @@ def test_admin_assets_are_served_from_this_site(client, editor, loaded):
     html = client.get(f"{ADMIN}{node(loaded, 'mrt-network').pk}/change/").content.decode()
     assert "portal/vendor/jquery-ui.min.js" in html
     assert "googleapis" not in html and "//cdn" not in html
+
+
+@pytest.mark.django_db
+def test_migrations_create_the_plan_editor_group():
+    from django.contrib.auth.models import Group
+
+    from plan.roles import PLAN_EDITOR_PERMISSIONS
+
+    group = Group.objects.get(name="plan editor")
+    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(PLAN_EDITOR_PERMISSIONS)

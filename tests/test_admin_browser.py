@@ -1,7 +1,7 @@
 """A plan editor corrects an English title in the admin; citizens see it and its diff at once."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 pytestmark = pytest.mark.browser
 
@@ -9,13 +9,13 @@ PASSWORD = "a-long-editor-password-2026"
 
 
 @pytest.fixture
-def editor_account(live_plan):
+def editor_account(live_plan, editor_group):
     from plan.history import record_loaded
     from plan.models import Plan
 
     record_loaded(Plan.objects.get(), "kaohsiung-112-115.json")
     user = User.objects.create_user("editor", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="plan editor"))
+    user.groups.add(editor_group)
     return user
 
 

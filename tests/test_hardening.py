@@ -162,8 +162,8 @@ def test_staff_text_is_never_code(client, plan):
     assert client.get(f"/data/{SLUG}.csv")["Content-Type"].startswith("text/csv")
 
 
-@pytest.mark.django_db
-def test_backup_and_restore_round_trip_loses_nothing(tmp_path, plan_file_data, django_db_blocker):
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_round_trip_loses_nothing(tmp_path, plan_file_data):
     from plan.exchange import comparable, create_plan, plan_data
     from plan.tree import PlanTree
 

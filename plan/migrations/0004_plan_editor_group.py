@@ -3,15 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "plan editor"
-PERMISSIONS = [
-    "add_plannode",
-    "change_plannode",
-    "delete_plannode",
-    "view_plannode",
-    "change_plan",
-    "view_plan",
-]
+from plan.roles import PLAN_EDITOR, ensure_plan_editor_group
 
 
 def create_group(apps, schema_editor):
@@ -20,16 +12,11 @@ def create_group(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label="plan", codename__in=PERMISSIONS)
-    )
+    ensure_plan_editor_group(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name=GROUP).delete()
+    apps.get_model("auth", "Group").objects.filter(name=PLAN_EDITOR).delete()
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,23 @@
+"""Staff roles. The "plan editor" edits plan content (plans, nodes) and nothing else: no
+users, no groups, no login lockouts."""
+
+PLAN_EDITOR = "plan editor"
+PLAN_EDITOR_PERMISSIONS = [
+    "add_plannode",
+    "change_plannode",
+    "delete_plannode",
+    "view_plannode",
+    "change_plan",
+    "view_plan",
+]
+
+
+def ensure_plan_editor_group(group_model, permission_model):
+    """Create the group (or set its permissions back). Works with migration-state models."""
+    group, _ = group_model.objects.get_or_create(name=PLAN_EDITOR)
+    group.permissions.set(
+        permission_model.objects.filter(
+            content_type__app_label="plan", codename__in=PLAN_EDITOR_PERMISSIONS
+        )
+    )
+    return group
