@@ -68,7 +68,9 @@ class PlanTree:
     def load_many(cls, plans):
         """Trees for several plans from one query, in the order of `plans`."""
         nodes = {plan.pk: [] for plan in plans}
-        published = PlanNode.objects.filter(plan__in=plans).published().defer("search_zh_hant", "search_en")
+        published = (
+            PlanNode.objects.filter(plan__in=plans).published().defer("search_zh_hant", "search_en")
+        )
         for node in published.order_by("plan_id", "path"):
             nodes[node.plan_id].append(node)
         return [cls(plan, nodes[plan.pk]) for plan in plans]

@@ -61,3 +61,20 @@ def unavailable_response(request):
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response
+
+
+class ErrorPagesMiddleware:
+    """Gives the bare 405 answers of Django's method decorators the site's own design."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            from django.shortcuts import render
+
+            designed = render(request, "405.html", status=405)
+            designed["Allow"] = response.get("Allow", "GET, HEAD")
+            return designed
+        return response

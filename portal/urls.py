@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from . import opendata_views, views
 from .sitemaps import SITEMAPS
+from .views import public
 
 urlpatterns = [
     path(
@@ -14,13 +15,13 @@ urlpatterns = [
         name="staff-preview",
     ),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("robots.txt", views.robots_txt, name="robots"),
-    path("favicon.ico", views.favicon, name="favicon"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", public(views.robots_txt), name="robots"),
+    path("favicon.ico", public(views.favicon), name="favicon"),
+    path("sitemap.xml", public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     # Open data: the same in every language, so outside the language prefixes.
-    path("data/plans.json", opendata_views.plans_json, name="data-plans"),
-    path("data/<slug:plan_slug>.json", opendata_views.plan_json, name="data-plan-json"),
-    path("data/<slug:plan_slug>.csv", opendata_views.plan_csv, name="data-plan-csv"),
+    path("data/plans.json", public(opendata_views.plans_json), name="data-plans"),
+    path("data/<slug:plan_slug>.json", public(opendata_views.plan_json), name="data-plan-json"),
+    path("data/<slug:plan_slug>.csv", public(opendata_views.plan_csv), name="data-plan-csv"),
 ]
 # Chinese (the default) without a prefix, English under /en/; the language comes from the
 # URL alone, so a page's address says everything about its content.
@@ -29,4 +30,5 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+handler400 = "portal.views.bad_request"
 handler404 = "portal.views.page_not_found"

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_safe
 
 from plan.models import Plan, PlanNode
 from plan.numbering import section_number
@@ -19,6 +20,12 @@ from plan.tree import PlanTree, ancestors
 
 # The document's three top-level sections, numbered 壹／貳／參.
 SECTIONS = ("preamble", "visions", "closing")
+
+
+def public(view):
+    """A citizen page or download: GET and HEAD only, never state-changing, so CSRF checks do
+    not apply (and a POST gets 405 Method Not Allowed, not a CSRF error page)."""
+    return csrf_exempt(require_safe(view))
 
 
 def page_language():
@@ -140,3 +147,7 @@ def staff_preview(request, plan_slug, ref):
 
 def page_not_found(request, exception):
     return render(request, "404.html", status=404)
+
+
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)
