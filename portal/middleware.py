@@ -3,7 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -37,26 +37,27 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DatabaseError) or not database_is_down():
+        # Connection-level failures only; a bad query (ProgrammingError, IntegrityError, …)
+        # is a bug and stays a logged 500.
+        if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("database unavailable: %s", exception)
         return unavailable_response(request)
 
 
-def database_is_down():
-    """Whether the database refuses a trivial query now (rather than one query being bad)."""
+def drop_broken_connection():
+    """Close the failed connection now, so the next request opens a fresh one (the pool
+    checks what it hands out) and recovery needs no one's help."""
     from django.db import connection
 
     try:
-        connection.close_if_unusable_or_obsolete()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return False
-    except DatabaseError:
-        return True
+        connection.close()
+    except (OperationalError, InterfaceError):
+        pass
 
 
 def unavailable_response(request):
+    drop_broken_connection()
     response = HttpResponse(render_to_string("503.html", request=None), status=503)
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"

@@ -19,7 +19,7 @@ from datetime import UTC
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -91,33 +91,23 @@ class PageCacheMiddleware:
             return self.get_response(request)
         try:
             stamp, changed = content_stamp()
-        except DatabaseError:
+        except (OperationalError, InterfaceError):
             # The database is down: keep serving the last copy of this page this process
             # served, if there is one; otherwise a plain 503, never a stack trace.
             entry = self.local.get(self.latest.get(request.path, ""))
             return unavailable_response(request) if entry is None else self.respond(request, entry)
         key = "page:" + hashlib.sha256(f"{stamp}|{request.path}".encode()).hexdigest()
         entry = self.lookup(key) if self.seconds else None
-        if entry is not None:
-            self.latest[request.path] = key
-            return self.respond(request, entry)
-        else:
+        if entry is None:
             response = self.get_response(request)
             if not self.storable(response):
                 return response
             self.describe(response, timestamp(changed))
+            entry = (response.status_code, response.content, list(response.items()))
             if self.seconds:
-                cache.set(
-                    key,
-                    (response.status_code, response.content, list(response.items())),
-                    self.seconds,
-                )
-        return get_conditional_response(
-            request,
-            etag=response["ETag"],
-            last_modified=parse_http_date_safe(response["Last-Modified"]),
-            response=response,
-        )
+                self.store(key, entry)
+        self.latest[request.path] = key
+        return self.respond(request, entry)
 
     def respond(self, request, entry):
         status, content, headers = entry

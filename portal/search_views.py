@@ -1,7 +1,61 @@
+"""The search page: /search/?q=… (Chinese text) and /en/search/?q=… (English text).
+
+The address says everything (language and words), so a search can be shared and the page is
+the same for everybody: a GET form, no session, no cookie. Three queries at most whatever the
+plans' size (see plan.search.search), four with the page cache's check (portal.page_cache).
+"""
+
+from urllib.parse import urlencode
+
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET
+
+from plan.models import Plan
+from plan.search import MAX_QUERY_LENGTH, parse_query
+from plan.search import search as search_plans
+
+from .context_processors import HTML_LANG, LANGUAGE_NAMES
+from .views import page_language
+
+
+def search_url(language, text):
+    """The same search on the page of another language (or this one)."""
+    with translation.override(language):
+        url = reverse("portal:search")
+    return f"{url}?{urlencode({'q': text})}" if text else url
 
 
 @require_GET
 def search(request):
-    return render(request, "portal/search.html", {"query": request.GET.get("q", "")[:100]})
+    language = page_language()
+    other = "en" if language == "zh-hant" else "zh-hant"
+    # The last q wins when the parameter is repeated; anything else in it is just text.
+    query = parse_query(request.GET.get("q", ""))
+    plans = list(Plan.objects.published())
+    results = search_plans(query, language, plans) if query else None
+    urls = {code: search_url(code, query.text) for code in (language, other)}
+    context = {
+        "query": query.text,
+        "search": query,
+        "results": results,
+        "plan": plans[0] if plans else None,
+        "several_plans": len(plans) > 1,
+        "max_query_length": MAX_QUERY_LENGTH,
+        "other_search_url": urls[other],
+        # The language switch and canonical link keep the words, not just the path.
+        "other_language": {
+            "code": other,
+            "html_lang": HTML_LANG[other],
+            "name": LANGUAGE_NAMES[other],
+            "url": urls[other],
+        },
+        "canonical": request.build_absolute_uri(urls[language]),
+        "alternates": [
+            (HTML_LANG[code], request.build_absolute_uri(search_url(code, query.text)))
+            for code in ("zh-hant", "en")
+        ],
+        "x_default": request.build_absolute_uri(search_url("zh-hant", query.text)),
+    }
+    return render(request, "portal/search.html", context)
