@@ -1,5 +1,6 @@
 """Response headers and failure handling that every response needs."""
 
+import contextlib
 import logging
 
 from django.conf import settings
@@ -50,10 +51,8 @@ def drop_broken_connection():
     checks what it hands out) and recovery needs no one's help."""
     from django.db import connection
 
-    try:
+    with contextlib.suppress(OperationalError, InterfaceError):
         connection.close()
-    except (OperationalError, InterfaceError):
-        pass
 
 
 def unavailable_response(request):
