@@ -1,0 +1,185 @@
+"""Soak test, by hand (not in CI): 60 s of mixed traffic with a staff edit saved mid-run.
+
+    .venv/bin/python bench/soak.py                 # gunicorn, SQLite, 60 s, 32 connections
+    .venv/bin/python bench/soak.py --server granian --seconds 30
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/plan_soak?pool=true .venv/bin/python bench/soak.py
+
+Starts the production server on 127.0.0.1 with the plan loaded, drives wrk (Debian) with a
+Lua script that cycles through a mix of public pages, saves an edit to a strategy's English
+title halfway through (as staff do: a model save inside a revision), and samples each
+worker's resident memory every few seconds. It passes when there were zero errors, the
+edit is on the public page right after, and no worker's memory grew by more than 10 MB.
+Bounded: wrk stops after --seconds; the server is stopped at the end.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import ROOT, free_port, manage, server_command, wait_until_up  # noqa: E402
+
+SLUG = "kaohsiung-112-115"
+MIX = [
+    "/",
+    "/en/",
+    f"/{SLUG}/mrt-network/",
+    f"/en/{SLUG}/mrt-network/",
+    f"/{SLUG}/full-text/",
+    f"/{SLUG}/chart/",
+    f"/en/{SLUG}/social-housing/",
+    f"/{SLUG}/livable/",
+    "/search/?q=%E6%8D%B7%E9%81%8B",
+    "/en/search/?q=housing",
+    f"/data/{SLUG}.json",
+    f"/{SLUG}/mrt-network/history/",
+    "/changes/",
+    "/site-map/",
+]
+EDIT = """
+import reversion
+from plan.models import PlanNode
+node = PlanNode.objects.get(ref="mrt-network")
+node.title_en = {title!r}
+with reversion.create_revision():
+    reversion.set_comment("soak test edit")
+    node.save()
+"""
+
+
+def rss_mb(pid):
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def workers(master):
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return children.read_text().split() if children.exists() else []
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+
+    site = Path(tempfile.mkdtemp(prefix="plan-soak-"))
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "soak-test-only-key",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_STATIC_ROOT": str(site / "static"),
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+    env.setdefault("DATABASE_URL", f"sqlite:///{site / 'db.sqlite3'}")
+    manage(env, "migrate", "--no-input")
+    manage(env, "load_plan")
+    manage(env, "collectstatic", "--no-input")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    script = site / "mix.lua"
+    paths = ", ".join(f'"{p}"' for p in MIX)
+    script.write_text(
+        f"paths = {{{paths}}}\ncounter = 0\nrequest = function()\n  counter = counter + 1\n"
+        '  return wrk.format("GET", paths[(counter % #paths) + 1])\nend\n'
+    )
+    server = subprocess.Popen(
+        server_command(args.server, port, args.workers),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    samples = []
+    title = f"Soak edit {int(time.time())}"
+    try:
+        wait_until_up(base + "/")
+        for path in MIX:  # every page once, so memory is measured after warm-up
+            urllib.request.urlopen(base + path).read()
+        pids = workers(server.pid)
+        stop = threading.Event()
+
+        def sample():
+            while not stop.wait(5):
+                samples.append({pid: rss_mb(pid) for pid in pids if Path(f"/proc/{pid}").exists()})
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        start_memory = {pid: rss_mb(pid) for pid in pids}
+        sampler.start()
+        load = subprocess.Popen(
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.connections}",
+                f"-d{args.seconds}s",
+                "--latency",
+                "-s",
+                str(script),
+                base,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(args.seconds / 2)
+        edit_started = time.time()
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", EDIT.format(title=title)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        edit_seconds = time.time() - edit_started
+        out, _ = load.communicate(timeout=args.seconds + 30)
+        stop.set()
+        visible = title in urllib.request.urlopen(f"{base}/en/{SLUG}/mrt-network/").read().decode()
+        end_memory = {pid: rss_mb(pid) for pid in pids}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(match.group(1))
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
+        errors += sum(int(n) for n in match.groups())
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
+    growth = {pid: end_memory[pid] - start_memory[pid] for pid in pids}
+    print(
+        f"server {args.server} ({args.workers} workers), {args.connections} connections, {args.seconds} s, {len(MIX)} pages"
+    )
+    print(f"requests {requests}, {rps:.0f}/s, p99 {p99}, errors {errors}")
+    print(
+        f"staff edit saved mid-run in {edit_seconds:.1f} s; visible on the public page right after: {visible}"
+    )
+    print(
+        "worker memory MB, start → end: "
+        + ", ".join(f"{start_memory[p]:.0f}→{end_memory[p]:.0f}" for p in pids)
+    )
+    print(
+        "samples every 5 s (max over workers): "
+        + ", ".join(f"{max(s.values()):.0f}" for s in samples if s)
+    )
+    passed = errors == 0 and visible and max(growth.values()) <= 10
+    print("PASS" if passed else "FAIL")
+    sys.exit(0 if passed else 1)
+
+
+if __name__ == "__main__":
+    main()
