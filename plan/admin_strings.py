@@ -12,4 +12,6 @@ TREEBEARD_ADMIN = [
     gettext_noop("-- root --"),
     gettext_noop("Child of"),
     gettext_noop("Sibling of"),
+    gettext_noop('Moved node "%(node)s" as child of "%(other)s"'),
+    gettext_noop('Moved node "%(node)s" as sibling of "%(other)s"'),
 ]

@@ -49,3 +49,51 @@ def test_editor_changes_an_english_title_and_citizens_see_it(
     assert "Complete" in edited.locator("ins").all_inner_texts()
     assert "Completing" in edited.locator("del").all_inner_texts()
     screenshot(page, "history-en-1280")
+
+
+def test_admin_tree_works_under_the_content_security_policy(
+    live_plan, editor_account, page, screenshot
+):
+    """Expand the tree and drag a strategy onto its vision (treebeard makes it the vision's last
+    child), with the site's CSP on: no policy violation, the move is saved and renumbers."""
+    from plan.models import PlanNode
+    from plan.tree import PlanTree, number
+
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_plan.url}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    response = page.goto(f"{live_plan.url}/admin/plan/plannode/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+    def row(title):
+        return page.locator("#result_list tbody tr", has_text=title).first
+
+    row("公平城市、社會共好").locator("a.treebeard-collapse").click()
+    row("宜居高雄").wait_for()
+    row("宜居高雄").locator("a.treebeard-collapse").click()
+    row("健全大眾運輸捷運路網").wait_for()
+    target = row("宜居高雄")
+    box = target.bounding_box()
+    row("提升空品邁向淨零永續").locator(".drag-handler").drag_to(
+        target, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
+    )
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    screenshot(page, "admin-tree-after-move")
+
+    plan = PlanNode.objects.get(ref="mrt-network").plan
+    tree = PlanTree.load(plan)
+    assert tree.get("net-zero").parent.ref == "livable"
+    assert number(tree.get("net-zero"), "zh-hant") == "(七)"
+    assert number(tree.get("social-housing"), "zh-hant") == "(一)"
+    assert number(tree.get("mrt-network"), "zh-hant") == "(五)"
+    assert violations == []
