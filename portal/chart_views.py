@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from plan.tree import PlanTree
 
@@ -14,14 +14,14 @@ from .context_processors import HTML_LANG
 from .views import page_language, plan_context, published_plan
 
 
-@require_GET
+@require_safe
 def chart(request, plan_slug):
     plan = published_plan(plan_slug)
     context = plan_context(plan, description=chart_description(plan))
     return render(request, "portal/chart.html", context)
 
 
-@require_GET
+@require_safe
 def chart_svg(request, plan_slug):
     plan = published_plan(plan_slug)
     language = page_language()

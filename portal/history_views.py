@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from plan.history import page_history, recent_versions
 from plan.models import Plan, PlanNode
@@ -17,7 +17,7 @@ from .views import page_language, plan_context, published_plan
 RECENT = 50
 
 
-@require_GET
+@require_safe
 def node_history(request, plan_slug, ref):
     plan = published_plan(plan_slug)
     context = plan_context(plan)
@@ -52,7 +52,7 @@ def page_of(node):
     return node.parent if node.kind == PlanNode.Kind.ACTION else node
 
 
-@require_GET
+@require_safe
 def changes(request):
     return render(request, "portal/changes.html", {"changes": recent_changes()})
 

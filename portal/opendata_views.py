@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, quote_etag
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import condition, require_GET, require_safe
+from django.views.decorators.http import condition, require_safe
 
 from plan.exchange import FORMAT, LANGUAGES, plan_data, texts
 from plan.models import Plan
@@ -270,7 +270,7 @@ def plans_json(request):
     return _download(request, body.encode(), "application/json; charset=utf-8", "plans.json", False)
 
 
-@require_GET
+@require_safe
 def open_data(request):
     plans = published_plans_with_dates()
     first = plans[0] if plans else None

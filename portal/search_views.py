@@ -7,10 +7,11 @@ plans' size (see plan.search.search), four with the page cache's check (portal.p
 
 from urllib.parse import urlencode
 
+from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from plan.models import Plan
 from plan.search import MAX_QUERY_LENGTH, parse_query
@@ -27,12 +28,17 @@ def search_url(language, text):
     return f"{url}?{urlencode({'q': text})}" if text else url
 
 
-@require_GET
+@require_safe
 def search(request):
     language = page_language()
     other = "en" if language == "zh-hant" else "zh-hant"
-    # The last q wins when the parameter is repeated; anything else in it is just text.
-    query = parse_query(request.GET.get("q", ""))
+    try:
+        # The last q wins when the parameter is repeated; anything else in it is just text.
+        raw = request.GET.get("q", "")
+    except UnicodeError as error:
+        # Only a broken client (never a real WSGI server) sends a query string that is not bytes.
+        raise BadRequest("unreadable query string") from error
+    query = parse_query(raw)
     plans = list(Plan.objects.published())
     results = search_plans(query, language, plans) if query else None
     urls = {code: search_url(code, query.text) for code in (language, other)}

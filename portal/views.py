@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 
 from plan.models import Plan, PlanNode
 from plan.numbering import section_number
@@ -47,7 +47,7 @@ def plan_context(plan, **extra):
     return {"plan": plan, "tree": linked_tree(plan), "numbers": numbers, **extra}
 
 
-@require_GET
+@require_safe
 def home(request):
     plans = list(Plan.objects.published())
     if not plans:
@@ -58,13 +58,13 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 def plan_home(request, plan_slug):
     plan = published_plan(plan_slug)
     return render(request, "portal/plan_home.html", plan_context(plan))
 
 
-@require_GET
+@require_safe
 def node(request, plan_slug, ref):
     plan = published_plan(plan_slug)
     context = plan_context(plan)
@@ -81,20 +81,20 @@ def node(request, plan_slug, ref):
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 def full_text(request, plan_slug):
     plan = published_plan(plan_slug)
     return render(request, "portal/full_text.html", plan_context(plan))
 
 
-@require_GET
+@require_safe
 def section(request, plan_slug, section):
     """The document's opening (壹) or closing (參) section."""
     plan = published_plan(plan_slug)
     return render(request, "portal/section.html", plan_context(plan, section=section))
 
 
-@require_GET
+@require_safe
 def site_map(request):
     plans = list(Plan.objects.published())
     trees = PlanTree.load_many(plans)
@@ -104,7 +104,7 @@ def site_map(request):
     return render(request, "portal/site_map.html", {"plans": list(zip(plans, trees, strict=True))})
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
     lines = [
@@ -118,7 +118,7 @@ def robots_txt(request):
 FAVICON = (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=604800, public=True)
 def favicon(request):
     return HttpResponse(FAVICON, content_type="image/x-icon")

@@ -254,4 +254,6 @@ def test_migrations_create_the_plan_editor_group():
     from plan.roles import PLAN_EDITOR_PERMISSIONS
 
     group = Group.objects.get(name="plan editor")
-    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(PLAN_EDITOR_PERMISSIONS)
+    assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(
+        PLAN_EDITOR_PERMISSIONS
+    )

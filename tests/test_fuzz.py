@@ -94,9 +94,10 @@ def fuzz_client(client, plan):
 )
 def test_get_never_fails(fuzz_client, route, language, plan_part, ref_part, query_string):
     path = language + fill(route, plan_part, ref_part)
-    response = fuzz_client.get(path, QUERY_STRING=query_string)
+    method = fuzz_client.head if len(path) % 5 == 0 else fuzz_client.get
+    response = method(path, QUERY_STRING=query_string)
     assert response.status_code in ALLOWED, (path, query_string, response.status_code)
-    if response.status_code in (400, 404, 405):
+    if response.status_code in (400, 404, 405) and method == fuzz_client.get:
         assert looks_like_the_site(response), path
 
 

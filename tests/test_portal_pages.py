@@ -272,3 +272,10 @@ def test_strategy_page_weighs_under_60_kb_compressed(get):
     for asset in assets:
         total += len(gzip.compress((settings.BASE_DIR / "static" / asset.decode()).read_bytes()))
     assert total < 60 * 1024, total
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_head_requests_are_answered(get, client, page):
+    response = client.head(PAGES[page])
+    assert response.status_code == 200
+    assert response.content == b""
