@@ -13,10 +13,54 @@ from .numbering import node_number
 
 TRANSLATED = ("title", "body", "chart_label")
 HUES = 4
+# What pages, exports and the change log read of a node.
+FIELDS = (
+    "id",
+    "plan_id",
+    "path",
+    "depth",
+    "kind",
+    "ref",
+    "published",
+    "updated_at",
+    *(f"{name}_{language}" for name in TRANSLATED for language in ("zh_hant", "en")),
+)
 
 
 def _language():
     return "en" if (get_language() or "").startswith("en") else "zh-hant"
+
+
+LINKED_TREES = 64  # plans × languages kept per process
+_linked = {}
+
+
+class TreeNode:
+    """A node as the pages see it: the row's values plus its place in the tree.
+
+    Not a model instance: building 47 PlanNode objects (each with modeltranslation's
+    per-language descriptors) cost more than rendering a strategy page. Staff edits go
+    through the model; pages only read.
+    """
+
+    def __init__(self, row, language):
+        self.__dict__.update(row)
+        self.pk = row["id"]
+        self.localize(language)
+
+    def localize(self, language):
+        """title, body, chart_label in one language, falling back to the Chinese as
+        modeltranslation does (pages mark the fallback, see `untranslated`)."""
+        suffix = language.replace("-", "_")
+        for name in TRANSLATED:
+            setattr(
+                self,
+                name,
+                getattr(self, f"{name}_{suffix}") or getattr(self, f"{name}_zh_hant") or "",
+            )
+
+    def __repr__(self):
+        return f"<TreeNode {self.kind} {self.ref}>"
 
 
 class PlanTree:
@@ -58,21 +102,35 @@ class PlanTree:
 
     @classmethod
     def load(cls, plan, *, include_unpublished=False):
-        # The search columns repeat the texts; pages never read them.
-        nodes = PlanNode.objects.for_plan(plan).defer("search_zh_hant", "search_en")
+        rows = PlanNode.objects.for_plan(plan)
         if not include_unpublished:
-            nodes = nodes.published()
-        return cls(plan, nodes)
+            rows = rows.published()
+        language = _language()
+        return cls(plan, [TreeNode(row, language) for row in rows.values(*FIELDS)])
+
+    @classmethod
+    def linked(cls, plan, plan_url, language):
+        """The published tree, linked for pages in one language, kept in this process's memory
+        until the plan changes. Every node save or delete touches its plan's updated_at (see
+        plan.models), and the plan row is read fresh by every request, so a kept tree is
+        never stale; pages only read it."""
+        key = (plan.pk, plan.updated_at, plan.version, plan_url, language)
+        tree = _linked.get(key)
+        if tree is None:
+            tree = cls.load(plan).link(plan_url, language)
+            if len(_linked) >= LINKED_TREES:
+                _linked.clear()  # old keys of changed plans are never asked for again
+            _linked[key] = tree
+        return tree
 
     @classmethod
     def load_many(cls, plans):
         """Trees for several plans from one query, in the order of `plans`."""
         nodes = {plan.pk: [] for plan in plans}
-        published = (
-            PlanNode.objects.filter(plan__in=plans).published().defer("search_zh_hant", "search_en")
-        )
-        for node in published.order_by("plan_id", "path"):
-            nodes[node.plan_id].append(node)
+        language = _language()
+        published = PlanNode.objects.filter(plan__in=plans).published().order_by("plan_id", "path")
+        for row in published.values(*FIELDS):
+            nodes[row["plan_id"]].append(TreeNode(row, language))
         return [cls(plan, nodes[plan.pk]) for plan in plans]
 
     def link(self, plan_url, language):
@@ -86,6 +144,8 @@ class PlanTree:
                 node.url = f"{node.parent.url}#{node.ref}"
             else:
                 node.url = f"{plan_url}{node.ref}/"
+            if isinstance(node, TreeNode):
+                node.localize(language)
             node.number = node.numbers[language] if node.numbers else ""
             if language == "en" and node.kind == PlanNode.Kind.VISION:
                 node.number += " "  # "2. Livable Kaohsiung"; the Chinese 二、 needs no space

@@ -33,8 +33,7 @@ def page_language():
 
 
 def linked_tree(plan):
-    tree = PlanTree.load(plan)
-    return tree.link(reverse("portal:plan", args=[plan.slug]), page_language())
+    return PlanTree.linked(plan, reverse("portal:plan", args=[plan.slug]), page_language())
 
 
 def published_plan(slug):

@@ -91,7 +91,9 @@ def test_not_found_pages_are_not_cached(client, plan):
 @override_settings(PAGE_CACHE_SECONDS=0)
 def test_cache_can_be_turned_off(client, plan, django_assert_num_queries):
     client.get(PAGE)
-    with django_assert_num_queries(3):  # the stamp, the plan, the tree: rendered every time
+    # The stamp and the plan (the tree is kept per process until the plan changes): the
+    # page itself is rendered every time.
+    with django_assert_num_queries(2):
         response = client.get(PAGE)
     assert response["ETag"]  # HTTP caching still works without the page cache
 
@@ -134,3 +136,16 @@ def test_unpublishing_a_plan_removes_its_cached_pages(client, plan):
     plan.published = False
     plan.save()
     assert client.get(f"/{SLUG}/").status_code == 404
+
+
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_kept_trees_follow_edits_too(client, plan):
+    """With the page cache off, pages still reuse the tree each process keeps: an edit, a
+    move or unpublishing must show at the next request all the same."""
+    assert "Completing the MRT" in client.get(f"/en/{SLUG}/livable/").content.decode()
+    retitle("mrt-network", "Kept-tree check")
+    assert "Kept-tree check" in client.get(f"/en/{SLUG}/livable/").content.decode()
+    node = PlanNode.objects.get(ref="mrt-network")
+    node.published = False
+    node.save()
+    assert client.get(PAGE).status_code == 404
