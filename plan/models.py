@@ -1,6 +1,8 @@
+from contextvars import ContextVar
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -8,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from .search import node_search_text
+
+# The content stamp of the request being served (set by portal.page_cache), so that the
+# views do not read it a second time.
+request_stamp = ContextVar("request_stamp", default=None)
 
 # Where the ROC calendar starts counting: ROC year 112 is 2023.
 ROC_OFFSET = 1911
@@ -41,6 +47,25 @@ def validate_ref_not_reserved(value):
 class PlanQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
+
+    def content_stamp(self):
+        # Read once per request: the page cache reads it first and the views reuse it.
+        known = request_stamp.get()
+        if known is not None:
+            return known
+        return self.read_content_stamp()
+
+    def read_content_stamp(self):
+        """(stamp, raw newest updated_at): the stamp changes whenever any plan or node is
+        saved, added or deleted (node saves touch their plan, see touch_plan below).
+
+        Raw SQL on purpose: caches check it on every request, where compiling the equivalent
+        ORM aggregate cost more than serving a cached page. The value is only compared.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Plan._meta.db_table}")
+            plans, changed = cursor.fetchone()
+        return f"{plans}:{changed}", changed
 
 
 class Plan(models.Model):

@@ -19,14 +19,14 @@ from datetime import UTC
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
-from plan.models import Plan
+from plan.models import Plan, request_stamp
 
 from .middleware import unavailable_response
 
@@ -36,19 +36,8 @@ CACHED_STATUS = 200
 LOCAL_ENTRIES = 500
 
 
-STAMP_SQL = f"SELECT COUNT(*), MAX(updated_at) FROM {Plan._meta.db_table}"
-
-
 def content_stamp():
-    """Changes whenever any plan or node is saved, added or deleted.
-
-    Raw SQL on purpose: this runs on every cached hit, where compiling the equivalent ORM
-    aggregate cost more than serving the page. The value is only compared, never parsed.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        plans, changed = cursor.fetchone()
-    return f"{plans}:{changed}", changed
+    return Plan.objects.read_content_stamp()
 
 
 def timestamp(changed):
@@ -99,7 +88,11 @@ class PageCacheMiddleware:
         key = "page:" + hashlib.sha256(f"{stamp}|{request.path}".encode()).hexdigest()
         entry = self.lookup(key) if self.seconds else None
         if entry is None:
-            response = self.get_response(request)
+            token = request_stamp.set((stamp, changed))
+            try:
+                response = self.get_response(request)
+            finally:
+                request_stamp.reset(token)
             if not self.storable(response):
                 return response
             self.describe(response, timestamp(changed))

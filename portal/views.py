@@ -36,8 +36,25 @@ def linked_tree(plan):
     return PlanTree.linked(plan, reverse("portal:plan", args=[plan.slug]), page_language())
 
 
+_published = {}  # content stamp → the published plans then, newest term first
+
+
+def published_plans():
+    """The published plans, read once per content stamp in each process (the stamp is one
+    tiny query; the plans are read again only after a change)."""
+    stamp, _ = Plan.objects.content_stamp()
+    plans = _published.get(stamp)
+    if plans is None:
+        _published.clear()  # only the current stamp is ever asked for again
+        plans = _published[stamp] = list(Plan.objects.published())
+    return plans
+
+
 def published_plan(slug):
-    return get_object_or_404(Plan.objects.published(), slug=slug)
+    for plan in published_plans():
+        if plan.slug == slug:
+            return plan
+    raise Http404("No such plan.")
 
 
 def plan_context(plan, **extra):
@@ -48,7 +65,7 @@ def plan_context(plan, **extra):
 
 @require_safe
 def home(request):
-    plans = list(Plan.objects.published())
+    plans = published_plans()
     if not plans:
         return render(request, "portal/no_plan.html", status=503)
     plan = plans[0]
@@ -95,7 +112,7 @@ def section(request, plan_slug, section):
 
 @require_safe
 def site_map(request):
-    plans = list(Plan.objects.published())
+    plans = published_plans()
     trees = PlanTree.load_many(plans)
     plan_url = {plan.pk: reverse("portal:plan", args=[plan.slug]) for plan in plans}
     for plan, tree in zip(plans, trees, strict=True):
