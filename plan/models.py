@@ -15,6 +15,24 @@ from .search import node_search_text
 # views do not read it a second time.
 request_stamp = ContextVar("request_stamp", default=None)
 
+
+def content_stamp():
+    """(stamp, raw newest updated_at): the stamp changes whenever any plan or node is saved,
+    added or deleted (node saves touch their plan, see touch_plan below). Read once per
+    request: the page cache reads it first and the views reuse it."""
+    known = request_stamp.get()
+    return known if known is not None else read_content_stamp()
+
+
+def read_content_stamp():
+    # Raw SQL, no manager: caches check it on every request, where building and compiling
+    # the equivalent ORM query cost more than serving a cached page.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Plan._meta.db_table}")
+        plans, changed = cursor.fetchone()
+    return f"{plans}:{changed}", changed
+
+
 # Where the ROC calendar starts counting: ROC year 112 is 2023.
 ROC_OFFSET = 1911
 
@@ -47,25 +65,6 @@ def validate_ref_not_reserved(value):
 class PlanQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
-
-    def content_stamp(self):
-        # Read once per request: the page cache reads it first and the views reuse it.
-        known = request_stamp.get()
-        if known is not None:
-            return known
-        return self.read_content_stamp()
-
-    def read_content_stamp(self):
-        """(stamp, raw newest updated_at): the stamp changes whenever any plan or node is
-        saved, added or deleted (node saves touch their plan, see touch_plan below).
-
-        Raw SQL on purpose: caches check it on every request, where compiling the equivalent
-        ORM aggregate cost more than serving a cached page. The value is only compared.
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Plan._meta.db_table}")
-            plans, changed = cursor.fetchone()
-        return f"{plans}:{changed}", changed
 
 
 class Plan(models.Model):

@@ -12,6 +12,7 @@ Each cached page also carries ETag and Last-Modified, answers conditional reques
 and says `Cache-Control: public, max-age=…` so a reverse proxy or CDN can help.
 """
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -21,12 +22,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
-from plan.models import Plan, request_stamp
+from plan.models import read_content_stamp as content_stamp
+from plan.models import request_stamp
 
 from .middleware import unavailable_response
 
@@ -34,10 +37,7 @@ CACHED_STATUS = 200
 # Pages each process keeps in its own memory in front of the shared cache (about 10 MB at
 # the plan's page sizes).
 LOCAL_ENTRIES = 500
-
-
-def content_stamp():
-    return Plan.objects.read_content_stamp()
+SEARCH_SECONDS = 600
 
 
 def timestamp(changed):
@@ -68,12 +68,19 @@ class PageCacheMiddleware:
         )
 
     def applies(self, request):
-        # Query strings (search results) vary without bound: those pages are not cached.
-        return (
-            request.method in ("GET", "HEAD")
-            and not request.META.get("QUERY_STRING")
-            and not request.path.startswith(self.skip_prefixes)
-        )
+        if request.method not in ("GET", "HEAD") or request.path.startswith(self.skip_prefixes):
+            return False
+        # Query strings are part of a page only on the search pages; elsewhere a query string
+        # (a tracking tag, a typo) would just multiply copies, so those requests are rendered.
+        return not request.META.get("QUERY_STRING") or request.path in self.search_paths()
+
+    @functools.cache  # noqa: B019 - one middleware instance per process, kept for its life
+    def search_paths(self):
+        paths = set()
+        for language, _ in settings.LANGUAGES:
+            with translation.override(language):
+                paths.add(reverse("portal:search"))
+        return paths
 
     def __call__(self, request):
         if not self.applies(request):
@@ -85,7 +92,8 @@ class PageCacheMiddleware:
             # served, if there is one; otherwise a plain 503, never a stack trace.
             entry = self.local.get(self.latest.get(request.path, ""))
             return unavailable_response(request) if entry is None else self.respond(request, entry)
-        key = "page:" + hashlib.sha256(f"{stamp}|{request.path}".encode()).hexdigest()
+        query = request.META.get("QUERY_STRING", "")
+        key = "page:" + hashlib.sha256(f"{stamp}|{request.path}?{query}".encode()).hexdigest()
         entry = self.lookup(key) if self.seconds else None
         if entry is None:
             token = request_stamp.set((stamp, changed))
@@ -96,17 +104,19 @@ class PageCacheMiddleware:
             if not self.storable(response):
                 return response
             self.describe(response, timestamp(changed))
-            entry = (response.status_code, response.content, list(response.items()))
+            entry = (response.status_code, response.content, dict(response.items()))
             if self.seconds:
-                self.store(key, entry)
+                # Search results: many possible queries, so they live a shorter time.
+                self.store(key, entry, SEARCH_SECONDS if query else self.seconds)
         self.latest[request.path] = key
         return self.respond(request, entry)
 
     def respond(self, request, entry):
         status, content, headers = entry
-        response = HttpResponse(content, status=status)
-        for name, value in headers:
-            response[name] = value
+        response = HttpResponse(content, status=status, headers=headers)
+        meta = request.META
+        if "HTTP_IF_NONE_MATCH" not in meta and "HTTP_IF_MODIFIED_SINCE" not in meta:
+            return response  # the common case: nothing to compare
         return get_conditional_response(
             request,
             etag=response["ETag"],
@@ -127,8 +137,8 @@ class PageCacheMiddleware:
             self.remember(key, entry)
         return entry
 
-    def store(self, key, entry):
-        cache.set(key, entry, self.seconds)
+    def store(self, key, entry, seconds):
+        cache.set(key, entry, min(seconds, self.seconds))
         self.remember(key, entry)
 
     def remember(self, key, entry):

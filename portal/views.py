@@ -14,7 +14,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from plan.models import Plan, PlanNode
+from plan.models import Plan, PlanNode, content_stamp
 from plan.numbering import section_number
 from plan.tree import PlanTree, ancestors
 
@@ -42,7 +42,7 @@ _published = {}  # content stamp → the published plans then, newest term first
 def published_plans():
     """The published plans, read once per content stamp in each process (the stamp is one
     tiny query; the plans are read again only after a change)."""
-    stamp, _ = Plan.objects.content_stamp()
+    stamp, _ = content_stamp()
     plans = _published.get(stamp)
     if plans is None:
         _published.clear()  # only the current stamp is ever asked for again

@@ -71,14 +71,22 @@ def test_cached_pages_stay_stateless(client, plan):
     assert not response.cookies and "Set-Cookie" not in response.headers
 
 
-def test_search_results_and_admin_are_not_cached(client, plan):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_search_results_are_cached_per_query_and_follow_edits(
+    client, plan, django_assert_num_queries
+):
+    first = client.get("/en/search/?q=MRT")
+    with django_assert_num_queries(1):
+        assert client.get("/en/search/?q=MRT").content == first.content
+    assert client.get("/en/search/?q=housing").content != first.content
+    retitle("mrt-network", "Subway Network Completion")
+    assert "</mark> Network Completion" in client.get("/en/search/?q=subway").content.decode()
+    assert "Subway Network Completion" in client.get("/en/search/?q=MRT").content.decode()
 
-    client.get("/search/?q=捷運")
-    with CaptureQueriesContext(connection) as queries:
-        client.get("/search/?q=捷運")
-    assert len(queries) > 1  # searched again, not served from the page cache
+
+def test_query_strings_elsewhere_and_the_admin_are_not_cached(client, plan):
+    client.get(f"{PAGE}?utm_source=x")
+    response = client.get(f"{PAGE}?utm_source=x")
+    assert response.templates  # rendered, not a stored copy per query string
     assert "public" not in client.get("/admin/login/").get("Cache-Control", "")
 
 
