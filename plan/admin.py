@@ -23,7 +23,7 @@ from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
-from .history import MOVED, TEXT_FIELDS
+from .history import MOVED, TEXT_FIELDS, text_diff
 from .models import Plan, PlanNode
 
 admin.site.site_header = _("Policy plan administration")
@@ -65,6 +65,28 @@ class EditVersionForm(forms.ModelForm):
                 )
             self.instance.version = cleaned["edit_version"] + 1
         return cleaned
+
+
+def compare_with_version(node, version):
+    """What reverting would change: each text that differs, now and then, both languages."""
+    recorded = version.field_dict
+    rows = []
+    for name in TEXT_FIELDS:
+        for language, suffix in (("zh-hant", "zh_hant"), ("en", "en")):
+            field = f"{name}_{suffix}"
+            now, then = getattr(node, field) or "", recorded.get(field) or ""
+            if now != then:
+                label = f"{PlanNode._meta.get_field(name).verbose_name} [{language}]"
+                rows.append((label, *text_diff(now, then, language)))
+    if node.published != recorded.get("published", node.published):
+        rows.append(
+            (
+                PlanNode._meta.get_field("published").verbose_name,
+                str(node.published),
+                str(recorded["published"]),
+            )
+        )
+    return rows
 
 
 class PlanNodeForm(EditVersionForm, MoveNodeForm):
@@ -157,11 +179,20 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
         )
         request._reverting_to = version
         when = localize(template_localtime(version.revision.date_created))
+        current = get_object_or_404(PlanNode, pk=unquote(object_id))
         context = {
             "title": _("Revert to the version saved on %(date)s") % {"date": when},
+            "comparison": compare_with_version(current, version),
             **(extra_context or {}),
         }
         return self.change_view(request, object_id, request.path, context)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        response = super().render_change_form(request, context, *args, **kwargs)
+        if getattr(request, "_reverting_to", None) is not None:
+            # The change form, with what differs from the current texts shown above it.
+            response.template_name = ["admin/plan/plannode/revert_form.html"]
+        return response
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -257,3 +257,20 @@ def test_migrations_create_the_plan_editor_group():
     assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(
         PLAN_EDITOR_PERMISSIONS
     )
+
+
+def test_revert_form_compares_the_version_with_the_current_texts(client, editor, loaded):
+    mrt = node(loaded, "mrt-network")
+    url = f"{ADMIN}{mrt.pk}/change/"
+    data = form_data(client, url)
+    data["title_en"] = "Completing the Metro Network"
+    assert client.post(url, data).status_code == 302
+    original = Version.objects.get_for_object(mrt).select_related("revision").last()
+    response = client.get(f"{ADMIN}{mrt.pk}/history/{original.pk}/")
+    assert response.status_code == 200
+    rows = response.context["comparison"]
+    assert len(rows) == 1
+    label, now, then = rows[0]
+    assert "[en]" in label
+    assert "<del>Metro</del>" in now and "<ins>MRT and Public Transit</ins>" in then
+    assert "revert-comparison" in response.content.decode()
