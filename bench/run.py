@@ -55,6 +55,25 @@ def manage(env, *args):
     )
 
 
+def prepare_site(prefix):
+    """A throwaway production site: its own folder, SQLite file unless DATABASE_URL is set,
+    migrated, the plan loaded, static files collected. Returns (folder, environment)."""
+    site = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "benchmark-only-key",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_STATIC_ROOT": str(site / "static"),
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+    env.setdefault("DATABASE_URL", f"sqlite:///{site / 'db.sqlite3'}")
+    manage(env, "migrate", "--no-input")
+    manage(env, "load_plan")
+    manage(env, "collectstatic", "--no-input")
+    return site, env
+
+
 def server_command(server, port, workers):
     bind = f"127.0.0.1:{port}"
     if server == "granian":
@@ -193,23 +212,11 @@ def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
 
-    site = Path(tempfile.mkdtemp(prefix="plan-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "benchmark-only-key",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_STATIC_ROOT": str(site / "static"),
-        "DJANGO_LOG_LEVEL": "ERROR",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{site / 'db.sqlite3'}")
+    site, env = prepare_site("plan-bench-")
     print(
         f"server: {args.server}, {args.workers} workers; database: {env['DATABASE_URL'].split('?')[0]}; "
         f"{args.seconds} s a case, {args.rounds} rounds, wrk -t2 -c16; {os.cpu_count()} cores"
     )
-    manage(env, "migrate", "--no-input")
-    manage(env, "load_plan")
-    manage(env, "collectstatic", "--no-input")
     try:
         if args.only != "cold":
             run_mode(args, env, "WARM (page cache on)", 86400)

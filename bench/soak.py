@@ -17,14 +17,13 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, free_port, manage, server_command, wait_until_up  # noqa: E402
+from run import ROOT, free_port, prepare_site, server_command, wait_until_up  # noqa: E402
 
 SLUG = "kaohsiung-112-115"
 MIX = [
@@ -74,19 +73,7 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
 
-    site = Path(tempfile.mkdtemp(prefix="plan-soak-"))
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "soak-test-only-key",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_STATIC_ROOT": str(site / "static"),
-        "DJANGO_LOG_LEVEL": "ERROR",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{site / 'db.sqlite3'}")
-    manage(env, "migrate", "--no-input")
-    manage(env, "load_plan")
-    manage(env, "collectstatic", "--no-input")
+    site, env = prepare_site("plan-soak-")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     script = site / "mix.lua"

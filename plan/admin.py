@@ -8,7 +8,7 @@ VersionAdmin (history, compare, revert). Every save and every move is a revision
 import reversion
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -222,29 +222,22 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
             return None
 
 
+PLAN_FIELDSETS = (
+    (
+        None,
+        {"fields": ("slug", "title", "authority", "term_start_roc", "term_end_roc", "published")},
+    ),
+    (_("Opening and closing"), {"fields": Plan.DOCUMENT_TEXTS[2:]}),
+    (_("Architecture chart"), {"fields": Plan.CHART_TEXTS}),
+    (_("Provenance"), {"fields": ("source_file", "source_sha256", "source_note", "edit_version")}),
+)
+
+
 class PlanForm(EditVersionForm):
     class Meta:
         model = Plan
-        fields = (
-            "slug",
-            "title",
-            "authority",
-            "term_start_roc",
-            "term_end_roc",
-            "published",
-            "preamble_heading",
-            "preamble",
-            "visions_heading",
-            "closing_heading",
-            "closing",
-            "chart_title",
-            "chart_goal_row",
-            "chart_visions_row",
-            "chart_strategies_row",
-            "source_file",
-            "source_sha256",
-            "source_note",
-        )
+        # Everything the fieldsets show but the form's own version field.
+        fields = [name for name in flatten_fieldsets(PLAN_FIELDSETS) if name != "edit_version"]
 
 
 @admin.register(Plan)
@@ -252,49 +245,7 @@ class PlanAdmin(VersionAdmin, TabbedTranslationAdmin):
     form = PlanForm
     list_display = ("title", "slug", "term", "published", "updated_at")
     list_filter = ("published",)
-    prepopulated_fields = {}
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "slug",
-                    "title",
-                    "authority",
-                    "term_start_roc",
-                    "term_end_roc",
-                    "published",
-                )
-            },
-        ),
-        (
-            _("Opening and closing"),
-            {
-                "fields": (
-                    "preamble_heading",
-                    "preamble",
-                    "visions_heading",
-                    "closing_heading",
-                    "closing",
-                )
-            },
-        ),
-        (
-            _("Architecture chart"),
-            {
-                "fields": (
-                    "chart_title",
-                    "chart_goal_row",
-                    "chart_visions_row",
-                    "chart_strategies_row",
-                )
-            },
-        ),
-        (
-            _("Provenance"),
-            {"fields": ("source_file", "source_sha256", "source_note", "edit_version")},
-        ),
-    )
+    fieldsets = PLAN_FIELDSETS
 
     @admin.display(description=_("term"))
     def term(self, plan):

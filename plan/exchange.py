@@ -14,16 +14,8 @@ from .tree import PlanTree
 
 FORMAT = "plan-portal/1"
 LANGUAGES = ("zh-hant", "en")
-PLAN_TEXTS = (
-    "title",
-    "authority",
-    "preamble_heading",
-    "preamble",
-    "visions_heading",
-    "closing_heading",
-    "closing",
-)
-CHART_ROWS = ("goal", "visions", "strategies")
+PLAN_TEXTS = Plan.DOCUMENT_TEXTS
+CHART_ROWS = Plan.CHART_ROWS
 
 
 def _field(name, language):

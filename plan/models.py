@@ -70,6 +70,19 @@ class PlanQuerySet(models.QuerySet):
 class Plan(models.Model):
     """One plan document: its front matter, closing text and where the text came from."""
 
+    # The document's own texts (one column per language, see translation.py).
+    DOCUMENT_TEXTS = (
+        "title",
+        "authority",
+        "preamble_heading",
+        "preamble",
+        "visions_heading",
+        "closing_heading",
+        "closing",
+    )
+    CHART_ROWS = ("goal", "visions", "strategies")
+    CHART_TEXTS = ("chart_title", *(f"chart_{row}_row" for row in CHART_ROWS))
+
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=200)
     authority = models.CharField(_("issuing authority"), max_length=200)

@@ -6,19 +6,7 @@ from .models import Plan, PlanNode
 
 @register(Plan)
 class PlanTranslationOptions(TranslationOptions):
-    fields = (
-        "title",
-        "authority",
-        "preamble_heading",
-        "preamble",
-        "visions_heading",
-        "closing_heading",
-        "closing",
-        "chart_title",
-        "chart_goal_row",
-        "chart_visions_row",
-        "chart_strategies_row",
-    )
+    fields = (*Plan.DOCUMENT_TEXTS, *Plan.CHART_TEXTS)
     required_languages = ("zh-hant",)
 
 

@@ -99,6 +99,23 @@ def live_plan(transactional_db, live_server, plan_file_data):
 
 
 @pytest.fixture
+def open_page(live_plan, browser):
+    """Open a path of the live portal in a fresh browser context: (page, response)."""
+    contexts = []
+
+    def open_(path, width=1280, **options):
+        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        response = page.goto(live_plan.url + path)
+        return page, response
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def check_a11y():
     """Run axe-core (bundled, offline) on the page and fail on any WCAG 2.1 A/AA violation."""
     from axe_playwright_python.sync_playwright import Axe

@@ -274,3 +274,17 @@ def test_revert_form_compares_the_version_with_the_current_texts(client, editor,
     assert "[en]" in label
     assert "<del>Metro</del>" in now and "<ins>MRT and Public Transit</ins>" in then
     assert "revert-comparison" in response.content.decode()
+
+
+def test_plan_document_is_edited_in_both_languages(client, editor, loaded):
+    url = f"/admin/plan/plan/{loaded.pk}/change/"
+    data = form_data(client, url)
+    assert data["preamble_zh_hant"].startswith("帶領高雄轉型")
+    data["closing_en"] = data["closing_en"] + " (Corrected.)"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    loaded.refresh_from_db()
+    assert loaded.closing_en.endswith("(Corrected.)")
+    assert "(Corrected.)" in client.get(f"/en/{SLUG}/closing/").content.decode()
+    stale = {**data, "closing_en": "An older copy"}
+    assert client.post(url, stale).status_code == 200  # refused: the version moved on

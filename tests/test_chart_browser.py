@@ -15,20 +15,15 @@ WIDTHS = (390, 1280)
 
 
 @pytest.fixture
-def open_page(live_plan, browser):
-    contexts = []
+def open_ok(open_page):
+    """The page at a path, which must answer 200."""
 
     def open_(path, width=1280, **options):
-        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
-        contexts.append(context)
-        page = context.new_page()
-        response = page.goto(live_plan.url + path)
+        page, response = open_page(path, width, **options)
         assert response.status == 200
         return page
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 def loaded_tree():
@@ -58,8 +53,8 @@ def boxes(page, selector):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", PREFIX)
-def test_chart_page_at_phone_and_desktop_width(open_page, check_a11y, screenshot, lang, width):
-    page = open_page(f"{PREFIX[lang]}{P}/chart/", width)
+def test_chart_page_at_phone_and_desktop_width(open_ok, check_a11y, screenshot, lang, width):
+    page = open_ok(f"{PREFIX[lang]}{P}/chart/", width)
     check_a11y(page)
     shot = screenshot(page, f"chart-{lang}-{width}")
     assert shot.stat().st_size > 10_000
@@ -93,8 +88,8 @@ def test_chart_page_at_phone_and_desktop_width(open_page, check_a11y, screenshot
 
 
 @pytest.mark.parametrize("lang", PREFIX)
-def test_tab_visits_the_chart_in_document_order_with_a_visible_ring(open_page, lang):
-    page = open_page(f"{PREFIX[lang]}{P}/chart/", 1280)
+def test_tab_visits_the_chart_in_document_order_with_a_visible_ring(open_ok, lang):
+    page = open_ok(f"{PREFIX[lang]}{P}/chart/", 1280)
     expected = document_order(PREFIX[lang])
     seen = []
     for _ in range(120):
@@ -116,16 +111,16 @@ def test_tab_visits_the_chart_in_document_order_with_a_visible_ring(open_page, l
     page.wait_for_url(re.compile(re.escape(expected[-1]) + "$"))
 
 
-def test_chart_works_without_javascript(open_page):
-    page = open_page(f"{P}/chart/", 1280, java_script_enabled=False)
+def test_chart_works_without_javascript(open_ok):
+    page = open_ok(f"{P}/chart/", 1280, java_script_enabled=False)
     hrefs = page.eval_on_selector_all(".chart a", "els => els.map(e => e.getAttribute('href'))")
     assert hrefs == document_order("")
     assert len({round(v["y"]) for v in boxes(page, ".chart-vision")}) == 1
 
 
 @pytest.mark.parametrize("lang", PREFIX)
-def test_chart_prints_on_one_a4_landscape_page(open_page, screenshot, lang):
-    page = open_page(f"{PREFIX[lang]}{P}/chart/", 1280)
+def test_chart_prints_on_one_a4_landscape_page(open_ok, screenshot, lang):
+    page = open_ok(f"{PREFIX[lang]}{P}/chart/", 1280)
     page.emulate_media(media="print")
     # What the sheet will look like (A4 landscape less 10 mm margins, at 96 dpi), for people
     # to look at; the PDF below is the real test.
@@ -142,8 +137,8 @@ def test_chart_prints_on_one_a4_landscape_page(open_page, screenshot, lang):
 
 
 @pytest.mark.parametrize("lang", PREFIX)
-def test_downloaded_svg_opens_on_its_own(open_page, tmp_path, lang):
-    page = open_page(f"{PREFIX[lang]}{P}/chart/", 1280)
+def test_downloaded_svg_opens_on_its_own(open_ok, tmp_path, lang):
+    page = open_ok(f"{PREFIX[lang]}{P}/chart/", 1280)
     with page.expect_download() as download_info:
         page.locator(f'a[href="{PREFIX[lang]}{P}/chart.svg"]').click()
     download = download_info.value
@@ -182,7 +177,7 @@ def test_downloaded_svg_opens_on_its_own(open_page, tmp_path, lang):
     assert len(links) >= 1 + 4 + 28
 
 
-def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(open_page, screenshot):
+def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(open_ok, screenshot):
     from plan.models import PlanNode
 
     goal = PlanNode.objects.get(kind="goal")
@@ -214,7 +209,7 @@ def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(open_pa
         "Transport Service Across the Whole Greater City Region"
     )
     for lang, width in (("en", 1280), ("zh", 1280), ("en", 390)):
-        page = open_page(f"{PREFIX[lang]}{P}/chart/", width)
+        page = open_ok(f"{PREFIX[lang]}{P}/chart/", width)
         screenshot(page, f"chart-edited-{lang}-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         visions = boxes(page, ".chart-vision")

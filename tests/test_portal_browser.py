@@ -14,22 +14,6 @@ LANG_PREFIX = {"zh": "", "en": "/en"}
 BROWSED = {name: path for name, path in PAGES.items() if name != "chart"}
 
 
-@pytest.fixture
-def open_page(live_plan, browser):
-    contexts = []
-
-    def open_(path, width=1280, **options):
-        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
-        contexts.append(context)
-        page = context.new_page()
-        response = page.goto(live_plan.url + path)
-        return page, response
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", LANG_PREFIX)
 def test_axe_finds_no_wcag_violations_on_any_page(open_page, lang, width):
