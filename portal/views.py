@@ -18,6 +18,8 @@ from plan.models import Plan, PlanNode, content_stamp
 from plan.numbering import section_number
 from plan.tree import PlanTree, ancestors
 
+from .context_processors import site_urls
+
 # The document's three top-level sections, numbered 壹／貳／參.
 SECTIONS = ("preamble", "visions", "closing")
 
@@ -123,9 +125,15 @@ def site_map(request):
 @require_safe
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
+    # Search results are endless variations of the pages themselves. The admin is not
+    # named: a city that moves it off /admin/ should not have robots.txt give it away.
+    searches = [
+        f"Disallow: {path}"
+        for path in sorted(site_urls(code)["search"] for code, _ in settings.LANGUAGES)
+    ]
     lines = [
         "User-agent: *",
-        f"Disallow: /{settings.ADMIN_URL}",
+        *searches,
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -260,7 +260,9 @@ def test_robots_and_favicon(get):
     robots = get("/robots.txt")
     assert robots["Content-Type"].startswith("text/plain")
     assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode()
-    assert f"Disallow: /{settings.ADMIN_URL}" in robots.content.decode()
+    assert "Disallow: /search/" in robots.content.decode()
+    assert "Disallow: /en/search/" in robots.content.decode()
+    assert settings.ADMIN_URL not in robots.content.decode()
     icon = get("/favicon.ico")
     assert icon.status_code == 200 and icon.content[:4] == b"\x00\x00\x01\x00"
 
