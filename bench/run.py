@@ -199,13 +199,19 @@ def report(label, results, memory):
         print("peak resident memory per worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
 
 
-def main():
+def arguments(doc, seconds):
+    """The options bench/run.py and bench/soak.py share."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=seconds)
+    return parser
+
+
+def main():
+    parser = arguments(__doc__, seconds=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=["warm", "cold"], help="run one mode only")
     args = parser.parse_args()

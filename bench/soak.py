@@ -12,8 +12,6 @@ edit is on the public page right after, and no worker's memory grew by more than
 Bounded: wrk stops after --seconds; the server is stopped at the end.
 """
 
-import argparse
-import os
 import re
 import subprocess
 import sys
@@ -23,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, free_port, prepare_site, server_command, wait_until_up  # noqa: E402
+from run import ROOT, arguments, free_port, prepare_site, server_command, wait_until_up  # noqa: E402
 
 SLUG = "kaohsiung-112-115"
 MIX = [
@@ -64,12 +62,7 @@ def workers(master):
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--server", choices=["gunicorn", "granian"], default="gunicorn")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser = arguments(__doc__, seconds=60)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
 

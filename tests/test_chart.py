@@ -284,6 +284,20 @@ def add_strategies(plan, vision_ref, count, prefix):
         )
 
 
+def add_fifth_vision(plan):
+    goal = PlanNode.objects.get(plan=plan, kind="goal")
+    PlanNode.objects.add_child(
+        goal,
+        {
+            "plan": plan,
+            "kind": "vision",
+            "ref": "green",
+            "title_zh_hant": "永續高雄",
+            "title_en": "Sustainable Kaohsiung",
+        },
+    )
+
+
 def laid_out(plan, lang):
     with translation.override(lang):
         tree = PlanTree.load(plan).link(f"http://testserver{PREFIX[lang]}{P}/", lang)
@@ -343,17 +357,7 @@ def test_layout_grows_a_column_of_nine_strategies(plan):
 
 
 def test_layout_takes_a_fifth_vision(plan):
-    goal = PlanNode.objects.get(plan=plan, kind="goal")
-    PlanNode.objects.add_child(
-        goal,
-        {
-            "plan": plan,
-            "kind": "vision",
-            "ref": "green",
-            "title_zh_hant": "永續高雄",
-            "title_en": "Sustainable Kaohsiung",
-        },
-    )
+    add_fifth_vision(plan)
     add_strategies(plan, "green", 3, "green")
     for lang in PREFIX:
         layout = laid_out(plan, lang)

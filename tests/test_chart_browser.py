@@ -178,32 +178,14 @@ def test_downloaded_svg_opens_on_its_own(open_ok, tmp_path, lang):
 
 
 def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(open_ok, screenshot):
-    from plan.models import PlanNode
+    from plan.models import Plan, PlanNode
 
-    goal = PlanNode.objects.get(kind="goal")
-    plan = goal.plan
-    PlanNode.objects.add_child(
-        goal,
-        {
-            "plan": plan,
-            "kind": "vision",
-            "ref": "green",
-            "title_zh_hant": "永續高雄",
-            "title_en": "Sustainable Kaohsiung",
-        },
-    )
-    for vision_ref, count in (("green", 3), ("tech", 2)):
-        for number in range(1, count + 1):
-            PlanNode.objects.add_child(
-                PlanNode.objects.get(ref=vision_ref),
-                {
-                    "plan": plan,
-                    "kind": "strategy",
-                    "ref": f"{vision_ref}-extra-{number}",
-                    "title_zh_hant": f"新增策略第{number}項擴大服務量能",
-                    "title_en": f"Additional Strategy Number {number} for Wider Services",
-                },
-            )
+    from .test_chart import add_fifth_vision, add_strategies
+
+    plan = Plan.objects.get()
+    add_fifth_vision(plan)
+    add_strategies(plan, "green", 3, "green-extra")
+    add_strategies(plan, "tech", 2, "tech-extra")
     PlanNode.objects.filter(ref="mrt-network").update(
         title_en="Completing the Mass Rapid Transit Network and Every Connecting Public "
         "Transport Service Across the Whole Greater City Region"
