@@ -12,7 +12,7 @@ from .models import PlanNode
 from .numbering import node_number
 
 TRANSLATED = ("title", "body", "chart_label")
-HUES = 4
+HUES = 6  # colours for visions (site.css --hue-1…6); a seventh vision reuses the first
 # What pages, exports and the change log read of a node.
 FIELDS = (
     "id",
@@ -81,7 +81,7 @@ class PlanTree:
             if parent:
                 parent.children.append(node)
             node.numbers = node_number(node.kind, node.position)
-            # One of four colours per vision, inherited by everything under it.
+            # One colour per vision, inherited by everything under it.
             node.hue = parent.hue if parent and parent.depth > 1 else (node.position - 1) % HUES + 1
             by_path[node.path] = node
             self.by_ref[node.ref] = node

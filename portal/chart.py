@@ -23,6 +23,8 @@ HUES = {
     2: ("#2a6e2f", "#eaf4eb"),
     3: ("#b03a0a", "#fcefe8"),
     4: ("#6d2391", "#f4ebf9"),
+    5: ("#0b6464", "#e5f3f3"),
+    6: ("#7a5513", "#f7f0e3"),
 }
 # Fonts with Traditional Chinese glyphs on Linux, macOS and Windows, then whatever there is.
 FONT_FAMILY = (

@@ -115,3 +115,13 @@ def test_numbering_shapes():
     assert node_number("strategy", 12) == {"zh-hant": "(十二)", "en": "(12)"}
     assert node_number("action", 2) == {"zh-hant": "2.", "en": "2."}
     assert node_number("goal", 1) is None
+
+
+def test_each_vision_has_its_own_colour_even_a_fifth(plan):
+    goal = PlanNode.objects.get(plan=plan, kind="goal")
+    PlanNode.objects.add_child(
+        goal, {"plan": plan, "kind": "vision", "ref": "green", "title_zh_hant": "永續高雄"}
+    )
+    tree = PlanTree.load(plan)
+    assert [vision.hue for vision in tree.visions] == [1, 2, 3, 4, 5]
+    assert all(strategy.hue == strategy.parent.hue for strategy in tree.strategies)
