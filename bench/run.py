@@ -126,7 +126,11 @@ def wrk(url, seconds):
         text=True,
         check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return parse_wrk(out)
+
+
+def parse_wrk(out):
+    """wrk's report (run with --latency) as numbers: requests, req/s, p50/p99 in ms, errors."""
 
     def latency(pct):
         value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)", out, re.M).groups()
@@ -139,17 +143,29 @@ def wrk(url, seconds):
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     ):
         errors += sum(int(n) for n in match.groups())
-    return {"rps": rps, "p50": latency(50), "p99": latency(99), "errors": errors}
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": latency(50),
+        "p99": latency(99),
+        "errors": errors,
+    }
+
+
+def worker_pids(master_pid):
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    return children.read_text().split() if children.exists() else []
+
+
+def memory_mb(pid, field="VmHWM"):
+    """A process's resident memory: peak (VmHWM) or current (VmRSS), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024
 
 
 def worker_memory_mb(master_pid):
-    """Peak resident memory (VmHWM) of each worker process under the server's master."""
-    peaks = []
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    for pid in children.read_text().split() if children.exists() else []:
-        status = Path(f"/proc/{pid}/status").read_text()
-        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
-    return peaks
+    """Peak resident memory of each worker process under the server's master."""
+    return [memory_mb(pid) for pid in worker_pids(master_pid)]
 
 
 def run_mode(args, env, label, cache_seconds):

@@ -12,7 +12,6 @@ edit is on the public page right after, and no worker's memory grew by more than
 Bounded: wrk stops after --seconds; the server is stopped at the end.
 """
 
-import re
 import subprocess
 import sys
 import threading
@@ -21,7 +20,17 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, arguments, free_port, prepare_site, server_command, wait_until_up  # noqa: E402
+from run import (  # noqa: E402
+    ROOT,
+    arguments,
+    free_port,
+    memory_mb,
+    parse_wrk,
+    prepare_site,
+    server_command,
+    wait_until_up,
+    worker_pids,
+)
 
 SLUG = "kaohsiung-112-115"
 MIX = [
@@ -52,13 +61,7 @@ with reversion.create_revision():
 
 
 def rss_mb(pid):
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
-
-
-def workers(master):
-    children = Path(f"/proc/{master}/task/{master}/children")
-    return children.read_text().split() if children.exists() else []
+    return memory_mb(pid, "VmRSS")
 
 
 def main():
@@ -89,7 +92,7 @@ def main():
         wait_until_up(base + "/")
         for path in MIX:  # every page once, so memory is measured after warm-up
             urllib.request.urlopen(base + path).read()
-        pids = workers(server.pid)
+        pids = worker_pids(server.pid)
         stop = threading.Event()
 
         def sample():
@@ -130,21 +133,13 @@ def main():
         server.terminate()
         server.wait(timeout=20)
 
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    errors = 0
-    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        errors += int(match.group(1))
-    if match := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    ):
-        errors += sum(int(n) for n in match.groups())
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
+    report = parse_wrk(out)
+    requests, rps, errors, p99 = report["requests"], report["rps"], report["errors"], report["p99"]
     growth = {pid: end_memory[pid] - start_memory[pid] for pid in pids}
     print(
         f"server {args.server} ({args.workers} workers), {args.connections} connections, {args.seconds} s, {len(MIX)} pages"
     )
-    print(f"requests {requests}, {rps:.0f}/s, p99 {p99}, errors {errors}")
+    print(f"requests {requests}, {rps:.0f}/s, p99 {p99:.2f}ms, errors {errors}")
     print(
         f"staff edit saved mid-run in {edit_seconds:.1f} s; visible on the public page right after: {visible}"
     )
