@@ -23,8 +23,8 @@ from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
-from .history import MOVED, TEXT_FIELDS, text_diff
-from .models import Plan, PlanNode
+from .history import MOVED, text_diff
+from .models import NODE_TEXTS, Plan, PlanNode
 
 admin.site.site_header = _("Policy plan administration")
 admin.site.site_title = _("Policy plan administration")
@@ -71,7 +71,7 @@ def compare_with_version(node, version):
     """What reverting would change: each text that differs, now and then, both languages."""
     recorded = version.field_dict
     rows = []
-    for name in TEXT_FIELDS:
+    for name in NODE_TEXTS:
         for language, suffix in (("zh-hant", "zh_hant"), ("en", "en")):
             field = f"{name}_{suffix}"
             now, then = getattr(node, field) or "", recorded.get(field) or ""
@@ -199,7 +199,7 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
         version = getattr(request, "_reverting_to", None)
         if obj is not None and version is not None:
             recorded = version.field_dict
-            for field in TEXT_FIELDS:
+            for field in NODE_TEXTS:
                 for language in ("zh_hant", "en"):
                     name = f"{field}_{language}"
                     setattr(obj, name, recorded.get(name) or "")

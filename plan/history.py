@@ -13,11 +13,10 @@ import reversion
 from django.utils.html import format_html_join
 from reversion.models import Version
 
-from .models import PlanNode
+from .models import NODE_TEXTS, PlanNode
 
 LOADED = "loaded"  # comment of the revisions made when a plan is loaded from its file
 MOVED = "moved"  # comment prefix of the revisions made when staff move a node
-TEXT_FIELDS = ("title", "body", "chart_label")
 
 
 def record_loaded(plan, source_name):
@@ -89,12 +88,12 @@ def node_history(node, language, versions=None):
         if previous is None or comment.startswith(LOADED):
             entry.kind = LOADED if comment.startswith(LOADED) else "edited"
             # The first record holds the text as it was then: show it whole.
-            for name in TEXT_FIELDS:
+            for name in NODE_TEXTS:
                 text = data.get(f"{name}_{_suffix(language)}") or ""
                 if text:
                     entry.changes.append(Change(name, "", text, "", text))
         else:
-            for name in TEXT_FIELDS:
+            for name in NODE_TEXTS:
                 key = f"{name}_{_suffix(language)}"
                 old, new = previous.get(key) or "", data.get(key) or ""
                 if old != new:

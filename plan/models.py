@@ -33,6 +33,18 @@ def read_content_stamp():
     return f"{plans}:{changed}", changed
 
 
+NODE_TEXTS = ("title", "body", "chart_label")
+
+
+def untranslated(node):
+    """The texts a node (model or tree row) has in Chinese but not yet in English."""
+    return {
+        name
+        for name in NODE_TEXTS
+        if getattr(node, f"{name}_zh_hant") and not getattr(node, f"{name}_en")
+    }
+
+
 # Where the ROC calendar starts counting: ROC year 112 is 2023.
 ROC_OFFSET = 1911
 
@@ -237,7 +249,7 @@ class PlanNode(MP_Node):
     def refresh_search_text(self):
         fields = {
             f"{name}_{lang}": getattr(self, f"{name}_{lang}")
-            for name in ("title", "chart_label", "body")
+            for name in NODE_TEXTS
             for lang in ("zh_hant", "en")
         }
         self.search_zh_hant = node_search_text(fields, "zh-hant")
@@ -252,10 +264,7 @@ class PlanNode(MP_Node):
     @property
     def is_translated(self):
         """Whether every text this node has in Chinese also has its English."""
-        for field in ("title", "body", "chart_label"):
-            if getattr(self, f"{field}_zh_hant", None) and not getattr(self, f"{field}_en", None):
-                return False
-        return True
+        return not untranslated(self)
 
 
 @receiver([post_save, post_delete], sender=PlanNode)

@@ -8,10 +8,9 @@ large the plan is, instead of one query per ancestor or sibling.
 
 from django.utils.translation import get_language
 
-from .models import PlanNode
+from .models import NODE_TEXTS, PlanNode, untranslated
 from .numbering import node_number
 
-TRANSLATED = ("title", "body", "chart_label")
 HUES = 6  # colours for visions (site.css --hue-1…6); a seventh vision reuses the first
 # What pages, exports and the change log read of a node.
 FIELDS = (
@@ -23,7 +22,7 @@ FIELDS = (
     "ref",
     "published",
     "updated_at",
-    *(f"{name}_{language}" for name in TRANSLATED for language in ("zh_hant", "en")),
+    *(f"{name}_{language}" for name in NODE_TEXTS for language in ("zh_hant", "en")),
 )
 
 
@@ -52,7 +51,7 @@ class TreeNode:
         """title, body, chart_label in one language, falling back to the Chinese as
         modeltranslation does (pages mark the fallback, see `untranslated`)."""
         suffix = language.replace("-", "_")
-        for name in TRANSLATED:
+        for name in NODE_TEXTS:
             setattr(
                 self,
                 name,
@@ -150,15 +149,7 @@ class PlanTree:
             if language == "en" and node.kind == PlanNode.Kind.VISION:
                 node.number += " "  # "2. Livable Kaohsiung"; the Chinese 二、 needs no space
             # Texts that exist in Chinese but not yet in English: English pages mark them.
-            node.untranslated = (
-                {
-                    f
-                    for f in TRANSLATED
-                    if getattr(node, f"{f}_zh_hant") and not getattr(node, f"{f}_en")
-                }
-                if language == "en"
-                else set()
-            )
+            node.untranslated = untranslated(node) if language == "en" else set()
         return self
 
     def __iter__(self):
