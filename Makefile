@@ -2,23 +2,32 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export DJANGO_DEBUG ?= 1
+PORT ?= 8000
 
-.PHONY: run test setup lint messages clean
+.PHONY: run dev test setup lint messages clean
 
-$(BIN)/.installed: pyproject.toml requirements-dev.txt
+# The portal with its production server extra and the test tools (pyproject's "test" group).
+$(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -e ".[production]" --group test
 	touch $@
 
 setup: $(BIN)/.installed
-	$(BIN)/python manage.py migrate --no-input -v 0
-	$(BIN)/python manage.py load_plan
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input -v 0
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load_plan
 
-# Set up, load the plan if absent, and serve at http://127.0.0.1:8000/ (SQLite by default).
+# The site as citizens see it (DEBUG off, compressed static files through whitenoise, the
+# designed error pages) on SQLite at http://127.0.0.1:$(PORT)/, with a local-only key.
+AS_CITIZENS_SEE_IT := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=local-only-insecure-key \
+	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 run: setup
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(AS_CITIZENS_SEE_IT) $(BIN)/python manage.py collectstatic --no-input -v 0
+	$(AS_CITIZENS_SEE_IT) $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+# For developers: DEBUG on (Django's error pages), autoreloading.
+dev: setup
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole test suite (browser tests run when Chromium is installed; see README).
 test: $(BIN)/.installed

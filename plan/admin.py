@@ -126,6 +126,28 @@ class PlanNodeForm(EditVersionForm, MoveNodeForm):
                 raise forms.ValidationError(_("This plan already has its goal."))
         return cleaned
 
+    def save(self, commit=True):
+        """A new node goes straight to its place. treebeard's form adds it as a child of the
+        reference node and then moves it, which would put it, for a moment, at a level the
+        database's kind ↔ depth check refuses."""
+        ref = self.cleaned_data.get("treebeard_ref_node")
+        position = self.cleaned_data.get("treebeard_position") or ""
+        if not (self.instance._state.adding and ref is not None):
+            return super().save(commit=commit)
+        self.cleaned_data.pop("treebeard_ref_node")
+        self.cleaned_data.pop("treebeard_position")
+        if position.endswith("child"):
+            self.instance = PlanNode.objects.add_child(ref, instance=self.instance)
+            if position == "first-child":
+                first = PlanNode.objects.get_children(ref).first()
+                if first is not None and first.pk != self.instance.pk:
+                    PlanNode.objects.move(self.instance, first, pos="left")
+        else:
+            self.instance = PlanNode.objects.add_sibling(ref, position, instance=self.instance)
+        self.instance.refresh_from_db()
+        forms.ModelForm.save(self, commit=commit)
+        return self.instance
+
 
 @admin.register(PlanNode)
 class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):

@@ -4,11 +4,10 @@ Fixtures, `export_plan` and the open-data download share one format, so a plan e
 from a city's database loads into another unchanged. Change it only by adding keys.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
-from django.utils import translation
 
-from .models import Plan, PlanNode
+from .models import Plan, PlanNode, placement_problem, validate_not_reserved
 from .search import node_search_text
 from .tree import PlanTree
 
@@ -47,13 +46,13 @@ def node_data(plan, node, with_urls=True):
     return data
 
 
-def plan_data(plan, tree=None, with_urls=True):
-    """The whole plan as plain data (published content only unless `tree` says otherwise)."""
+def plan_data(plan, tree=None, with_urls=None):
+    """The whole plan as plain data (published content only unless `tree` says otherwise).
+    Each node's page address is included when the tree's nodes have one (the portal links
+    the tree: portal.exports); the domain does not know the site's addresses."""
     tree = tree or PlanTree.load(plan)
-    if with_urls:
-        # URLs are those of the default language's pages; English ones add the /en prefix.
-        with translation.override("zh-hant"):
-            tree.link(reverse("portal:plan", args=[plan.slug]), "zh-hant")
+    if with_urls is None:
+        with_urls = bool(tree.nodes) and hasattr(tree.nodes[0], "url")
     data = {"format": FORMAT, "slug": plan.slug}
     for name in PLAN_TEXTS:
         data[name] = texts(plan, name)
@@ -107,9 +106,33 @@ def differences(old, new, where=""):
     return [] if old == new else [where or "/"]
 
 
+def check_tree_data(data):
+    """Refuse plan data that breaks the tree's rules or takes a reserved name, before
+    anything is written (bulk loading bypasses the model's save)."""
+    problems = []
+
+    def walk(node, depth, where):
+        ref = node.get("ref", "")
+        problem = placement_problem(node.get("kind"), depth)
+        if problem:
+            problems.append(f"{where}/{ref}: {problem}")
+        try:
+            validate_not_reserved(ref)
+        except ValidationError as error:
+            problems += [f"{where}/{ref}: {message}" for message in error.messages]
+        for child in node.get("children", []):
+            walk(child, depth + 1, f"{where}/{ref}")
+
+    if data.get("tree"):
+        walk(data["tree"], 1, "")
+    if problems:
+        raise ValidationError(problems)
+
+
 @transaction.atomic
 def create_plan(data):
     """Create a plan and its tree from plan data; treebeard assigns the paths."""
+    check_tree_data(data)
     roc = data["term"]["roc"]
     plan = Plan(
         slug=data["slug"],

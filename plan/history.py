@@ -1,8 +1,9 @@
 """What changed in the plan, and when: the public change log built on django-reversion.
 
-Every staff save (and every move) is a revision. Loading a plan records one revision per
-node, so the text as originally published is always the first entry of each history.
-Public pages show the date and a readable diff of the texts, not who made the change.
+Every staff save (and every move, delete and restore) is a revision. Loading a plan records
+one revision per node, so the official text is always the first entry of each history; it is
+dated by the plan's publication date, never by the day it was loaded (loading is not a
+change). Pages show the date and the differences of the texts, not who made the change.
 """
 
 import difflib
@@ -10,13 +11,15 @@ import re
 from dataclasses import dataclass, field
 
 import reversion
-from django.utils.html import format_html_join
+from django.db.models import Subquery
 from reversion.models import Version
 
 from .models import NODE_TEXTS, PlanNode
 
 LOADED = "loaded"  # comment of the revisions made when a plan is loaded from its file
 MOVED = "moved"  # comment prefix of the revisions made when staff move a node
+DELETED = "deleted"  # … when staff move a node (and its subtree) to the deleted items
+RESTORED = "restored"  # … when staff restore it
 
 
 def record_loaded(plan, source_name):
@@ -36,22 +39,22 @@ def _tokens(text, language):
 
 
 def text_diff(old, new, language):
-    """The old and the new text as HTML, the removed parts of the old in <del> and the added
-    parts of the new in <ins> (read side by side, like a marked-up copy). All text escaped."""
+    """The old and the new text cut into pieces, side by side like a marked-up copy: the old
+    as ("same" | "removed", text) pieces, the new as ("same" | "added", text) pieces. How
+    they look is the pages' business (portal.templatetags.plan_text.diff_html)."""
     a, b = _tokens(old or "", language), _tokens(new or "", language)
     before, after = [], []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
         if op == "equal":
-            before.append(("span", removed))
-            after.append(("span", added))
+            before.append(("same", removed))
+            after.append(("same", added))
             continue
         if removed:
-            before.append(("del", removed))
+            before.append(("removed", removed))
         if added:
-            after.append(("ins", added))
-    markup = "<{0}>{1}</{0}>"
-    return format_html_join("", markup, before), format_html_join("", markup, after)
+            after.append(("added", added))
+    return before, after
 
 
 @dataclass
@@ -59,24 +62,46 @@ class Change:
     field: str
     old: str
     new: str
-    before: str  # old text, removed parts marked
-    after: str  # new text, added parts marked
+    before: list  # the old text's pieces, removed parts marked (see text_diff)
+    after: list  # the new text's pieces, added parts marked
 
 
 @dataclass
 class Entry:
-    date: object
-    kind: str  # "loaded", "moved", "edited", "published", "unpublished"
+    date: object  # None for the official text (dated by the plan's publication, if known)
+    kind: str  # "loaded", "moved", "edited", "published", "unpublished", "deleted", "restored"
     changes: list = field(default_factory=list)
     version_id: int = 0
+    object_id: str = ""
+    title: str = ""  # the node's title (or the start of its text) as it was then, here
 
 
 def _suffix(language):
     return language.replace("-", "_")
 
 
+def shown_text(data, name, language):
+    """What a page in `language` showed of a recorded text: English pages fall back to the
+    Chinese where there was no English yet (and mark it as untranslated)."""
+    text = data.get(f"{name}_{_suffix(language)}") or ""
+    if not text and language != "zh-hant":
+        text = data.get(f"{name}_zh_hant") or ""
+    return text
+
+
+def _kind_of(comment, previous, data):
+    if previous.get("deleted") != data.get("deleted") or comment.startswith((DELETED, RESTORED)):
+        return DELETED if data.get("deleted") or comment.startswith(DELETED) else RESTORED
+    if previous.get("published") != data.get("published"):
+        return "published" if data.get("published") else "unpublished"
+    if comment.startswith(MOVED):
+        return MOVED
+    return "edited"
+
+
 def node_history(node, language, versions=None):
-    """The node's history, newest first, with the text changes in one language."""
+    """The node's history, newest first: the entries that change what a page in `language`
+    shows (an edit of the other language's text alone is not one of them)."""
     versions = list(versions if versions is not None else versions_of([node]))
     versions.sort(key=lambda v: (v.revision.date_created, v.pk))
     entries = []
@@ -84,25 +109,28 @@ def node_history(node, language, versions=None):
     for version in versions:
         data = version.field_dict
         comment = version.revision.comment or ""
-        entry = Entry(date=version.revision.date_created, kind="edited", version_id=version.pk)
+        entry = Entry(
+            date=version.revision.date_created,
+            kind="edited",
+            version_id=version.pk,
+            object_id=version.object_id,
+            title=shown_text(data, "title", language) or shown_text(data, "body", language)[:30],
+        )
         if previous is None or comment.startswith(LOADED):
-            entry.kind = LOADED if comment.startswith(LOADED) else "edited"
+            if comment.startswith(LOADED):
+                entry.kind, entry.date = LOADED, None
             # The first record holds the text as it was then: show it whole.
             for name in NODE_TEXTS:
-                text = data.get(f"{name}_{_suffix(language)}") or ""
+                text = shown_text(data, name, language)
                 if text:
-                    entry.changes.append(Change(name, "", text, "", text))
+                    entry.changes.append(Change(name, "", text, [], [("same", text)]))
         else:
             for name in NODE_TEXTS:
-                key = f"{name}_{_suffix(language)}"
-                old, new = previous.get(key) or "", data.get(key) or ""
+                old, new = shown_text(previous, name, language), shown_text(data, name, language)
                 if old != new:
                     entry.changes.append(Change(name, old, new, *text_diff(old, new, language)))
-            if previous.get("published") != data.get("published"):
-                entry.kind = "published" if data.get("published") else "unpublished"
-            elif comment.startswith(MOVED):
-                entry.kind = MOVED
-            elif not entry.changes:
+            entry.kind = _kind_of(comment, previous, data)
+            if entry.kind == "edited" and not entry.changes:
                 # A change to the other language only, or to nothing visible here.
                 previous = data
                 continue
@@ -130,19 +158,39 @@ def page_history(node, language):
         for entry in node_history(item, language, by_object.get(str(item.pk), [])):
             entry.node = item
             entries.append(entry)
-    entries.sort(key=lambda e: (e.date, e.version_id), reverse=True)
+    entries.sort(key=_newest_first)
     return entries
 
 
-def recent_versions(limit):
-    """The latest staff changes to any node, newest first (one query).
+def _newest_first(entry):
+    # The official text (no date) is the oldest entry; same time: the later record first.
+    stamp = entry.date.timestamp() if entry.date else float("-inf")
+    return (-stamp, -entry.version_id)
+
+
+def recent_entries(visible, language, limit):
+    """The latest staff changes, newest first, among the nodes whose ids (strings) are in
+    `visible`, each as an Entry in `language` (so each language lists only the changes that
+    alter what it shows, under the title as it was then). One query: the recent versions'
+    nodes with all their versions (each change is told against the version before it).
 
     Version.object_id is a string column, so it cannot be joined to the nodes in SQL on
-    every database; callers keep the versions whose node is visible in a published tree.
+    every database; callers pass the ids of the nodes visible in the published trees.
     """
-    return (
-        Version.objects.get_for_model(PlanNode)
-        .exclude(revision__comment__startswith=LOADED)
-        .select_related("revision")
-        .order_by("-revision__date_created", "-pk")[:limit]
+    versions = Version.objects.get_for_model(PlanNode)
+    recent = (
+        versions.exclude(revision__comment__startswith=LOADED)
+        .order_by("-revision__date_created", "-pk")
+        .values("object_id")[: limit * 4]
     )
+    by_object = {}
+    for version in versions.filter(object_id__in=Subquery(recent)).select_related("revision"):
+        by_object.setdefault(version.object_id, []).append(version)
+    entries = []
+    for object_id, recorded in by_object.items():
+        if object_id in visible:
+            entries += [
+                e for e in node_history(None, language, recorded) if e.kind != LOADED
+            ]
+    entries.sort(key=_newest_first)
+    return entries[:limit]

@@ -1,37 +1,13 @@
-from contextvars import ContextVar
-
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import connection, models
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from treebeard.exceptions import InvalidPosition
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from .search import node_search_text
-
-# The content stamp of the request being served (set by portal.page_cache), so that the
-# views do not read it a second time.
-request_stamp = ContextVar("request_stamp", default=None)
-
-
-def content_stamp():
-    """(stamp, raw newest updated_at): the stamp changes whenever any plan or node is saved,
-    added or deleted (node saves touch their plan, see touch_plan below). Read once per
-    request: the page cache reads it first and the views reuse it."""
-    known = request_stamp.get()
-    return known if known is not None else read_content_stamp()
-
-
-def read_content_stamp():
-    # Raw SQL, no manager: caches check it on every request, where building and compiling
-    # the equivalent ORM query cost more than serving a cached page.
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Plan._meta.db_table}")
-        plans, changed = cursor.fetchone()
-    return f"{plans}:{changed}", changed
-
 
 NODE_TEXTS = ("title", "body", "chart_label")
 
@@ -54,29 +30,77 @@ ref_validator = RegexValidator(
 )
 
 
-# Page names under a plan's address; a node's ref may not take one of them.
-RESERVED_REFS = {
-    "full-text",
-    "chart",
-    "preamble",
-    "closing",
-    "changes",
-    "history",
-    "feed",
-    "export",
-}
+# Names a plan slug or a node ref may never take, because a page or a language of the site
+# lives at that address (/<slug>/…, /<slug>/<ref>/…). One list for both; portal.checks fails
+# when a route is added whose name is missing here, and plan.checks when a stored row uses one.
+RESERVED_NAMES = frozenset(
+    {
+        # under a plan
+        "full-text",
+        "chart",
+        "preamble",
+        "closing",
+        "history",
+        "feed",
+        "export",
+        "progress",
+        "agencies",
+        # at the top of the site
+        "search",
+        "changes",
+        "data",
+        "open-data",
+        "site-map",
+        "static",
+        "media",
+        "admin",
+        # languages and their prefixes
+        "en",
+        "zh-hant",
+        "zh-hans",
+        "zh-tw",
+        "zh-cn",
+        # the knowledge layer's pages
+        "glossary",
+        "topics",
+        "sdgs",
+    }
+)
 
 
-def validate_ref_not_reserved(value):
-    if value in RESERVED_REFS:
+def validate_not_reserved(value):
+    """A slug or ref that no route uses."""
+    if value in RESERVED_NAMES:
         raise ValidationError(
-            _("“%(ref)s” is the name of a page; choose another reference."), params={"ref": value}
+            _("“%(name)s” is the name of a page of the site; choose another."),
+            params={"name": value},
+            code="reserved",
         )
+
+
+validate_ref_not_reserved = validate_not_reserved  # named so by migration 0002
 
 
 class PlanQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
+
+    def for_pages(self):
+        """Published plans with `nodes_edited_at`, the last staff edit of any of their nodes
+        (for `changed_at`). One query."""
+        return self.published().annotate(nodes_edited_at=models.Max("nodes__edited_at"))
+
+
+class ContentVersion(models.Model):
+    """One row the database bumps with every write to content (see plan.content). Never
+    written by the application: the triggers installed by migration 0006 do it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    epoch = models.CharField(max_length=32)
+    counter = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("content version")
 
 
 class Plan(models.Model):
@@ -95,7 +119,9 @@ class Plan(models.Model):
     CHART_ROWS = ("goal", "visions", "strategies")
     CHART_TEXTS = ("chart_title", *(f"chart_{row}_row" for row in CHART_ROWS))
 
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=80, unique=True, validators=[validate_not_reserved]
+    )
     title = models.CharField(_("title"), max_length=200)
     authority = models.CharField(_("issuing authority"), max_length=200)
     term_start_roc = models.PositiveSmallIntegerField(_("first year (ROC)"))
@@ -113,7 +139,17 @@ class Plan(models.Model):
     source_sha256 = models.CharField(_("source SHA-256"), max_length=64, blank=True)
     source_note = models.TextField(_("provenance"), blank=True)
     published = models.BooleanField(_("published"), default=True)
-    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # The official text is a version of its own: dated by its publication when staff know
+    # the date, otherwise shown as the official text without a date (never the day it was
+    # loaded into this database).
+    published_on = models.DateField(
+        _("publication date"),
+        null=True,
+        blank=True,
+        help_text=_("The date the city published this plan, if known."),
+    )
+    updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+    edited_at = models.DateTimeField(_("last edited by staff"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PlanQuerySet.as_manager()
@@ -125,6 +161,23 @@ class Plan(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def changed_at(self):
+        """When staff last changed the plan or any of its nodes; None while it is the official
+        text as published (loading the text is not a change)."""
+        times = [self.edited_at, getattr(self, "nodes_edited_at", None)]
+        times = [t for t in times if t is not None]
+        return max(times) if times else None
+
+    @property
+    def version_date(self):
+        """The date of the version of the data: the last staff change, else the publication
+        date; None when neither is known (the official text, undated)."""
+        changed = self.changed_at
+        if changed is not None:
+            return timezone.localdate(changed)
+        return self.published_on
 
     @property
     def term_start(self):
@@ -144,8 +197,12 @@ class PlanNodeQuerySet(MP_NodeQuerySet):
     def for_plan(self, plan):
         return self.filter(plan=plan).order_by("path")
 
+    def live(self):
+        """Not in the deleted items (a deleted node keeps its place, hidden everywhere)."""
+        return self.filter(deleted=False)
+
     def published(self):
-        return self.filter(published=True)
+        return self.filter(published=True, deleted=False)
 
     def visions(self):
         return self.filter(kind=PlanNode.Kind.VISION)
@@ -154,11 +211,28 @@ class PlanNodeQuerySet(MP_NodeQuerySet):
         return self.filter(kind=PlanNode.Kind.STRATEGY)
 
 
+class TreeRuleError(InvalidPosition):
+    """A move that would break goal → vision → strategy → action. treebeard's admin shows the
+    message of an InvalidPosition to the staff member and leaves the node where it was."""
+
+
 class BasePlanNodeManager(MP_NodeManager):
     # MP_NodeManager.get_queryset() returns a plain MP_NodeQuerySet, which would drop our
     # methods; return ours, ordered by path (= document order), as wagtail does.
     def get_queryset(self):
         return PlanNodeQuerySet(self.model, using=self._db).order_by("path")
+
+    def move(self, node, target, pos=None):
+        """treebeard's move, refused when the node's kind would not fit its new level or the
+        target is in another plan (every caller: the admin's drag and drop, scripts)."""
+        depth = target.depth + 1 if (pos or "").endswith("child") else target.depth
+        problem = placement_problem(node.kind, depth, node.plan_id, target.plan_id)
+        if problem:
+            raise TreeRuleError(problem)
+        # One transaction: the database's own check (kind ↔ depth) can then refuse a move
+        # half-way without leaving half a subtree moved.
+        with transaction.atomic(using=self.db):
+            return super().move(node, target, pos)
 
 
 PlanNodeManager = BasePlanNodeManager.from_queryset(PlanNodeQuerySet)
@@ -185,7 +259,7 @@ class PlanNode(MP_Node):
     ref = models.CharField(
         _("reference"),
         max_length=40,
-        validators=[ref_validator, validate_ref_not_reserved],
+        validators=[ref_validator, validate_not_reserved],
         help_text=_(
             "Permanent, used in the page's address; does not change when the title or position does."
         ),
@@ -199,7 +273,13 @@ class PlanNode(MP_Node):
         help_text=_("Only where the architecture chart prints this differently from the title."),
     )
     published = models.BooleanField(_("published"), default=True)
-    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # In the deleted items: hidden from every page, feed and export, its place in the tree and
+    # its ref kept, so staff can restore it with its translations and history.
+    deleted = models.BooleanField(_("deleted"), default=False, editable=False)
+    updated_at = models.DateTimeField(_("last saved"), auto_now=True)
+    # When staff last changed it (edit, move, publish, delete, restore): what pages call
+    # "last changed". Empty for the official text as loaded: loading is not a change.
+    edited_at = models.DateTimeField(_("last edited by staff"), null=True, blank=True, editable=False)
     # Bumped on every save: an edit made on an older version is refused, not silently
     # written over a colleague's (see the admin).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -213,7 +293,20 @@ class PlanNode(MP_Node):
     class Meta:
         verbose_name = _("plan node")
         verbose_name_plural = _("plan nodes")
-        constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="unique_ref_per_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ref"], name="unique_ref_per_plan"),
+            # The tree's rule, kept by the database on every write path (raw moves included).
+            models.CheckConstraint(
+                condition=Q(kind="goal", depth=1)
+                | Q(kind="vision", depth=2)
+                | Q(kind="strategy", depth=3)
+                | Q(kind="action", depth=4),
+                name="kind_matches_depth",
+                violation_error_message=_(
+                    "A vision goes under the goal, a strategy under a vision, an action item under a strategy."
+                ),
+            ),
+        ]
         indexes = [models.Index(fields=["plan", "path"])]
 
     def __str__(self):
@@ -256,6 +349,9 @@ class PlanNode(MP_Node):
         self.search_en = node_search_text(fields, "en")
 
     def save(self, *args, **kwargs):
+        problem = self.depth and placement_problem(self.kind, self.depth)
+        if problem:
+            raise TreeRuleError(problem)
         self.refresh_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_zh_hant", "search_en"}
@@ -267,7 +363,16 @@ class PlanNode(MP_Node):
         return not untranslated(self)
 
 
-@receiver([post_save, post_delete], sender=PlanNode)
-def touch_plan(sender, instance, **kwargs):
-    """Any change to a node is a change to its plan: its Last-Modified and cached pages."""
-    Plan.objects.filter(pk=instance.plan_id).update(updated_at=timezone.now())
+def placement_problem(kind, depth, plan_id=None, target_plan_id=None):
+    """Why a node of this kind cannot sit at this level (or under another plan), or ""."""
+    if plan_id is not None and target_plan_id is not None and plan_id != target_plan_id:
+        return str(_("A node can only be placed within its own plan."))
+    expected = PlanNode.DEPTH.get(kind)
+    if expected is None or depth == expected:
+        return ""
+    return str(
+        _(
+            "A %(kind)s cannot go to level %(depth)s of the tree. A vision goes under the goal, a strategy under a vision, an action item under a strategy."
+        )
+        % {"kind": PlanNode.Kind(kind).label, "depth": depth}
+    )

@@ -11,7 +11,6 @@ from django.utils.translation import get_language
 from .models import NODE_TEXTS, PlanNode, untranslated
 from .numbering import node_number
 
-HUES = 6  # colours for visions (site.css --hue-1…6); a seventh vision reuses the first
 # What pages, exports and the change log read of a node.
 FIELDS = (
     "id",
@@ -21,17 +20,13 @@ FIELDS = (
     "kind",
     "ref",
     "published",
-    "updated_at",
+    "edited_at",
     *(f"{name}_{language}" for name in NODE_TEXTS for language in ("zh_hant", "en")),
 )
 
 
 def _language():
     return "en" if (get_language() or "").startswith("en") else "zh-hant"
-
-
-LINKED_TREES = 64  # plans × languages kept per process
-_linked = {}
 
 
 class TreeNode:
@@ -80,17 +75,19 @@ class PlanTree:
             if parent:
                 parent.children.append(node)
             node.numbers = node_number(node.kind, node.position)
-            # One colour per vision, inherited by everything under it.
-            node.hue = parent.hue if parent and parent.depth > 1 else (node.position - 1) % HUES + 1
+            # The vision a node belongs to (its position among the visions), for whatever
+            # the pages tell visions apart by.
+            node.vision_position = (
+                parent.vision_position if parent and parent.depth > 1 else node.position
+            )
             by_path[node.path] = node
             self.by_ref[node.ref] = node
             self.nodes.append(node)
         # A page shows its node and the node's children (a strategy's action items): the page
-        # last changed when any of them did.
+        # last changed when staff last edited any of them (None: the official text as loaded).
         for node in reversed(self.nodes):
-            node.last_changed = max(
-                [node.updated_at, *(child.updated_at for child in node.children)]
-            )
+            edits = [n.edited_at for n in (node, *node.children) if n.edited_at is not None]
+            node.last_changed = max(edits) if edits else None
         roots = [n for n in self.nodes if n.depth == 1]
         self.goal = roots[0] if roots else None
         self.visions = self.goal.children if self.goal else []
@@ -101,50 +98,28 @@ class PlanTree:
 
     @classmethod
     def load(cls, plan, *, include_unpublished=False):
-        rows = PlanNode.objects.for_plan(plan)
+        """The plan's tree in document order (one query); deleted nodes never."""
+        rows = PlanNode.objects.for_plan(plan).live()
         if not include_unpublished:
             rows = rows.published()
         language = _language()
         return cls(plan, [TreeNode(row, language) for row in rows.values(*FIELDS)])
 
     @classmethod
-    def linked(cls, plan, plan_url, language):
-        """The published tree, linked for pages in one language, kept in this process's memory
-        until the plan changes. Every node save or delete touches its plan's updated_at (see
-        plan.models), and the plan row is read fresh by every request, so a kept tree is
-        never stale; pages only read it."""
-        key = (plan.pk, plan.updated_at, plan.version, plan_url, language)
-        tree = _linked.get(key)
-        if tree is None:
-            tree = cls.load(plan).link(plan_url, language)
-            if len(_linked) >= LINKED_TREES:
-                _linked.clear()  # old keys of changed plans are never asked for again
-            _linked[key] = tree
-        return tree
-
-    @classmethod
-    def load_many(cls, plans):
+    def load_many(cls, plans, fields=FIELDS, node_class=None):
         """Trees for several plans from one query, in the order of `plans`."""
+        node_class = node_class or TreeNode
         nodes = {plan.pk: [] for plan in plans}
         language = _language()
         published = PlanNode.objects.filter(plan__in=plans).published().order_by("plan_id", "path")
-        for row in published.values(*FIELDS):
-            nodes[row["plan_id"]].append(TreeNode(row, language))
+        for row in published.values(*fields):
+            nodes[row["plan_id"]].append(node_class(row, language))
         return [cls(plan, nodes[plan.pk]) for plan in plans]
 
-    def link(self, plan_url, language):
-        """Give every node its page URL and printed number for one language, without a
-        reverse() per node (a page with the whole tree would otherwise spend most of its
-        time resolving URLs)."""
+    def localize(self, language):
+        """Every node's texts, printed number and untranslated texts in one language."""
         for node in self.nodes:
-            if node.kind == PlanNode.Kind.GOAL:
-                node.url = plan_url
-            elif node.kind == PlanNode.Kind.ACTION:
-                node.url = f"{node.parent.url}#{node.ref}"
-            else:
-                node.url = f"{plan_url}{node.ref}/"
-            if isinstance(node, TreeNode):
-                node.localize(language)
+            node.localize(language)
             node.number = node.numbers[language] if node.numbers else ""
             if language == "en" and node.kind == PlanNode.Kind.VISION:
                 node.number += " "  # "2. Livable Kaohsiung"; the Chinese 二、 needs no space

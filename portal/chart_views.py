@@ -11,7 +11,8 @@ from plan.tree import PlanTree
 
 from .chart import BRAND, FONT_FAMILY, chart_description, layout_chart
 from .context_processors import HTML_LANG
-from .views import page_language, plan_context, published_plan
+from .trees import link, page_language, published_plan
+from .views import plan_context
 
 
 @require_safe
@@ -26,8 +27,7 @@ def chart_svg(request, plan_slug):
     plan = published_plan(plan_slug)
     language = page_language()
     # A downloaded file is opened away from the site, so its links must be absolute.
-    plan_url = request.build_absolute_uri(reverse("portal:plan", args=[plan.slug]))
-    tree = PlanTree.load(plan).link(plan_url, language)
+    tree = link(PlanTree.load(plan), language, base=f"{request.scheme}://{request.get_host()}")
     chart_url = request.build_absolute_uri(reverse("portal:chart", args=[plan.slug]))
     svg = render_to_string(
         "portal/chart/chart.svg",

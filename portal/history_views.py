@@ -1,5 +1,7 @@
 """The public change log: each page's history, recent changes, and an Atom feed of them."""
 
+from dataclasses import dataclass
+
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import render
@@ -8,11 +10,12 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from plan.history import page_history, recent_versions
-from plan.models import Plan, PlanNode
-from plan.tree import PlanTree, ancestors
+from plan.history import page_history, recent_entries
+from plan.models import PlanNode
+from plan.tree import ancestors
 
-from .views import page_language, plan_context, published_plan
+from .trees import linked_trees, page_language, published_plan, published_plans
+from .views import plan_context
 
 RECENT = 50
 
@@ -30,26 +33,39 @@ def node_history(request, plan_slug, ref):
     return render(request, "portal/history.html", context)
 
 
+@dataclass
+class RecentChange:
+    plan: object
+    node: object  # as it is now, in the published tree
+    entry: object  # plan.history.Entry, in the page's language
+
+    @property
+    def page(self):
+        """The node whose page shows this node (an action item lives on its strategy's)."""
+        return self.node.parent if self.node.kind == PlanNode.Kind.ACTION else self.node
+
+    @property
+    def url(self):
+        return f"{self.page.url}history/#v{self.entry.version_id}"
+
+    @property
+    def label(self):
+        """Where the change is, under the title the node had then."""
+        if self.node.kind == PlanNode.Kind.ACTION:
+            page = self.page
+            return f"{page.number}{page.title} › {self.node.number}{self.entry.title}"
+        return f"{self.node.number}{self.entry.title}"
+
+
 def recent_changes():
-    """Recent changes to visible content of published plans: (plan, node, entry) triples."""
-    plans = list(Plan.objects.published())
-    language = page_language()
+    """Recent changes, in the page's language, to nodes visible in the published plans."""
+    plans = published_plans()
     visible = {}
-    for plan, tree in zip(plans, PlanTree.load_many(plans), strict=True):
-        tree.link(reverse("portal:plan", args=[plan.slug]), language)
+    for plan, tree in zip(plans, linked_trees(plans), strict=True):
         for node in tree:
             visible[str(node.pk)] = (plan, node)
-    changes = []
-    for version in recent_versions(RECENT * 2):
-        if version.object_id in visible:
-            plan, node = visible[version.object_id]
-            changes.append((plan, node, version))
-    return changes[:RECENT]
-
-
-def page_of(node):
-    """The node whose page shows this node (an action item lives on its strategy's page)."""
-    return node.parent if node.kind == PlanNode.Kind.ACTION else node
+    entries = recent_entries(visible, page_language(), RECENT)
+    return [RecentChange(*visible[entry.object_id], entry) for entry in entries]
 
 
 @require_safe
@@ -75,21 +91,18 @@ class ChangesFeed(Feed):
         return recent_changes()
 
     def item_title(self, item):
-        plan, node, version = item
-        return f"{node.number}{node.title or node.body[:30]}"
+        return item.label
 
     def item_description(self, item):
-        plan, node, version = item
         return _("Changed on %(date)s. See the page's history for the differences.") % {
-            "date": version.revision.date_created.date().isoformat()
+            "date": item.entry.date.date().isoformat()
         }
 
     def item_link(self, item):
-        plan, node, version = item
-        return f"{page_of(node).url}history/#v{version.pk}"
+        return item.url
 
     def item_pubdate(self, item):
-        return item[2].revision.date_created
+        return item.entry.date
 
     def item_updateddate(self, item):
-        return item[2].revision.date_created
+        return item.entry.date

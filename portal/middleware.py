@@ -11,18 +11,6 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 
 
-class PermissionsPolicyMiddleware:
-    """Turns off browser features the portal never uses (camera, location, …)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-        return response
-
-
 class DatabaseUnavailableMiddleware:
     """When the database cannot be reached, answer 503 with a plain page, not a stack trace.
 

@@ -2,32 +2,27 @@
 the page that describes them and their licence.
 
 The downloads are the same in every language, so they live outside the language prefixes.
-They are read-only and public: any website may fetch them (CORS), and caches and clients can
-ask whether they changed (ETag over the content, Last-Modified from the edit times) and get
-304 Not Modified. Only published content is ever exported.
+They are read-only and public: any website may fetch them (CORS, see settings), and caches
+and clients can ask whether they changed (ETag over the content) and get 304 Not Modified. Only published content is ever exported.
 """
 
 import csv
-import hashlib
 import io
 import json
-from functools import wraps
 
-from django.db.models import Max
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import get_conditional_response
-from django.utils.http import content_disposition_header, quote_etag
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 
 from plan.exchange import FORMAT, LANGUAGES, plan_data, texts
-from plan.models import Plan
 from plan.tree import PlanTree
 
-from .views import page_language
+from .trees import link, page_language, published_plan, published_plans
 
 LICENCE = {
     "name": {
@@ -119,67 +114,28 @@ CSV_FIELDS = [
 ]
 
 
-def allow_any_origin(view):
-    """Read-only public data: any website may fetch it (also the 304s and 404s)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Disposition"
-        return response
-
-    return wrapped
-
-
-def _latest(*times):
-    times = [t for t in times if t is not None]
-    return max(times) if times else None
-
-
-def plan_last_modified(request, plan_slug):
-    """When a published plan last changed: its own edits and those of any of its nodes
-    (unpublished ones too: unpublishing is a change). One query."""
-    row = (
-        Plan.objects.published()
-        .filter(slug=plan_slug)
-        .annotate(nodes_changed=Max("nodes__updated_at"))
-        .values_list("updated_at", "nodes_changed")
-        .first()
-    )
-    return _latest(*row) if row else None
-
-
-def plans_last_modified(request):
-    row = Plan.objects.published().aggregate(
-        plans=Max("updated_at"), nodes=Max("nodes__updated_at")
-    )
-    return _latest(row["plans"], row["nodes"])
-
-
 def _download(request, body, content_type, filename, as_attachment):
     """A data response with a strong ETag over its bytes, answering If-None-Match with 304.
     (If-Modified-Since is answered by @condition before any work is done.) Cache-Control is
     the site's: portal.page_cache stores these like any public page and replays them."""
     response = HttpResponse(body, content_type=content_type)
-    etag = quote_etag(hashlib.sha256(body).hexdigest()[:40])
-    response.headers["ETag"] = etag
+    set_response_etag(response)
     response.headers["Content-Disposition"] = content_disposition_header(as_attachment, filename)
-    return get_conditional_response(request, etag=etag, response=response)
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
-def _published_plan(slug):
-    return get_object_or_404(Plan.objects.published(), slug=slug)
+def export_data(plan):
+    """The plan in the export format, with its pages' addresses (the Chinese ones; English
+    pages add /en in front): what `export_plan` prints and /data/<slug>.json serves."""
+    return plan_data(plan, link(PlanTree.load(plan), "zh-hant"))
 
 
 @require_safe
-@allow_any_origin
-@condition(last_modified_func=plan_last_modified)
 def plan_json(request, plan_slug):
     # Shown inline: browsers display JSON, programs do not care, and the filename still
     # names the file when it is saved.
-    plan = _published_plan(plan_slug)
-    body = json.dumps(plan_data(plan), ensure_ascii=False, indent=2) + "\n"
+    plan = published_plan(plan_slug)
+    body = json.dumps(export_data(plan), ensure_ascii=False, indent=2) + "\n"
     return _download(
         request, body.encode(), "application/json; charset=utf-8", f"{plan.slug}.json", False
     )
@@ -189,18 +145,15 @@ def _page_urls(request, tree, plan):
     """Each node's absolute page address in each language, by node id."""
     urls = {node.pk: {} for node in tree}
     for language in LANGUAGES:
-        with translation.override(language):
-            tree.link(reverse("portal:plan", args=[plan.slug]), language)
+        link(tree, language)
         for node in tree:
             urls[node.pk][language] = request.build_absolute_uri(node.url)
     return urls
 
 
 @require_safe
-@allow_any_origin
-@condition(last_modified_func=plan_last_modified)
 def plan_csv(request, plan_slug):
-    plan = _published_plan(plan_slug)
+    plan = published_plan(plan_slug)
     tree = PlanTree.load(plan)
     urls = _page_urls(request, tree, plan)
     out = io.StringIO()
@@ -234,17 +187,7 @@ def _plan_pages(request, plan):
     return pages
 
 
-def published_plans_with_dates():
-    """Published plans, each with `last_modified` (its edits and its nodes'). One query."""
-    plans = list(Plan.objects.published().annotate(nodes_changed=Max("nodes__updated_at")))
-    for plan in plans:
-        plan.last_modified = _latest(plan.updated_at, plan.nodes_changed)
-    return plans
-
-
 @require_safe
-@allow_any_origin
-@condition(last_modified_func=plans_last_modified)
 def plans_json(request):
     data = {
         "format": FORMAT,
@@ -258,12 +201,14 @@ def plans_json(request):
                     "roc": [plan.term_start_roc, plan.term_end_roc],
                     "western": [plan.term_start, plan.term_end],
                 },
-                "last_modified": plan.last_modified.isoformat(),
+                # The date of the data's version: the last staff change, else the plan's
+                # publication date; null for the official text when its date is not known.
+                "last_modified": plan.version_date.isoformat() if plan.version_date else None,
                 "json": _absolute(request, "data-plan-json", plan.slug),
                 "csv": _absolute(request, "data-plan-csv", plan.slug),
                 "pages": _plan_pages(request, plan),
             }
-            for plan in published_plans_with_dates()
+            for plan in published_plans()
         ],
     }
     body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -272,7 +217,7 @@ def plans_json(request):
 
 @require_safe
 def open_data(request):
-    plans = published_plans_with_dates()
+    plans = published_plans()
     first = plans[0] if plans else None
     examples = [(_("The list of published plans"), f"curl -s {_absolute(request, 'data-plans')}")]
     if first:
@@ -283,10 +228,11 @@ def open_data(request):
             (_("A plan as CSV"), f"curl -s -o {first.slug}.csv {csv_url}"),
             (
                 _("Download it again only if the plan has changed since (a conditional request)"),
-                f"curl -s -R -z {first.slug}.json -o {first.slug}.json {json_url}",
+                f"curl -s --etag-compare {first.slug}.etag --etag-save {first.slug}.etag "
+                f"-o {first.slug}.json {json_url}",
             ),
             (
-                _("Only the headers: content type, ETag, Last-Modified"),
+                _("Only the headers: content type and ETag"),
                 f"curl -sI {json_url}",
             ),
         ]

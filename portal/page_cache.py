@@ -1,151 +1,174 @@
 """Whole-page caching for citizen pages, correct on every app server at the next request.
 
 Public pages are the same for every visitor (no session, no cookie, no CSRF token), so each
-is rendered once and served from the cache until the plan changes. The cache key carries the
-plan's *content stamp*: the newest `Plan.updated_at` (every node save or delete touches its
-plan) and the number of plans. The stamp is read from the database on every request (one
-small indexed query), so an edit saved on any app server changes the key everywhere at once,
-whatever the cache backend (local memory per process, or Redis shared by all servers); old
-entries are never read again and expire on their own.
+is rendered once and served from the cache until the content changes. The key is
 
-Each cached page also carries ETag and Last-Modified, answers conditional requests with 304,
-and says `Cache-Control: public, max-age=…` so a reverse proxy or CDN can help.
+    release | scheme://host | path | normalised query | content version
+
+- the content version is read from the database on every request (one tiny query) and is
+  bumped by the database with every write (plan.content): an edit saved on any app server
+  changes the key everywhere at once, whatever the servers' clocks or the cache backend;
+- the release (portal.caching.release) keeps a deploy from serving pages of the old code;
+- the origin: with PORTAL_BASE_URL set every public request has that origin (see
+  CanonicalOriginMiddleware), otherwise absolute URLs follow the request's host, so it is
+  part of the key;
+- the query: a page declares the parameters it reads (`page_query`); any other parameter is
+  dropped from the key, so `?utm_source=…` or `?x=1` is served the canonical page's entry.
+
+Responses carry an ETag and `Cache-Control: public, max-age=0, must-revalidate,
+s-maxage=…`: browsers ask again every time (cheaply: 304 on a matching ETag), so an editor
+who saves and follows a link sees the edit; shared caches (nginx's micro-cache, a CDN) may
+keep a page for PAGE_SHARED_MAX_AGE seconds.
 """
 
-import functools
 import hashlib
-import threading
-from collections import OrderedDict
-from datetime import UTC
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.dateparse import parse_datetime
-from django.utils.http import http_date, parse_http_date_safe
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
-from plan.models import read_content_stamp as content_stamp
-from plan.models import request_stamp
+from plan import content
 
+from .caching import LRU, release
 from .middleware import unavailable_response
 
 CACHED_STATUS = 200
 # Pages each process keeps in its own memory in front of the shared cache (about 10 MB at
 # the plan's page sizes).
 LOCAL_ENTRIES = 500
+# Search results: endless possible queries, so they live a shorter time.
 SEARCH_SECONDS = 600
 
 
-def timestamp(changed):
-    """Seconds since the epoch of a raw MAX(updated_at): a datetime from PostgreSQL, a string
-    in UTC from SQLite (USE_TZ stores UTC)."""
-    if changed is None:
-        return 0
-    if isinstance(changed, str):
-        changed = parse_datetime(changed)
-    if timezone.is_naive(changed):
-        changed = changed.replace(tzinfo=UTC)
-    return int(changed.timestamp())
+def page_query(*names, normalise=None):
+    """Declare the query parameters a page reads. `normalise(QueryDict)` may return the
+    canonical form of their values (e.g. search's cleaned words); by default the named
+    parameters' last values, in the order named."""
+
+    def declare(view):
+        view.page_query = normalise or (
+            lambda params: {name: params[name] for name in names if params.get(name)}
+        )
+        return view
+
+    return declare
 
 
-class PageCacheMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.seconds = settings.PAGE_CACHE_SECONDS
-        self.max_age = settings.PAGE_MAX_AGE
-        self.local = OrderedDict()  # key → entry, least recently used first
-        self.lock = threading.Lock()
-        self.latest = {}  # path → key of the newest copy, for when the database is down
-        self.skip_prefixes = (
+def public_path(request):
+    return request.method in ("GET", "HEAD") and not request.path.startswith(
+        (
             f"/{settings.ADMIN_URL}",
             settings.STATIC_URL
             if settings.STATIC_URL.startswith("/")
             else f"/{settings.STATIC_URL}",
         )
+    )
 
-    def applies(self, request):
-        if request.method not in ("GET", "HEAD") or request.path.startswith(self.skip_prefixes):
-            return False
-        # Query strings are part of a page only on the search pages; elsewhere a query string
-        # (a tracking tag, a typo) would just multiply copies, so those requests are rendered.
-        return not request.META.get("QUERY_STRING") or request.path in self.search_paths()
 
-    @functools.cache  # noqa: B019 - one middleware instance per process, kept for its life
-    def search_paths(self):
-        paths = set()
-        for language, _ in settings.LANGUAGES:
-            with translation.override(language):
-                paths.add(reverse("portal:search"))
-        return paths
+class CanonicalOriginMiddleware:
+    """With PORTAL_BASE_URL set, every public page and download is built for that origin
+    (canonical and hreflang links, sitemap, feeds, CSV URLs), whichever host name or scheme
+    the request came by, so one cached copy is right for all of them. The admin keeps the
+    request's own host (its CSRF checks compare the origin)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
 
     def __call__(self, request):
-        if not self.applies(request):
+        base = settings.PORTAL_BASE_URL
+        if base and public_path(request):
+            origin = urlsplit(base)
+            request.META["HTTP_HOST"] = origin.netloc
+            request.META.pop("HTTP_X_FORWARDED_HOST", None)
+            request.META["wsgi.url_scheme"] = origin.scheme
+            if settings.SECURE_PROXY_SSL_HEADER:
+                header, secure = settings.SECURE_PROXY_SSL_HEADER
+                request.META[header] = secure if origin.scheme == "https" else "http"
+        return self.get_response(request)
+
+
+def normalised_query(request):
+    """The part of the query string the page reads, in canonical form ("" for none)."""
+    if not request.META.get("QUERY_STRING"):
+        return ""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return ""
+    normalise = getattr(match.func, "page_query", None)
+    if normalise is None:
+        return ""
+    try:
+        return urlencode(normalise(request.GET))
+    except UnicodeError:
+        return ""  # unreadable bytes: the view answers 400 (never cached)
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.local = LRU(LOCAL_ENTRIES)
+        # Base key (everything but the version) → full key of the newest copy this process
+        # served, for when the database is down: the same page and query, never another's.
+        self.latest = LRU(LOCAL_ENTRIES)
+
+    def __call__(self, request):
+        if not public_path(request):
             return self.get_response(request)
+        query = normalised_query(request)
+        base = f"{release()}|{request.scheme}://{request.get_host()}|{request.path}?{query}"
         try:
-            stamp, changed = content_stamp()
+            version = content.read_content_version()
         except (OperationalError, InterfaceError):
-            # The database is down: keep serving the last copy of this page this process
-            # served, if there is one; otherwise a plain 503, never a stack trace.
-            entry = self.local.get(self.latest.get(request.path, ""))
+            # The database is down: keep serving the last copy of exactly this page that this
+            # process served, if there is one; otherwise a plain 503, never a stack trace.
+            full_key = self.latest.get(base)
+            entry = self.local.get(full_key) if full_key else None
             return unavailable_response(request) if entry is None else self.respond(request, entry)
-        query = request.META.get("QUERY_STRING", "")
-        key = "page:" + hashlib.sha256(f"{stamp}|{request.path}?{query}".encode()).hexdigest()
-        entry = self.lookup(key) if self.seconds else None
+        key = "page:" + hashlib.sha256(f"{base}|{version}".encode()).hexdigest()
+        seconds = settings.PAGE_CACHE_SECONDS
+        entry = self.lookup(key) if seconds else None
         if entry is None:
-            token = request_stamp.set((stamp, changed))
+            token = content.current.set(version)
             try:
                 response = self.get_response(request)
             finally:
-                request_stamp.reset(token)
+                content.current.reset(token)
             if not self.storable(response):
                 return response
-            self.describe(response, timestamp(changed))
+            self.describe(response)
             entry = (response.status_code, response.content, dict(response.items()))
-            if self.seconds:
-                # Search results: many possible queries, so they live a shorter time.
-                self.store(key, entry, SEARCH_SECONDS if query else self.seconds)
-        self.latest[request.path] = key
+            self.store(key, entry, min(SEARCH_SECONDS, seconds) if query else seconds)
+        self.latest.set(base, key)
         return self.respond(request, entry)
 
     def respond(self, request, entry):
-        status, content, headers = entry
-        response = HttpResponse(content, status=status, headers=headers)
+        status, body, headers = entry
+        response = HttpResponse(body, status=status, headers=headers)
         meta = request.META
         if "HTTP_IF_NONE_MATCH" not in meta and "HTTP_IF_MODIFIED_SINCE" not in meta:
             return response  # the common case: nothing to compare
-        return get_conditional_response(
-            request,
-            etag=response["ETag"],
-            last_modified=parse_http_date_safe(response["Last-Modified"]),
-            response=response,
-        )
+        return get_conditional_response(request, etag=response["ETag"], response=response)
 
     def lookup(self, key):
         # This process's own copies first: no pickling, no network. They cannot go stale,
-        # because the key carries the content stamp read from the database just now.
-        with self.lock:
-            entry = self.local.get(key)
+        # because the key carries the content version read from the database just now.
+        entry = self.local.get(key)
+        if entry is None:
+            entry = cache.get(key)
             if entry is not None:
-                self.local.move_to_end(key)
-                return entry
-        entry = cache.get(key)
-        if entry is not None:
-            self.remember(key, entry)
+                self.local.set(key, entry)
         return entry
 
     def store(self, key, entry, seconds):
-        cache.set(key, entry, min(seconds, self.seconds))
-        self.remember(key, entry)
-
-    def remember(self, key, entry):
-        with self.lock:
-            self.local[key] = entry
-            while len(self.local) > LOCAL_ENTRIES:
-                self.local.popitem(last=False)
+        # Always kept locally (the outage fallback reads it); shared only when caching is on.
+        if seconds:
+            cache.set(key, entry, seconds)
+        self.local.set(key, entry)
 
     def storable(self, response):
         vary = response.get("Vary", "")
@@ -158,13 +181,25 @@ class PageCacheMiddleware:
             and "no-cache" not in response.get("Cache-Control", "")
         )
 
-    def describe(self, response, changed):
+    def describe(self, response):
         if not response.has_header("ETag"):
-            digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
-            response["ETag"] = f'"{digest}"'
-        if not response.has_header("Last-Modified"):
-            response["Last-Modified"] = http_date(changed)
-        patch_cache_control(response, public=True, max_age=self.max_age)
+            set_response_etag(response)
+        # No Last-Modified: it would come from app-server clocks, and a client comparing
+        # dates could be told "not modified" about a page an edit changed. The ETag says it.
+        if response.has_header("Last-Modified"):
+            del response["Last-Modified"]
+        if response.has_header("Cache-Control"):
+            return self.drop_language_vary(response)  # the view chose (robots.txt, favicon)
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=0,
+            must_revalidate=True,
+            s_maxage=settings.PAGE_SHARED_MAX_AGE,
+        )
+        self.drop_language_vary(response)
+
+    def drop_language_vary(self, response):
         # The language comes from the URL alone (Chinese pages have no prefix and ignore the
         # browser's preference), so Accept-Language does not change the page: drop it from
         # Vary, or shared caches would keep one copy per browser language.

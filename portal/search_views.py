@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
-from plan.models import Plan
 from plan.search import MAX_QUERY_LENGTH, parse_query
-from plan.search import search as search_plans
 
 from .context_processors import HTML_LANG, LANGUAGE_NAMES
-from .views import page_language
+from .page_cache import page_query
+from .search import search as search_plans
+from .trees import page_language, published_plans
 
 
 def search_url(language, text):
@@ -28,6 +28,14 @@ def search_url(language, text):
     return f"{url}?{urlencode({'q': text})}" if text else url
 
 
+def search_key(params):
+    """The words of a search as the page uses them: the cache keeps one entry per search,
+    however the address spelled it (spaces, other parameters)."""
+    text = parse_query(params.get("q", "")).text
+    return {"q": text} if text else {}
+
+
+@page_query(normalise=search_key)
 @require_safe
 def search(request):
     language = page_language()
@@ -39,7 +47,7 @@ def search(request):
         # Only a broken client (never a real WSGI server) sends a query string that is not bytes.
         raise BadRequest("unreadable query string") from error
     query = parse_query(raw)
-    plans = list(Plan.objects.published())
+    plans = published_plans()
     results = search_plans(query, language, plans) if query else None
     urls = {code: search_url(code, query.text) for code in (language, other)}
     context = {

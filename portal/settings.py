@@ -31,15 +31,26 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not os.environ.get("PYTEST_VERSION"):
+    if not DEBUG:
         raise ImproperlyConfigured(
             "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for a development key)."
         )
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
+# The origin of every absolute URL in public pages and downloads (canonical and hreflang
+# links, sitemap, feeds, CSV), e.g. https://plan.example.gov.tw. Unset (development), they
+# follow the request's host, and the page cache keys by host.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/")
+# The release being served (a deploy sets it, e.g. to the commit): part of every cache key,
+# so a shared cache never serves pages of the previous release. `check --deploy` requires
+# it; unset, it is a hash of the code, templates and static files (portal.caching.release).
+PORTAL_RELEASE = os.environ.get("PORTAL_RELEASE", "")
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
-if os.environ.get("PYTEST_VERSION"):
-    ALLOWED_HOSTS += ["testserver", "127.0.0.1", "localhost"]
+if PORTAL_BASE_URL:
+    from urllib.parse import urlsplit
+
+    ALLOWED_HOSTS.append(urlsplit(PORTAL_BASE_URL).hostname)
 
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it comes before django.contrib.admin.
@@ -55,6 +66,7 @@ INSTALLED_APPS = [
     "treebeard",
     "reversion",
     "axes",
+    "corsheaders",
     "plan",
     "portal",
 ]
@@ -62,11 +74,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Open data (/data/…) may be read by any website; before the page cache, so that cached
+    # answers and their 304s carry the header too.
+    "corsheaders.middleware.CorsMiddleware",
+    # Public requests get the canonical origin (PORTAL_BASE_URL) before anything builds a URL.
+    "portal.page_cache.CanonicalOriginMiddleware",
     # Serves whole citizen pages from the cache before the rest of the stack runs; what it
     # stores already carries the headers the middleware below adds.
     "portal.page_cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
-    "portal.middleware.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
     # LocaleMiddleware before SessionMiddleware: the language comes from the URL prefix only,
     # so public responses do not get "Vary: Cookie" and can be cached whole.
@@ -144,9 +161,10 @@ else:
     }
 
 # Whole-page cache for citizen pages (portal.page_cache): seconds an entry lives (0 = off),
-# and the max-age browsers, proxies and CDNs may reuse a page without asking.
+# and the seconds shared caches (nginx's micro-cache, a CDN) may reuse a page without asking;
+# browsers always revalidate (max-age=0), cheaply, with the ETag.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "86400"))
-PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
+PAGE_SHARED_MAX_AGE = int(os.environ.get("PAGE_SHARED_MAX_AGE", "2"))
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses logins from a locked-out user or address.
@@ -192,9 +210,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool(
-                "DJANGO_MANIFEST_STATIC", default=not DEBUG and not os.environ.get("PYTEST_VERSION")
-            )
+            if env_bool("DJANGO_MANIFEST_STATIC", default=not DEBUG)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -255,10 +271,26 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), payment=(), usb=(), browsing-topics=()"
-)
+# Browser features the portal never uses, turned off (django-permissions-policy).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+# Open data: read-only, public, for any website (django-cors-headers), nothing else.
+CORS_URLS_REGEX = r"^/data/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Content-Disposition"]
 
 # Login lockout (django-axes): 5 failures lock that user name and, separately, that address
 # for 30 minutes. A superuser unlocks early in the admin (Axes › access attempts: delete)

@@ -1,8 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from plan.models import Plan
-from plan.tree import PlanTree
+from .trees import linked_trees, published_plans
 
 
 class BilingualSitemap(Sitemap):
@@ -24,23 +23,23 @@ class PlanPagesSitemap(BilingualSitemap):
     PAGES = ["portal:plan", "portal:full-text", "portal:preamble", "portal:closing"]
 
     def items(self):
-        return [(plan, page) for plan in Plan.objects.published() for page in self.PAGES]
+        return [(plan, page) for plan in published_plans() for page in self.PAGES]
 
     def location(self, item):
         plan, page = item
         return reverse(page, args=[plan.slug])
 
     def lastmod(self, item):
-        return item[0].updated_at
+        return item[0].changed_at  # None (no <lastmod>) until staff change the plan
 
 
 class NodePagesSitemap(BilingualSitemap):
     """Visions and strategies: the nodes with pages of their own."""
 
     def items(self):
-        plans = list(Plan.objects.published())
+        plans = published_plans()
         pages = []
-        for plan, tree in zip(plans, PlanTree.load_many(plans), strict=True):
+        for plan, tree in zip(plans, linked_trees(plans), strict=True):
             pages += [(plan, node) for node in tree if node.kind in ("vision", "strategy")]
         return pages
 
@@ -49,7 +48,7 @@ class NodePagesSitemap(BilingualSitemap):
         return reverse("portal:node", args=[plan.slug, node.ref])
 
     def lastmod(self, item):
-        return item[1].updated_at
+        return item[1].last_changed
 
 
 SITEMAPS = {"site": SitePagesSitemap, "plans": PlanPagesSitemap, "nodes": NodePagesSitemap}

@@ -5,6 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from . import opendata_views, views
+from .page_cache import page_query
 from .sitemaps import SITEMAPS
 from .views import public
 
@@ -17,7 +18,10 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", public(views.robots_txt), name="robots"),
     path("favicon.ico", public(views.favicon), name="favicon"),
-    path("sitemap.xml", public(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # The sitemap reads one parameter, its page number (p).
+    path(
+        "sitemap.xml", page_query("p")(public(sitemap)), {"sitemaps": SITEMAPS}, name="sitemap"
+    ),
     # Open data: the same in every language, so outside the language prefixes.
     path("data/plans.json", public(opendata_views.plans_json), name="data-plans"),
     path("data/<slug:plan_slug>.json", public(opendata_views.plan_json), name="data-plan-json"),

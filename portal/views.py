@@ -9,16 +9,17 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from plan.models import Plan, PlanNode, content_stamp
+from plan.models import Plan, PlanNode
 from plan.numbering import section_number
-from plan.tree import PlanTree, ancestors
+from plan.tree import ancestors
 
 from .context_processors import site_urls
+from .trees import linked_tree, linked_trees, page_language, preview_tree, published_plan
+from .trees import published_plans
 
 # The document's three top-level sections, numbered 壹／貳／參.
 SECTIONS = ("preamble", "visions", "closing")
@@ -28,35 +29,6 @@ def public(view):
     """A citizen page or download: GET and HEAD only, never state-changing, so CSRF checks do
     not apply (and a POST gets 405 Method Not Allowed, not a CSRF error page)."""
     return csrf_exempt(require_safe(view))
-
-
-def page_language():
-    return "en" if (get_language() or "").startswith("en") else "zh-hant"
-
-
-def linked_tree(plan):
-    return PlanTree.linked(plan, reverse("portal:plan", args=[plan.slug]), page_language())
-
-
-_published = {}  # content stamp → the published plans then, newest term first
-
-
-def published_plans():
-    """The published plans, read once per content stamp in each process (the stamp is one
-    tiny query; the plans are read again only after a change)."""
-    stamp, _ = content_stamp()
-    plans = _published.get(stamp)
-    if plans is None:
-        _published.clear()  # only the current stamp is ever asked for again
-        plans = _published[stamp] = list(Plan.objects.published())
-    return plans
-
-
-def published_plan(slug):
-    for plan in published_plans():
-        if plan.slug == slug:
-            return plan
-    raise Http404("No such plan.")
 
 
 def plan_context(plan, **extra):
@@ -115,10 +87,7 @@ def section(request, plan_slug, section):
 @require_safe
 def site_map(request):
     plans = published_plans()
-    trees = PlanTree.load_many(plans)
-    plan_url = {plan.pk: reverse("portal:plan", args=[plan.slug]) for plan in plans}
-    for plan, tree in zip(plans, trees, strict=True):
-        tree.link(plan_url[plan.pk], page_language())
+    trees = linked_trees(plans)
     return render(request, "portal/site_map.html", {"plans": list(zip(plans, trees, strict=True))})
 
 
@@ -153,10 +122,7 @@ def favicon(request):
 def staff_preview(request, plan_slug, ref):
     """A node's page as citizens would see it, for staff, with unpublished content shown."""
     plan = get_object_or_404(Plan, slug=plan_slug)
-    language = page_language()
-    tree = PlanTree.load(plan, include_unpublished=True).link(
-        reverse("portal:plan", args=[plan.slug]), language
-    )
+    tree = preview_tree(plan)
     found = tree.get(ref)
     if found is None:
         raise Http404("No such part of the plan.")

@@ -13,6 +13,20 @@ PLAN_FILE = ROOT / "fixtures" / "kaohsiung-112-115.json"
 SLUG = "kaohsiung-112-115"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty caches. A test's writes are rolled back at its end, so the
+    next test's database reaches the same content versions again with other content (never
+    so in production, where only committed versions are ever seen)."""
+    from django.core.cache import cache
+
+    from portal.caching import clear_process_caches
+
+    cache.clear()
+    clear_process_caches()
+    yield
+
+
 @pytest.fixture(scope="session")
 def plan_file_data():
     return json.loads(PLAN_FILE.read_text("utf-8"))

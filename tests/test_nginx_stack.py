@@ -107,9 +107,10 @@ def site():
 def stack(site):
     """nginx's base URL, with gunicorn behind it; both stopped at the end, whatever happens."""
     env, static_root = site
-    with local_stack.stack(env, static_root) as (base, folder):
+    with local_stack.stack(env, static_root) as running:
+        folder = running.folder
         try:
-            yield base
+            yield running.base
         finally:
             # Shown by pytest when a test failed: the servers' own words.
             for log in ("error.log", "gunicorn.log"):

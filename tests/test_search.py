@@ -9,14 +9,8 @@ import pytest
 
 from plan.exchange import create_plan
 from plan.models import Plan, PlanNode
-from plan.search import (
-    MAX_QUERY_LENGTH,
-    highlight,
-    parse_query,
-    search,
-    snippet,
-    term_variants,
-)
+from plan.search import MAX_QUERY_LENGTH, parse_query, term_variants
+from portal.search import highlight, search, snippet
 
 from .conftest import SLUG
 

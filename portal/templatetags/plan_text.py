@@ -6,7 +6,7 @@ switch voice) and, for running text, labelled as not yet translated.
 """
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -41,3 +41,15 @@ def chart_text(node):
     if node.chart_label:
         return _marked(node, "chart_label", note=False)
     return _marked(node, "title", note=False)
+
+
+DIFF_TAGS = {"same": "span", "removed": "del", "added": "ins"}
+
+
+@register.filter
+def diff_html(pieces):
+    """A text cut into pieces by plan.history.text_diff, as HTML: removed parts in <del>,
+    added parts in <ins>. Every piece of text escaped. A plain string passes as it is."""
+    if isinstance(pieces, str):
+        return pieces
+    return format_html_join("", "<{0}>{1}</{0}>", ((DIFF_TAGS[op], text) for op, text in pieces))

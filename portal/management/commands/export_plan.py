@@ -7,8 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plan.exchange import plan_data
 from plan.models import Plan
+from portal.opendata_views import export_data
 
 
 class Command(BaseCommand):
@@ -21,4 +21,4 @@ class Command(BaseCommand):
         plan = Plan.objects.published().filter(slug=slug).first()
         if plan is None:
             raise CommandError(f"no published plan with slug {slug!r}")
-        self.stdout.write(json.dumps(plan_data(plan), ensure_ascii=False, indent=2))
+        self.stdout.write(json.dumps(export_data(plan), ensure_ascii=False, indent=2))

@@ -1,0 +1,24 @@
+"""Settings for the test suite: the real settings, with what tests need on top.
+
+The database still comes from DATABASE_URL (SQLite by default, PostgreSQL in CI's second
+run); only what a test run cannot have (a secret, collected static files) is filled in.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-insecure-key")
+
+from .settings import *  # noqa: E402, F403
+from .settings import ALLOWED_HOSTS, STORAGES  # noqa: E402
+
+# The test client's host, and the live server's.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "127.0.0.1", "localhost"]
+# Tests render templates without running collectstatic first.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Hashing passwords at full strength only slows the tests down.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The release is fixed, so tests do not hash the code tree in every process.
+PORTAL_RELEASE = "tests"

@@ -1,0 +1,82 @@
+"""What every public page reads of the plans: the published plans and their linked trees.
+
+One accessor for the published plans (`published_plans`, `published_plan`), one for a
+plan's tree as pages show it (`linked_tree`): read once per content version in each process
+(portal.caching), so a page costs no query for them until something changes, and an edit
+is seen at the next request on every app server.
+"""
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language
+
+from plan.models import Plan, PlanNode
+from plan.tree import PlanTree
+
+from .caching import per_version
+
+# Colours for visions (site.css .hue-1…6, portal.chart.HUES): a seventh vision reuses the first.
+HUES = 6
+
+
+def page_language():
+    return "en" if (get_language() or "").startswith("en") else "zh-hant"
+
+
+def published_plans():
+    """The published plans, newest term first, each with `changed_at` (its last staff edit,
+    or None) and `published_on` (its publication date, or None)."""
+    return per_version("published plans", build=lambda: list(Plan.objects.for_pages()))
+
+
+def published_plan(slug):
+    for plan in published_plans():
+        if plan.slug == slug:
+            return plan
+    raise Http404("No such plan.")
+
+
+def plan_url(plan, language):
+    with translation.override(language):
+        return reverse("portal:plan", args=[plan.slug])
+
+
+def link(tree, language, base=""):
+    """Give every node its page address (`base` + path: absolute for downloads), printed
+    number, texts in `language` and its vision's colour, without a reverse() per node."""
+    tree.localize(language)
+    home = base + plan_url(tree.plan, language)
+    for node in tree.nodes:
+        if node.kind == PlanNode.Kind.GOAL:
+            node.url = home
+        elif node.kind == PlanNode.Kind.ACTION:
+            node.url = f"{node.parent.url}#{node.ref}"
+        else:
+            node.url = f"{home}{node.ref}/"
+        node.hue = (node.vision_position - 1) % HUES + 1
+    return tree
+
+
+def linked_tree(plan, language=None):
+    """The plan's published tree, linked for pages in `language` (the page's by default)."""
+    language = language or page_language()
+    return per_version(
+        "tree", plan.pk, language, build=lambda: link(PlanTree.load(plan), language)
+    )
+
+
+def linked_trees(plans, language=None):
+    """Linked trees of several plans (read together in one query when not kept yet)."""
+    language = language or page_language()
+
+    def build():
+        return [link(tree, language) for tree in PlanTree.load_many(plans)]
+
+    key = tuple(plan.pk for plan in plans)
+    return per_version("trees", key, language, build=build)
+
+
+def preview_tree(plan, language=None):
+    """Staff preview: unpublished nodes too, never kept."""
+    return link(PlanTree.load(plan, include_unpublished=True), language or page_language())
