@@ -19,7 +19,14 @@ chdir = str(Path(__file__).resolve().parent.parent)
 # app host, firewalled to the nginx hosts).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# WORKER_CLASS_CHOICE: sync workers, 2 × cores + 1 (to be confirmed by bench/nginx.py).
+# WORKER_CLASS_CHOICE: sync workers, 2 × cores + 1, by measurement (bench/nginx.py
+# --workers-compare, 2 cores, docs/benchmarks.md). Through nginx with the micro-cache off,
+# sync served 2,650–3,470 pages/s with p99 11–16 ms; gthread with 2 or 4 threads (nginx
+# keeping upstream connections alive) 1,600–3,240 pages/s with p99 21–420 ms: the pages are
+# CPU-bound Python, so threads only add GIL contention. The reason gthread is usually
+# chosen, idle and slow clients, does not apply behind nginx: with 50 idle keep-alive
+# connections and 20 slow clients open, a page through nginx took 1–2 ms with either class
+# (straight to sync gunicorn: every request timed out at 3 s; that is why nginx is there).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

@@ -20,6 +20,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 DEPLOY = Path(__file__).resolve().parent
 ROOT = DEPLOY.parent
@@ -45,14 +46,36 @@ def gunicorn_binary():
     return str(candidate) if candidate.exists() else shutil.which("gunicorn")
 
 
-def render(folder, *, port, upstream, static_root, microcache=True, admin_url="admin/"):
+def nginx_version():
+    binary = nginx_binary()
+    if not binary:
+        return None
+    out = subprocess.run([binary, "-v"], capture_output=True, text=True).stderr
+    return out.strip().rsplit("/", 1)[-1]
+
+
+def render(
+    folder,
+    *,
+    port,
+    upstream,
+    static_root,
+    microcache=True,
+    admin_url="admin/",
+    upstream_keepalive=0,
+):
     """Write nginx.conf and site.conf for a private instance in `folder`; return the
-    nginx command line that runs it in the foreground."""
+    nginx command line that runs it in the foreground. upstream_keepalive > 0 keeps that
+    many idle connections to gunicorn open (useful with gthread workers only)."""
     folder = Path(folder).resolve()
     site = SITE_CONF.read_text()
     admin = "/" + admin_url.strip("/") + "/"
     replacements = [
-        ("server 127.0.0.1:8000;", f"server {upstream};"),
+        (
+            "server 127.0.0.1:8000;",
+            f"server {upstream};"
+            + (f" keepalive {upstream_keepalive};" if upstream_keepalive else ""),
+        ),
         ("/var/cache/nginx/plan-portal ", f"{folder}/cache "),
         ("listen 80;", f"listen 127.0.0.1:{port};"),
         ("/srv/plan-portal/staticfiles/;", f"{Path(static_root).resolve()}/;"),
@@ -140,10 +163,24 @@ def running(command, port, *, env=None, log=None, cwd=ROOT):
         stop(process)
 
 
+class Stack(NamedTuple):
+    base: str  # nginx's base URL
+    folder: Path  # nginx's config and logs, gunicorn's log
+    app_port: int  # gunicorn's port, for going around nginx
+
+
 @contextmanager
-def stack(env, static_root, *, microcache=True, worker_class=None, workers=None, threads=None):
-    """gunicorn and a private nginx in front of it. Yields (nginx base URL, folder), the
-    folder holding nginx's config and logs and gunicorn's log."""
+def stack(
+    env,
+    static_root,
+    *,
+    microcache=True,
+    worker_class=None,
+    workers=None,
+    threads=None,
+    upstream_keepalive=0,
+):
+    """gunicorn and a private nginx in front of it, both stopped when the block ends."""
     folder = Path(tempfile.mkdtemp(prefix="plan-stack-"))
     app_port, web_port = free_port(), free_port()
     nginx = render(
@@ -153,6 +190,7 @@ def stack(env, static_root, *, microcache=True, worker_class=None, workers=None,
         static_root=static_root,
         microcache=microcache,
         admin_url=env.get("DJANGO_ADMIN_URL", "admin/"),
+        upstream_keepalive=upstream_keepalive,
     )
     try:
         with (
@@ -165,7 +203,7 @@ def stack(env, static_root, *, microcache=True, worker_class=None, workers=None,
             ),
             running(nginx, web_port, log=subprocess.DEVNULL),
         ):
-            yield f"http://127.0.0.1:{web_port}", folder
+            yield Stack(f"http://127.0.0.1:{web_port}", folder, app_port)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
