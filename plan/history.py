@@ -189,8 +189,6 @@ def recent_entries(visible, language, limit):
     entries = []
     for object_id, recorded in by_object.items():
         if object_id in visible:
-            entries += [
-                e for e in node_history(None, language, recorded) if e.kind != LOADED
-            ]
+            entries += [e for e in node_history(None, language, recorded) if e.kind != LOADED]
     entries.sort(key=_newest_first)
     return entries[:limit]

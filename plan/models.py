@@ -149,7 +149,9 @@ class Plan(models.Model):
         help_text=_("The date the city published this plan, if known."),
     )
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
-    edited_at = models.DateTimeField(_("last edited by staff"), null=True, blank=True, editable=False)
+    edited_at = models.DateTimeField(
+        _("last edited by staff"), null=True, blank=True, editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PlanQuerySet.as_manager()
@@ -279,7 +281,9 @@ class PlanNode(MP_Node):
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
     # When staff last changed it (edit, move, publish, delete, restore): what pages call
     # "last changed". Empty for the official text as loaded: loading is not a change.
-    edited_at = models.DateTimeField(_("last edited by staff"), null=True, blank=True, editable=False)
+    edited_at = models.DateTimeField(
+        _("last edited by staff"), null=True, blank=True, editable=False
+    )
     # Bumped on every save: an edit made on an older version is refused, not silently
     # written over a colleague's (see the admin).
     version = models.PositiveIntegerField(default=1, editable=False)

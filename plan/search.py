@@ -25,6 +25,7 @@ _SPACE = re.compile(r"\s+")
 # Queries are cut to this many characters (with a note on the page), never refused.
 MAX_QUERY_LENGTH = 100
 
+
 def fold(text):
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text or "").casefold()).strip()
 

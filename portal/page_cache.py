@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 from plan import content
@@ -95,8 +96,12 @@ def normalised_query(request):
     """The part of the query string the page reads, in canonical form ("" for none)."""
     if not request.META.get("QUERY_STRING"):
         return ""
+    # Resolve in the path's own language: the page cache runs before LocaleMiddleware, and
+    # i18n_patterns resolve only the active language's prefix.
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     try:
-        match = resolve(request.path_info)
+        with translation.override(language):
+            match = resolve(request.path_info)
     except Resolver404:
         return ""
     normalise = getattr(match.func, "page_query", None)

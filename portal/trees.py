@@ -61,9 +61,7 @@ def link(tree, language, base=""):
 def linked_tree(plan, language=None):
     """The plan's published tree, linked for pages in `language` (the page's by default)."""
     language = language or page_language()
-    return per_version(
-        "tree", plan.pk, language, build=lambda: link(PlanTree.load(plan), language)
-    )
+    return per_version("tree", plan.pk, language, build=lambda: link(PlanTree.load(plan), language))
 
 
 def linked_trees(plans, language=None):

@@ -19,9 +19,7 @@ urlpatterns = [
     path("robots.txt", public(views.robots_txt), name="robots"),
     path("favicon.ico", public(views.favicon), name="favicon"),
     # The sitemap reads one parameter, its page number (p).
-    path(
-        "sitemap.xml", page_query("p")(public(sitemap)), {"sitemaps": SITEMAPS}, name="sitemap"
-    ),
+    path("sitemap.xml", page_query("p")(public(sitemap)), {"sitemaps": SITEMAPS}, name="sitemap"),
     # Open data: the same in every language, so outside the language prefixes.
     path("data/plans.json", public(opendata_views.plans_json), name="data-plans"),
     path("data/<slug:plan_slug>.json", public(opendata_views.plan_json), name="data-plan-json"),

@@ -18,8 +18,14 @@ from plan.numbering import section_number
 from plan.tree import ancestors
 
 from .context_processors import site_urls
-from .trees import linked_tree, linked_trees, page_language, preview_tree, published_plan
-from .trees import published_plans
+from .trees import (
+    linked_tree,
+    linked_trees,
+    page_language,
+    preview_tree,
+    published_plan,
+    published_plans,
+)
 
 # The document's three top-level sections, numbered 壹／貳／參.
 SECTIONS = ("preamble", "visions", "closing")

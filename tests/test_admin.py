@@ -9,6 +9,7 @@ from reversion.models import Version
 from plan.history import record_loaded
 from plan.models import Plan, PlanNode
 from plan.tree import PlanTree, number
+from portal.templatetags.plan_text import diff_html
 
 from .conftest import SLUG
 
@@ -272,6 +273,7 @@ def test_revert_form_compares_the_version_with_the_current_texts(client, editor,
     assert len(rows) == 1
     label, now, then = rows[0]
     assert "[en]" in label
+    now, then = diff_html(now), diff_html(then)
     assert "<del>Metro</del>" in now and "<ins>MRT and Public Transit</ins>" in then
     assert "revert-comparison" in response.content.decode()
 

@@ -12,6 +12,7 @@ from django.utils import translation
 from plan.models import PlanNode
 from plan.tree import PlanTree
 from portal import chart
+from portal.trees import link
 
 from .conftest import ROOT, SLUG
 
@@ -300,7 +301,7 @@ def add_fifth_vision(plan):
 
 def laid_out(plan, lang):
     with translation.override(lang):
-        tree = PlanTree.load(plan).link(f"http://testserver{PREFIX[lang]}{P}/", lang)
+        tree = link(PlanTree.load(plan), lang, base="http://testserver")
         return chart.layout_chart(plan, tree, lang, footnote_url=f"http://testserver{P}/chart/")
 
 

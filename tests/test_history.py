@@ -7,6 +7,7 @@ import reversion
 
 from plan.history import record_loaded, text_diff
 from plan.models import PlanNode
+from portal.templatetags.plan_text import diff_html
 
 from .conftest import SLUG
 
@@ -63,14 +64,23 @@ def test_history_of_unknown_or_action_ref_is_404(client, loaded):
     assert client.get(f"/{SLUG}/{action.ref}/history/").status_code == 404
 
 
+def html_diff(old, new, language):
+    return [diff_html(pieces) for pieces in text_diff(old, new, language)]
+
+
 def test_diff_escapes_staff_text():
-    before, after = text_diff("<b>old</b>", "<script>alert(1)</script>", "en")
+    before, after = html_diff("<b>old</b>", "<script>alert(1)</script>", "en")
     assert "<b>" not in before and "&lt;b&gt;" in before
     assert "<script>" not in after and "&lt;script&gt;alert(1)&lt;/script&gt;" in after
 
 
 def test_diff_marks_removed_and_added_parts():
-    before, after = text_diff("健全大眾運輸捷運路網", "健全捷運路網", "zh-hant")
+    assert text_diff("健全大眾運輸捷運路網", "健全捷運路網", "zh-hant")[0] == [
+        ("same", "健全"),
+        ("removed", "大眾運輸"),
+        ("same", "捷運路網"),
+    ]
+    before, after = html_diff("健全大眾運輸捷運路網", "健全捷運路網", "zh-hant")
     assert before == "<span>健全</span><del>大眾運輸</del><span>捷運路網</span>"
     assert after == "<span>健全</span><span>捷運路網</span>"
 

@@ -122,6 +122,8 @@ def test_each_vision_has_its_own_colour_even_a_fifth(plan):
     PlanNode.objects.add_child(
         goal, {"plan": plan, "kind": "vision", "ref": "green", "title_zh_hant": "永續高雄"}
     )
-    tree = PlanTree.load(plan)
+    from portal.trees import link
+
+    tree = link(PlanTree.load(plan), "zh-hant")
     assert [vision.hue for vision in tree.visions] == [1, 2, 3, 4, 5]
     assert all(strategy.hue == strategy.parent.hue for strategy in tree.strategies)
