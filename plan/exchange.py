@@ -119,7 +119,7 @@ def check_tree_data(data):
         try:
             validate_not_reserved(ref)
         except ValidationError as error:
-            problems += [f"{where}/{ref}: {message}" for message in error.messages]
+            problems.extend(f"{where}/{ref}: {message}" for message in error.messages)
         for child in node.get("children", []):
             walk(child, depth + 1, f"{where}/{ref}")
 

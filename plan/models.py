@@ -102,6 +102,9 @@ class ContentVersion(models.Model):
     class Meta:
         verbose_name = _("content version")
 
+    def __str__(self):
+        return f"{self.epoch}.{self.counter}"
+
 
 class Plan(models.Model):
     """One plan document: its front matter, closing text and where the text came from."""
