@@ -1,6 +1,7 @@
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
@@ -36,6 +37,10 @@ def site(request):
     language = "en" if (get_language() or "").startswith("en") else "zh-hant"
     other = "zh-hant" if language == "en" else "en"
     urls = twin_paths(request.path, language)
+    try:
+        origin = f"{request.scheme}://{request.get_host()}"
+    except DisallowedHost:
+        origin = ""  # the 400 page for a request with a host name not ours
     return {
         "site_name": settings.SITE_NAME[language],
         "site_authority": settings.SITE_AUTHORITY[language],
@@ -48,9 +53,7 @@ def site(request):
             "name": LANGUAGE_NAMES[other],
             "url": urls[other],
         },
-        "alternates": [
-            (HTML_LANG[code], request.build_absolute_uri(url)) for code, url in urls.items()
-        ],
-        "x_default": request.build_absolute_uri(urls["zh-hant"]),
-        "canonical": request.build_absolute_uri(urls[language]),
+        "alternates": [(HTML_LANG[code], origin + url) for code, url in urls.items()],
+        "x_default": origin + urls["zh-hant"],
+        "canonical": origin + urls[language],
     }

@@ -227,3 +227,10 @@ def test_check_tree_passes_on_the_fixture_and_finds_damage(plan):
     PlanNode.objects.filter(ref="mrt-network").update(numchild=5)
     with pytest.raises(CommandError, match="problem"):
         call_command("check_tree", stdout=StringIO(), stderr=StringIO())
+
+
+def test_a_host_name_not_ours_gets_the_designed_400(client, plan):
+    """Before, the 400 page itself built absolute links from the refused host: a 500."""
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "evil.example" not in response.content.decode()
