@@ -7,24 +7,28 @@ VersionAdmin (history, compare, revert). Every save and every move is a revision
 
 import reversion
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
+from .deletion import move_to_deleted, restore
 from .history import MOVED, text_diff
-from .models import NODE_TEXTS, Plan, PlanNode
+from .models import NODE_TEXTS, DeletedPlanNode, Plan, PlanNode
 
 admin.site.site_header = _("Policy plan administration")
 admin.site.site_title = _("Policy plan administration")
@@ -170,6 +174,24 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     def title_or_text(self, node):
         return node.title_zh_hant or (node.body_zh_hant or "")[:40]
 
+    def get_queryset(self, request):
+        # Deleted items keep their place in the tree but are listed on their own page.
+        return super().get_queryset(request).live()
+
+    def save_model(self, request, obj, form, change):
+        obj.edited_at = timezone.now()  # what pages call "last changed"
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        """Move the item and everything under it to the deleted items (never erased here)."""
+        move_to_deleted(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for node in queryset.order_by("path"):
+            node.refresh_from_db()
+            if not node.deleted:
+                move_to_deleted(node, request.user)
+
     @admin.display(description=_("English"))
     def translation_status(self, node):
         if node.is_translated:
@@ -184,7 +206,11 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
         with transaction.atomic(), reversion.create_revision():
             reversion.set_user(request.user)
             reversion.set_comment(f"{MOVED}: {request.POST.get('relation', '')}")
-            return super().move_node(request)
+            response = super().move_node(request)
+            moved = request.POST.get("node_id")
+            if response.status_code < 400 and moved:
+                PlanNode.objects.filter(pk=moved).update(edited_at=timezone.now())
+            return response
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """Revert by opening the change form with the old texts filled in.
@@ -229,8 +255,9 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
         return obj
 
     def recoverlist_view(self, request, extra_context=None):
-        # A deleted node's tree position is gone with it: it is added again, not recovered.
-        raise Http404("Deleted plan items are added again, not recovered.")
+        # Deleted items are restored from their own list (DeletedPlanNodeAdmin), in place;
+        # reversion's "recover" would write back a row without its place in the tree.
+        raise Http404("Deleted plan items are restored from the deleted items list.")
 
     recover_view = recoverlist_view
 
@@ -244,10 +271,69 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
             return None
 
 
+@admin.register(DeletedPlanNode)
+class DeletedPlanNodeAdmin(admin.ModelAdmin):
+    """The deleted items: restored in place by editors, erased for good only by superusers."""
+
+    list_display = ("title_or_text", "kind", "ref", "plan", "edited_at")
+    list_filter = ("plan", "kind")
+    search_fields = ("title_zh_hant", "title_en", "body_zh_hant", "body_en", "ref")
+    actions = ["restore_selected", "delete_selected"]
+    ordering = ("plan", "path")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted=True)
+
+    @admin.display(description=_("title or text"))
+    def title_or_text(self, node):
+        return node.title_zh_hant or (node.body_zh_hant or "")[:40]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_restore_permission(self, request):
+        return request.user.has_perm("plan.change_plannode")
+
+    @admin.action(description=_("Restore the selected items, in their place"), permissions=["restore"])
+    def restore_selected(self, request, queryset):
+        restored = 0
+        for node in queryset.order_by("path"):
+            node.refresh_from_db()
+            if not node.deleted:
+                continue  # restored with an item above it
+            try:
+                restored += len(restore(node, request.user))
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+        if restored:
+            self.message_user(
+                request,
+                ngettext("%(count)d item restored.", "%(count)d items restored.", restored)
+                % {"count": restored},
+                messages.SUCCESS,
+            )
+
+
 PLAN_FIELDSETS = (
     (
         None,
-        {"fields": ("slug", "title", "authority", "term_start_roc", "term_end_roc", "published")},
+        {
+            "fields": (
+                "slug",
+                "title",
+                "authority",
+                "term_start_roc",
+                "term_end_roc",
+                "published_on",
+                "published",
+            )
+        },
     ),
     (_("Opening and closing"), {"fields": Plan.DOCUMENT_TEXTS[2:]}),
     (_("Architecture chart"), {"fields": Plan.CHART_TEXTS}),
@@ -268,6 +354,14 @@ class PlanAdmin(VersionAdmin, TabbedTranslationAdmin):
     list_display = ("title", "slug", "term", "published", "updated_at")
     list_filter = ("published",)
     fieldsets = PLAN_FIELDSETS
+
+    def save_model(self, request, obj, form, change):
+        obj.edited_at = timezone.now()  # what pages call "last changed"
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # A plan takes its whole text with it: only a superuser deletes one.
+        return request.user.is_active and request.user.is_superuser
 
     @admin.display(description=_("term"))
     def term(self, plan):

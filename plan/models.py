@@ -370,6 +370,15 @@ class PlanNode(MP_Node):
         return not untranslated(self)
 
 
+class DeletedPlanNode(PlanNode):
+    """The deleted items, as staff see them in the admin (restore; superusers: erase)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("deleted plan item")
+        verbose_name_plural = _("deleted plan items")
+
+
 def placement_problem(kind, depth, plan_id=None, target_plan_id=None):
     """Why a node of this kind cannot sit at this level (or under another plan), or ""."""
     if plan_id is not None and target_plan_id is not None and plan_id != target_plan_id:

@@ -1,5 +1,6 @@
 """Staff roles. The "plan editor" edits plan content (plans, nodes) and nothing else: no
-users, no groups, no login lockouts."""
+users, no groups, no login lockouts. "Deleting" a node moves it to the deleted items, from
+where plan editors restore it; only superusers erase for good (plan.deletion)."""
 
 PLAN_EDITOR = "plan editor"
 PLAN_EDITOR_PERMISSIONS = [
@@ -7,6 +8,7 @@ PLAN_EDITOR_PERMISSIONS = [
     "change_plannode",
     "delete_plannode",
     "view_plannode",
+    "view_deletedplannode",
     "change_plan",
     "view_plan",
 ]

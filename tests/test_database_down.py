@@ -47,6 +47,26 @@ def test_database_outage_and_recovery(client, plan_file_data, outage):
     client.raise_request_exception = False
     cached = client.get("/")
     assert cached.status_code == 200
+    # Searches fetched before the outage, each with what only its own results show.
+    searches = {
+        "/en/search/?q=MRT": ["results for “MRT”", "Gangshan"],
+        "/en/search/?q=housing": ["results for “housing”", "Connecting Digital Citizens"],
+        "/search/?q=捷運": ["「捷運」共有", "環狀輕軌"],
+    }
+    before = {}
+    for path, own in searches.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        before[path] = response.content
+        for text in own:
+            assert text in response.content.decode(), (path, text)
+    theirs = {
+        path: [t for other, own in searches.items() if other != path for t in own]
+        for path in searches
+    }
+    for path, others in theirs.items():
+        for text in others:
+            assert text not in before[path].decode(), f"{text!r} does not tell {path} apart"
 
     stop()
     down = client.get(f"/{SLUG}/full-text/")
@@ -61,6 +81,27 @@ def test_database_outage_and_recovery(client, plan_file_data, outage):
     assert still.content == cached.content
     # Pages that need the database outside the page cache say so too.
     assert client.get("/search/?q=MRT").status_code == 503
+    # Each search fetched before is served with its own results, never another's.
+    for path, own in searches.items():
+        response = client.get(path)
+        assert response.status_code == 200, f"{path} during the outage: {response.status_code}"
+        body = response.content.decode()
+        for text in own:
+            assert text in body, f"{path} during the outage lacks its own {text!r}"
+        for text in theirs[path]:
+            assert text not in body, f"{path} during the outage shows another search's {text!r}"
+        assert response.content == before[path]
+    # A search never fetched: 503, not some other search's results.
+    never = client.get("/en/search/?q=childcare")
+    assert never.status_code == 503, never.content.decode()[:300]
+    assert not any(text in never.content.decode() for own in searches.values() for text in own)
+    assert (
+        "Temporarily unavailable" in never.content.decode() or "暫時無法" in never.content.decode()
+    )
+    # A parameter no page reads (utm_source) is dropped: the cached home page is served.
+    tagged = client.get("/?utm_source=x")
+    assert tagged.status_code == 200, tagged.content.decode()[:300]
+    assert tagged.content == cached.content
 
     start()
     back = client.get(f"/{SLUG}/full-text/")
