@@ -300,7 +300,9 @@ class DeletedPlanNodeAdmin(admin.ModelAdmin):
     def has_restore_permission(self, request):
         return request.user.has_perm("plan.change_plannode")
 
-    @admin.action(description=_("Restore the selected items, in their place"), permissions=["restore"])
+    @admin.action(
+        description=_("Restore the selected items, in their place"), permissions=["restore"]
+    )
     def restore_selected(self, request, queryset):
         restored = 0
         for node in queryset.order_by("path"):

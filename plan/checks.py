@@ -18,7 +18,9 @@ def reserved_name_problems():
         for slug in Plan.objects.filter(slug__in=RESERVED_NAMES).values_list("slug", flat=True)
     ]
     rows = PlanNode.objects.filter(ref__in=RESERVED_NAMES).values_list("plan__slug", "ref")
-    problems += [f"plan “{slug}”, node “{ref}”: its ref is the name of a page" for slug, ref in rows]
+    problems += [
+        f"plan “{slug}”, node “{ref}”: its ref is the name of a page" for slug, ref in rows
+    ]
     return problems
 
 

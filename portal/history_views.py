@@ -53,8 +53,8 @@ class RecentChange:
         """Where the change is, under the title the node had then."""
         if self.node.kind == PlanNode.Kind.ACTION:
             page = self.page
-            return f"{page.number}{page.title} › {self.node.number}{self.entry.title}"
-        return f"{self.node.number}{self.entry.title}"
+            return f"{page.number.rstrip()} {page.title} › {self.node.number} {self.entry.title}"
+        return f"{self.node.number.rstrip()} {self.entry.title}"
 
 
 def recent_changes():

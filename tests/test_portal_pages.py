@@ -115,7 +115,8 @@ def test_strategy_page(get):
     assert 'rel="prev"' in html and "擴展銀髮就業服務量能" in html
     assert 'rel="next"' in html and "整合高屏南運輸生活圈" in html
     assert f"http://testserver{P}/mrt-network/" in html  # permanent link
-    assert "最後修改" in html and "<time datetime=" in html
+    # The official text as loaded has no "last changed" date (see test_trust).
+    assert "與官方原文相同" in html and "異動紀錄" in html
     assert "架構圖將此策略印為" not in html
 
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from plan.checks import reserved_name_problems
 from plan.models import Plan
 
 
@@ -26,6 +27,11 @@ class Command(BaseCommand):
             from django.contrib.auth.models import Group
 
             Group.objects.all().delete()
+            # The tree's rule (kind ↔ depth) is the database's own check, so a backup that
+            # breaks it fails here; names that pages use are checked before committing.
             call_command("loaddata", backup, verbosity=0)
+            problems = reserved_name_problems()
+            if problems:
+                raise CommandError("nothing restored: " + "; ".join(problems))
         call_command("check_tree", stdout=self.stdout)
         self.stdout.write(f"restored {Plan.objects.count()} plan(s) from {backup}")

@@ -6,9 +6,10 @@ python manage.py export_plan kaohsiung-112-115 > plan.json
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 
-from plan.models import Plan
 from portal.opendata_views import export_data
+from portal.trees import published_plan
 
 
 class Command(BaseCommand):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("slug")
 
     def handle(self, slug, **options):
-        plan = Plan.objects.published().filter(slug=slug).first()
-        if plan is None:
-            raise CommandError(f"no published plan with slug {slug!r}")
+        try:
+            plan = published_plan(slug)
+        except Http404:
+            raise CommandError(f"no published plan with slug {slug!r}") from None
         self.stdout.write(json.dumps(export_data(plan), ensure_ascii=False, indent=2))
