@@ -7,7 +7,7 @@ Run by hand (not a test); it prints figures:
 It creates a throwaway database `plan_bench` on postgres://postgres@127.0.0.1:5432 (override
 with BENCH_SERVER_URL), migrates it (pg_trgm and the trigram indexes come with migration
 0003), loads the plan fixture once per plan under different slugs, then times
-plan.search.search (everything the search page asks of the database: published plans,
+portal.search.search (everything the search page asks of the database: published plans,
 nodes matching in either language, trees of the plans with results), with the plan trees in
 memory (warm) and not (cold), and shows how PostgreSQL runs the matching query (EXPLAIN
 ANALYZE): whether it uses the trigram index, and what the index does when seq scans are off. The database
@@ -91,10 +91,11 @@ def run(args):
     from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
-    from plan import search as search_module
     from plan.exchange import create_plan
     from plan.models import Plan, PlanNode
-    from plan.search import parse_query, search
+    from plan.search import parse_query
+    from portal.caching import clear_process_caches
+    from portal.search import search
 
     call_command("migrate", verbosity=0)
     data = json.loads((ROOT / "fixtures" / "kaohsiung-112-115.json").read_text("utf-8"))
@@ -136,7 +137,7 @@ def run(args):
                 results = search(query, language)
                 times.append((time.perf_counter() - started) * 1000)
             for _ in range(max(5, args.runs // 4)):
-                search_module._trees.clear()
+                clear_process_caches()
                 started = time.perf_counter()
                 search(query, language)
                 cold.append((time.perf_counter() - started) * 1000)
