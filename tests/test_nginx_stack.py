@@ -333,3 +333,41 @@ def test_post_to_a_public_page_gets_the_designed_405(stack):
     assert "不允許的操作" in page  # the site's own 405 page, in the page's language
     assert "本頁僅供瀏覽" in page
     assert "</html>" in page
+
+
+# Several app server processes, an edit made with a clock behind and without save() --------
+
+
+def test_every_app_process_sees_an_edit_made_behind_its_clock(site):
+    """Issue 11, finding 1: each process kept pages and trees under a stamp of edit times; an
+    edit written with an earlier time (a server whose clock is behind), or by `update()`,
+    stayed hidden. Now the database bumps the content version in the edit's transaction."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env, static_root = site
+    path = f"/en/{SLUG}/mrt-network/"
+    with local_stack.stack(env, static_root, workers=3) as running:
+        app = f"http://127.0.0.1:{running.app_port}"
+
+        def titles(count=60):
+            with ThreadPoolExecutor(8) as pool:
+                pages = list(pool.map(lambda _: request(app, path), range(count)))
+            assert all(status == 200 for status, _, _ in pages)
+            return [body.decode() for _, _, body in pages]
+
+        assert all("Completing the MRT" in body for body in titles())  # every process warm
+        title = f"Edited behind the clock {uuid.uuid4().hex[:8]}"
+        manage(
+            env,
+            "shell",
+            "-c",
+            "from datetime import timedelta\n"
+            "from django.utils import timezone\n"
+            "from plan.models import PlanNode\n"
+            "behind = timezone.now() - timedelta(hours=2)\n"
+            # No save(), no signal, no plan touched, a time in the past: nothing but the
+            # database itself can tell the processes that the content changed.
+            f"PlanNode.objects.filter(ref='mrt-network').update(title_en={title!r},"
+            " updated_at=behind)\n",
+        )
+        assert all(title in body for body in titles())
