@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "axes",
     "corsheaders",
     "plan",
+    "progress",
     "portal",
 ]
 

@@ -1,0 +1,46 @@
+"""Progress roles, made by a migration.
+
+- **agency editor** (機關填報人員): enters indicators, progress updates and milestones, only
+  on the plan items that an agency they belong to (Agency.editors) leads or supports; what
+  they enter is a draft.
+- **reviewer** (研考人員): sees the queue of drafts, publishes them or returns them with a
+  comment, and manages agencies and responsibilities.
+Superusers may do everything.
+"""
+
+AGENCY_EDITOR = "agency editor"
+REVIEWER = "reviewer"
+
+FACTS = ("progressupdate", "indicator", "milestone")
+AGENCY_EDITOR_PERMISSIONS = [
+    *(f"{action}_{model}" for model in FACTS for action in ("add", "change", "view")),
+    "view_agency",
+    "view_responsibility",
+    "view_schedule",
+]
+REVIEWER_PERMISSIONS = [
+    *(f"{action}_{model}" for model in FACTS for action in ("add", "change", "view", "delete")),
+    *(
+        f"{action}_{model}"
+        for model in ("agency", "responsibility", "schedule")
+        for action in ("add", "change", "view", "delete")
+    ),
+    "review_progress",
+]
+
+
+def ensure_progress_groups(group_model, permission_model):
+    """Create the two groups (or set their permissions back). Works with migration models."""
+    groups = {}
+    for name, codenames in (
+        (AGENCY_EDITOR, AGENCY_EDITOR_PERMISSIONS),
+        (REVIEWER, REVIEWER_PERMISSIONS),
+    ):
+        group, _ = group_model.objects.get_or_create(name=name)
+        group.permissions.set(
+            permission_model.objects.filter(
+                content_type__app_label="progress", codename__in=codenames
+            )
+        )
+        groups[name] = group
+    return groups

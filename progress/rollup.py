@@ -1,0 +1,302 @@
+"""A plan's published progress as one bundle, and the arithmetic pages show from it.
+
+The bundle is read in ONE query (a UNION ALL over the progress tables, each row's fields as
+JSON), so a page with progress costs one query more than one without, whatever the plan's
+size; portal keeps it per content version as it keeps the tree.
+
+The arithmetic (a node's percent, what was expected by today, its light) is plain Python
+over the bundle, tested on its own:
+- a node's own percent is that of its latest published update that gives one;
+- a node with children takes the weighted mean of its reported children (Schedule.weight,
+  default equal) when at least one child reports, otherwise its own; "n of m reported"
+  counts its direct children; visions and the goal roll up the same way;
+- expected by today: the share of its milestones planned by today when it has milestones,
+  otherwise linear over its planned period (default: the plan's term);
+- the light, only for `in_progress` and `behind`: green when actual ≥ expected − 10 points,
+  yellow when ≥ expected − 25, red below (bounds inclusive; settings PROGRESS_LIGHTS);
+  `behind` is never green; `completed` is green; the other statuses have no light.
+A node with nothing reported has no percent, no expected value and no light.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import JSONObject
+
+from .models import Indicator, Milestone, ProgressUpdate, Responsibility, Reviewed, Schedule
+
+Status = ProgressUpdate.Status
+LIGHT_STATUSES = (Status.IN_PROGRESS, Status.BEHIND)
+SHOWN = (Reviewed.State.PUBLISHED, Reviewed.State.SUPERSEDED)
+
+
+def thresholds():
+    """Points below expected still green, still yellow (settings.PROGRESS_LIGHTS)."""
+    lights = getattr(settings, "PROGRESS_LIGHTS", {})
+    return Decimal(str(lights.get("green", 10))), Decimal(str(lights.get("yellow", 25)))
+
+
+# The bundle -------------------------------------------------------------------------------
+
+
+def _decimal(value):
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _date(value):
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _shown(model, plan, **filters):
+    # A plain QuerySet: modeltranslation's would add every field to values() (and the UNION
+    # needs the same few columns from each table).
+    return QuerySet(model).filter(node__plan=plan, **filters)
+
+
+def _rows(queryset, kind, **fields):
+    return queryset.order_by().values(
+        kind=Value(kind, output_field=CharField()),
+        row=F("pk"),
+        node_ref=F("node_id"),
+        data=JSONObject(**fields),
+    )
+
+
+def _translated(name):
+    return {f"{name}_zh_hant": f"{name}_zh_hant", f"{name}_en": f"{name}_en"}
+
+
+def read_bundle(plan):
+    """Everything published (and superseded, for the history) about the plan's progress,
+    from one query: {node id: NodeFacts}."""
+    reviewed = {"state": "state", "supersedes": "supersedes_id", "published_at": "published_at"}
+    updates = _rows(
+        _shown(ProgressUpdate, plan, state__in=SHOWN),
+        "update",
+        date="date",
+        status="status",
+        percent="percent",
+        source="source",
+        reason="reason",
+        remedy="remedy",
+        agency="agency__code",
+        **_translated("summary"),
+        **reviewed,
+    )
+    indicators = _rows(
+        _shown(Indicator, plan, state__in=SHOWN),
+        "indicator",
+        key="key",
+        direction="direction",
+        baseline_year="baseline_year",
+        baseline="baseline",
+        weight="weight",
+        values="values",
+        source="source",
+        target_change_reason="target_change_reason",
+        **_translated("name"),
+        **_translated("measure"),
+        **_translated("unit"),
+        **reviewed,
+    )
+    milestones = _rows(
+        _shown(Milestone, plan, state__in=SHOWN),
+        "milestone",
+        planned_date="planned_date",
+        done_on="done_on",
+        source="source",
+        **_translated("description"),
+        **reviewed,
+    )
+    responsibilities = _rows(
+        _shown(Responsibility, plan),
+        "responsibility",
+        role="role",
+        code="agency__code",
+        url="agency__url",
+        name_zh_hant="agency__name_zh_hant",
+        name_en="agency__name_en",
+    )
+    schedules = _rows(
+        _shown(Schedule, plan),
+        "schedule",
+        planned_start="planned_start",
+        planned_end="planned_end",
+        weight="weight",
+    )
+    union = updates.union(indicators, milestones, responsibilities, schedules, all=True)
+    bundle = defaultdict(NodeFacts)
+    for row in union:
+        data = row["data"]
+        if isinstance(data, str):
+            data = json.loads(data)
+        bundle[row["node_ref"]].add(row["kind"], row["row"], data)
+    for facts in bundle.values():
+        facts.sort()
+    return dict(bundle)
+
+
+@dataclass
+class NodeFacts:
+    """What is published about one node: its agencies, updates (newest first), indicators,
+    milestones (by planned date), schedule; superseded revisions kept apart for history."""
+
+    lead: list = field(default_factory=list)
+    support: list = field(default_factory=list)
+    updates: list = field(default_factory=list)
+    indicators: list = field(default_factory=list)
+    milestones: list = field(default_factory=list)
+    corrected: list = field(default_factory=list)  # superseded revisions, any kind
+    planned_start: date = None
+    planned_end: date = None
+    weight: Decimal = Decimal(1)
+
+    def add(self, kind, pk, data):
+        data["id"] = pk
+        data["kind"] = kind
+        if kind == "responsibility":
+            (self.lead if data["role"] == "lead" else self.support).append(data)
+            return
+        if kind == "schedule":
+            self.planned_start = _date(data["planned_start"])
+            self.planned_end = _date(data["planned_end"])
+            self.weight = _decimal(data["weight"]) or Decimal(0)
+            return
+        for name in ("date", "planned_date", "done_on"):
+            if name in data:
+                data[name] = _date(data[name])
+        for name in ("percent", "baseline", "weight"):
+            if name in data:
+                data[name] = _decimal(data[name])
+        if isinstance(data.get("values"), str):
+            data["values"] = json.loads(data["values"] or "{}")
+        if data.get("state") == Reviewed.State.SUPERSEDED:
+            self.corrected.append(data)
+            return
+        {"update": self.updates, "indicator": self.indicators, "milestone": self.milestones}[
+            kind
+        ].append(data)
+
+    def sort(self):
+        self.updates.sort(key=lambda u: (u["date"], u["id"]), reverse=True)
+        self.indicators.sort(key=lambda i: (i["key"], i["id"]))
+        self.milestones.sort(key=lambda m: (m["planned_date"], m["id"]))
+        for agencies in (self.lead, self.support):
+            agencies.sort(key=lambda a: a["code"])
+
+    @property
+    def latest(self):
+        return self.updates[0] if self.updates else None
+
+    @property
+    def own_percent(self):
+        return next((u["percent"] for u in self.updates if u["percent"] is not None), None)
+
+
+EMPTY = NodeFacts()
+
+
+# The arithmetic ---------------------------------------------------------------------------
+
+
+def expected_percent(start, end, milestones, today):
+    """What should be done by `today`: the share of milestones planned by then, or linear
+    over [start, end]."""
+    if milestones:
+        due = sum(1 for m in milestones if m["planned_date"] <= today)
+        return _round(Decimal(100) * due / len(milestones))
+    if not start or not end or end <= start:
+        return Decimal(100) if end and today >= end else Decimal(0)
+    if today <= start:
+        return Decimal(0)
+    if today >= end:
+        return Decimal(100)
+    return _round(Decimal(100) * (today - start).days / (end - start).days)
+
+
+def light(status, actual, expected):
+    """ "green" | "yellow" | "red" | None: a word; the pages paint it and always label it."""
+    if status == Status.COMPLETED:
+        return "green"
+    if status not in LIGHT_STATUSES or actual is None or expected is None:
+        return None
+    green, yellow = thresholds()
+    if actual >= expected - green and status != Status.BEHIND:
+        return "green"
+    if actual >= expected - yellow:
+        return "yellow"
+    return "red"
+
+
+def _round(value):
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Progress:
+    """A node's progress as pages show it."""
+
+    percent: Decimal = None  # own, or rolled up from its children
+    expected: Decimal = None
+    status: str = None  # its latest published update's status
+    light: str = None
+    date: date = None  # its latest published update's date
+    reported: int = 0  # direct children that report
+    children: int = 0
+    rolled_up: bool = False  # the percent comes from the children
+
+    @property
+    def is_reported(self):
+        return self.status is not None or self.percent is not None
+
+
+def roll_up(tree, bundle, today):
+    """Every node's Progress, by node id, from the leaves up."""
+    plan = tree.plan
+    term = (date(plan.term_start, 1, 1), date(plan.term_end, 12, 31))
+    progress = {}
+    for node in reversed(tree.nodes):  # children before parents
+        facts = bundle.get(node.pk, EMPTY)
+        latest = facts.latest
+        result = Progress(
+            status=latest["status"] if latest else None,
+            date=latest["date"] if latest else None,
+            children=len(node.children),
+        )
+        reported = [child for child in node.children if progress[child.pk].is_reported]
+        result.reported = len(reported)
+        weighted = [
+            (bundle.get(child.pk, EMPTY).weight, progress[child.pk])
+            for child in reported
+            if progress[child.pk].percent is not None
+        ]
+        total = sum(weight for weight, _ in weighted)
+        if weighted and total > 0:
+            result.rolled_up = True
+            result.percent = _round(sum(w * p.percent for w, p in weighted) / total)
+            expected = [(w, p.expected) for w, p in weighted if p.expected is not None]
+            if expected:
+                weights = sum(w for w, _ in expected)
+                result.expected = _round(sum(w * e for w, e in expected) / weights)
+        elif latest:
+            result.percent = facts.own_percent
+            result.expected = expected_percent(
+                facts.planned_start or term[0],
+                facts.planned_end or term[1],
+                facts.milestones,
+                today,
+            )
+        if result.is_reported:
+            status = result.status
+            if status is None:  # a parent known only through its children
+                status = Status.COMPLETED if result.percent == 100 else Status.IN_PROGRESS
+            result.light = light(status, result.percent, result.expected)
+        else:
+            result.expected = None
+        progress[node.pk] = result
+    return progress

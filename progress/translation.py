@@ -1,0 +1,34 @@
+import reversion
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import Agency, Indicator, Milestone, ProgressUpdate, Responsibility, Schedule
+
+
+@register(Agency)
+class AgencyTranslationOptions(TranslationOptions):
+    fields = ("name",)
+    required_languages = ("zh-hant",)
+
+
+@register(ProgressUpdate)
+class ProgressUpdateTranslationOptions(TranslationOptions):
+    fields = ("summary",)
+    required_languages = ("zh-hant",)
+
+
+@register(Indicator)
+class IndicatorTranslationOptions(TranslationOptions):
+    fields = ("name", "measure", "unit")
+    required_languages = ("zh-hant",)
+
+
+@register(Milestone)
+class MilestoneTranslationOptions(TranslationOptions):
+    fields = ("description",)
+    required_languages = ("zh-hant",)
+
+
+# Every progress object has its history (django-reversion), as plan items do; registered
+# after modeltranslation has added the per-language fields (see plan.translation).
+for model in (Agency, Responsibility, Schedule, ProgressUpdate, Indicator, Milestone):
+    reversion.register(model)
