@@ -15,9 +15,7 @@ from plan.models import Plan, PlanNode
 from plan.tree import PlanTree
 
 from .caching import per_version
-
-# Colours for visions (site.css .hue-1…6, portal.chart.HUES): a seventh vision reuses the first.
-HUES = 6
+from .chart import HUES
 
 
 def page_language():
@@ -54,7 +52,8 @@ def link(tree, language, base=""):
             node.url = f"{node.parent.url}#{node.ref}"
         else:
             node.url = f"{home}{node.ref}/"
-        node.hue = (node.vision_position - 1) % HUES + 1
+        # One colour per vision (site.css .hue-1…6, chart.HUES); a seventh reuses the first.
+        node.hue = (node.vision_position - 1) % len(HUES) + 1
     return tree
 
 

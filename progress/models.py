@@ -316,11 +316,11 @@ class Indicator(Reviewed):
                     "year": year
                 }
         published = self.supersedes
-        if published is not None and self.weakened_targets(published):
-            if not (self.target_change_reason or "").strip():
-                errors["target_change_reason"] = _(
-                    "A published target was weakened (%(years)s): say why."
-                ) % {"years": ", ".join(map(str, self.weakened_targets(published)))}
+        weakened = self.weakened_targets(published) if published is not None else []
+        if weakened and not (self.target_change_reason or "").strip():
+            errors["target_change_reason"] = _(
+                "A published target was weakened (%(years)s): say why."
+            ) % {"years": ", ".join(map(str, weakened))}
         if errors:
             raise ValidationError(errors)
 

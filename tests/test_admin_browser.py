@@ -1,5 +1,7 @@
 """A plan editor corrects an English title in the admin; citizens see it and its diff at once."""
 
+from urllib.parse import parse_qs
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -97,3 +99,108 @@ def test_admin_tree_works_under_the_content_security_policy(
     assert number(tree.get("social-housing"), "zh-hant") == "(一)"
     assert number(tree.get("mrt-network"), "zh-hant") == "(五)"
     assert violations == []
+
+
+def test_a_drag_that_breaks_the_tree_rules_is_refused_with_a_message(
+    live_plan, editor_account, page, screenshot
+):
+    """Drag strategy (六) 健全大眾運輸捷運路網 onto the goal's row, lower half ("as child"):
+    it would become a child of the goal, at the visions' level. The app refuses the move
+    (PlanNode.objects.move raises TreeRuleError, a treebeard InvalidPosition); treebeard's
+    page reloads and shows why; the strategy stays where it was; no CSP violation."""
+    from plan.models import PlanNode
+
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    mrt = PlanNode.objects.get(ref="mrt-network")
+    livable = PlanNode.objects.get(ref="livable")
+    before = (mrt.path, mrt.depth)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_plan.url}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"{live_plan.url}/admin/plan/plannode/")
+
+    def row(title):
+        return page.locator("#result_list tbody tr", has_text=title).first
+
+    row("公平城市、社會共好").locator("a.treebeard-collapse").click()
+    row("宜居高雄").wait_for()
+    row("宜居高雄").locator("a.treebeard-collapse").click()
+    row("健全大眾運輸捷運路網").wait_for()
+    goal = row("公平城市、社會共好")
+    box = goal.bounding_box()
+    # The XHR to treebeard's move endpoint, answered before the page reloads.
+    with page.expect_response(lambda r: r.url.endswith("/admin/plan/plannode/move/")) as moved:
+        row("健全大眾運輸捷運路網").locator(".drag-handler").drag_to(
+            goal, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
+        )
+    sent = {k: v[0] for k, v in parse_qs(moved.value.request.post_data).items()}
+    # A real drop on the goal's lower half: "make it the goal's child".
+    assert sent == {
+        "node": str(mrt.pk),
+        "target": str(PlanNode.objects.get(ref="goal").pk),
+        "relation": "child",
+    }, sent
+    assert moved.value.status == 400, f"the move was not refused: {moved.value.status}"
+    page.wait_for_load_state("load")
+    errors = page.locator(".messagelist .error")
+    errors.first.wait_for()
+    screenshot(page, "admin-tree-refused-move")
+    message = " ".join(errors.all_inner_texts())
+    # The tree rule, in the admin's language (Chinese by default) or English.
+    assert ("推動策略不能放在架構的第 2 層" in message) or (
+        "strategy cannot go to level 2" in message
+    ), message
+
+    mrt.refresh_from_db()
+    assert (mrt.path, mrt.depth) == before
+    assert mrt.depth == 3
+    assert PlanNode.objects.get_parent(mrt).pk == livable.pk
+    assert not PlanNode.objects.filter(depth=2, kind=PlanNode.Kind.STRATEGY).exists()
+    assert violations == []
+
+
+def test_a_dragged_move_is_recorded_and_dated(live_plan, editor_account, page):
+    """A move is a staff change (plan.models: edited_at is set by "edit, move, publish,
+    delete, restore"): after a drag, the moved item has a revision and a "last changed" date."""
+    from reversion.models import Version
+
+    from plan.models import PlanNode
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_plan.url}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"{live_plan.url}/admin/plan/plannode/")
+
+    def row(title):
+        return page.locator("#result_list tbody tr", has_text=title).first
+
+    row("公平城市、社會共好").locator("a.treebeard-collapse").click()
+    row("宜居高雄").locator("a.treebeard-collapse").click()
+    row("健全大眾運輸捷運路網").wait_for()
+    target = row("宜居高雄")
+    box = target.bounding_box()
+    with page.expect_response(lambda r: r.url.endswith("/admin/plan/plannode/move/")) as moved:
+        row("提升空品邁向淨零永續").locator(".drag-handler").drag_to(
+            target, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
+        )
+    assert moved.value.status == 200
+    page.wait_for_load_state("load")
+
+    net_zero = PlanNode.objects.get(ref="net-zero")
+    assert PlanNode.objects.get_parent(net_zero).ref == "livable"
+    versions = Version.objects.get_for_object(net_zero).select_related("revision")
+    assert versions[0].revision.comment.startswith("moved")
+    assert versions[0].revision.user == editor_account
+    assert net_zero.edited_at is not None, (
+        "the move was recorded as a revision but not dated: PlanNode.edited_at is still empty"
+    )

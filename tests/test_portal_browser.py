@@ -34,6 +34,63 @@ def test_axe_finds_no_wcag_violations_on_any_page(open_page, lang, width):
     assert not reports, "\n\n".join(reports)
 
 
+def record_an_edit():
+    """A staff edit recorded as the admin records it (a revision, dated), in the live
+    server's database, so the history and recent-changes pages have differences to show."""
+    import reversion
+    from django.utils import timezone
+
+    from plan.history import record_loaded
+    from plan.models import Plan, PlanNode
+
+    record_loaded(Plan.objects.get(), "kaohsiung-112-115.json")
+    mrt = PlanNode.objects.get(ref="mrt-network")
+    with reversion.create_revision():
+        reversion.set_comment("edited")
+        mrt.title_en = "A Complete MRT and Public Transit Network"
+        mrt.title_zh_hant = "完善大眾運輸捷運路網"
+        mrt.edited_at = timezone.now()
+        mrt.save()
+    action = PlanNode.objects.get_children(PlanNode.objects.get(ref="social-housing")).first()
+    with reversion.create_revision():
+        reversion.set_comment("edited")
+        action.body_en = action.body_en.replace("social housing", "public housing", 1)
+        action.body_zh_hant = action.body_zh_hant.replace("社會住宅", "公共住宅", 1)
+        action.edited_at = timezone.now()
+        action.save()
+
+
+HISTORY_PAGES = {
+    "history": "/kaohsiung-112-115/mrt-network/history/",
+    "history-with-actions": "/kaohsiung-112-115/social-housing/history/",
+    "changes": "/changes/",
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", LANG_PREFIX)
+def test_history_and_recent_changes_with_differences_are_accessible(
+    open_page, check_a11y, lang, width
+):
+    record_an_edit()
+    for name, path in HISTORY_PAGES.items():
+        page, response = open_page(LANG_PREFIX[lang] + path, WIDTHS[width])
+        assert response.status == 200, name
+        if name == "changes":
+            # Recent changes lists both edits (each links to its page's history).
+            assert page.locator(".changes-list li").count() >= 2, f"{name} ({lang}) is empty"
+        else:
+            # The history shows the edit as a difference: axe checks the marked-up diff too.
+            assert page.locator("main ins").count() > 0, f"{name} ({lang}) shows no insertion"
+            assert page.locator("main del").count() > 0, f"{name} ({lang}) shows no deletion"
+        check_a11y(page)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
+        page.context.close()
+
+
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(open_page):
     page, _ = open_page("/kaohsiung-112-115/mrt-network/", 390)
     page.keyboard.press("Tab")

@@ -8,6 +8,7 @@ import reversion
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from plan.exchange import create_plan
 from plan.history import record_loaded
@@ -83,6 +84,7 @@ def load_with_history(data):
             reversion.set_comment("edited")
             node.title_en = english
             node.title_zh_hant = node.title_zh_hant + "（修訂）"
+            node.edited_at = timezone.now()  # as the admin dates a staff edit
             node.save()
     return plan
 
