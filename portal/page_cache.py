@@ -3,12 +3,13 @@
 Public pages are the same for every visitor (no session, no cookie, no CSRF token), so each
 is rendered once and served from the cache until the content changes. The key is
 
-    release | scheme://host | path | normalised query | content version
+    release | Taipei date | scheme://host | path | normalised query | content version
 
 - the content version is read from the database on every request (one tiny query) and is
   bumped by the database with every write (plan.content): an edit saved on any app server
   changes the key everywhere at once, whatever the servers' clocks or the cache backend;
 - the release (portal.caching.release) keeps a deploy from serving pages of the old code;
+- the date in Asia/Taipei: expected progress moves with the calendar, not with writes;
 - the origin: with PORTAL_BASE_URL set every public request has that origin (see
   CanonicalOriginMiddleware), otherwise absolute URLs follow the request's host, so it is
   part of the key;
@@ -29,7 +30,7 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 from plan import content
@@ -125,7 +126,10 @@ class PageCacheMiddleware:
         if not public_path(request):
             return self.get_response(request)
         query = normalised_query(request)
-        base = f"{release()}|{request.scheme}://{request.get_host()}|{request.path}?{query}"
+        # The city's date: pages show progress expected by today, which moves at midnight in
+        # Taipei whatever the servers' clocks or time zones.
+        today = timezone.localdate().isoformat()
+        base = f"{release()}|{today}|{request.scheme}://{request.get_host()}|{request.path}?{query}"
         try:
             version = content.read_content_version()
         except (OperationalError, InterfaceError):

@@ -8,11 +8,12 @@ is seen at the next request on every app server.
 
 from django.http import Http404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 from plan.models import Plan, PlanNode
 from plan.tree import PlanTree
+from progress.rollup import read_bundle, roll_up
 
 from .caching import per_version
 from .chart import HUES
@@ -72,6 +73,24 @@ def linked_trees(plans, language=None):
 
     key = tuple(plan.pk for plan in plans)
     return per_version("trees", key, language, build=build)
+
+
+def plan_progress(plan):
+    """The plan's published progress as pages show it: (bundle, {node id: Progress}).
+
+    The bundle (one query) is kept per content version; the roll-up also depends on the
+    date (expected progress moves with the calendar), so it is kept per content version and
+    Taipei date, and the page cache keys pages by that date too (portal.page_cache)."""
+    bundle = per_version("progress bundle", plan.pk, build=lambda: read_bundle(plan))
+    today = taipei_today()
+    tree = linked_tree(plan, "zh-hant")  # the roll-up needs the tree's shape, not its texts
+    progress = per_version("progress", plan.pk, today, build=lambda: roll_up(tree, bundle, today))
+    return bundle, progress
+
+
+def taipei_today():
+    """Today in the city's time zone (settings.TIME_ZONE, Asia/Taipei), whatever the server's."""
+    return timezone.localdate()
 
 
 def preview_tree(plan, language=None):
