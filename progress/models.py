@@ -316,6 +316,9 @@ class Indicator(Reviewed):
                     "year": year
                 }
         published = self.supersedes
+        if published is None and self.pk:
+            # Saved over a published revision: the admin turns it into a correction.
+            published = type(self).objects.filter(pk=self.pk, state=self.State.PUBLISHED).first()
         weakened = self.weakened_targets(published) if published is not None else []
         if weakened and not (self.target_change_reason or "").strip():
             errors["target_change_reason"] = _(

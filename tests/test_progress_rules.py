@@ -1,0 +1,365 @@
+"""Progress: the roll-up arithmetic, the lights, weakened targets, the review, and each
+permission boundary of the agency editors and reviewers. Every test builds its own data:
+the Kaohsiung plan ships with no progress at all."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from plan.models import PlanNode
+from plan.tree import PlanTree
+from progress.models import Agency, Indicator, ProgressUpdate, Responsibility, Schedule
+from progress.review import correction, publish, return_draft
+from progress.roles import AGENCY_EDITOR, REVIEWER
+from progress.rollup import expected_percent, light, read_bundle, roll_up
+
+D = Decimal
+TODAY = date(2025, 1, 1)
+
+
+def node(ref):
+    return PlanNode.objects.get(ref=ref)
+
+
+def update(ref, status="in_progress", percent=None, state="published", **fields):
+    return ProgressUpdate.objects.create(
+        node=node(ref),
+        date=fields.pop("date", date(2024, 12, 31)),
+        status=status,
+        percent=None if percent is None else D(str(percent)),
+        summary_zh_hant=fields.pop("summary", "進度說明"),
+        source=fields.pop("source", "https://example.gov.tw/report"),
+        state=state,
+        **fields,
+    )
+
+
+def progress_of(plan, today=TODAY):
+    tree = PlanTree.load(plan)
+    return tree, roll_up(tree, read_bundle(plan), today)
+
+
+# The arithmetic ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2022, 6, 1), D(0)),
+        (date(2023, 1, 1), D(0)),
+        (date(2025, 1, 1), D("50.1")),  # 731 of 1460 days
+        (date(2026, 12, 31), D(100)),
+        (date(2027, 3, 1), D(100)),
+    ],
+)
+def test_expected_progress_is_linear_over_the_planned_period(today, expected):
+    assert expected_percent(date(2023, 1, 1), date(2026, 12, 31), [], today) == expected
+
+
+def test_expected_progress_follows_milestones_when_there_are_any():
+    milestones = [{"planned_date": date(2024, 6, 30)}, {"planned_date": date(2025, 6, 30)}]
+    start, end = date(2023, 1, 1), date(2026, 12, 31)
+    assert expected_percent(start, end, milestones, date(2024, 6, 29)) == 0
+    assert expected_percent(start, end, milestones, date(2024, 6, 30)) == 50
+    assert expected_percent(start, end, milestones, date(2025, 7, 1)) == 100
+
+
+@pytest.mark.parametrize(
+    ("status", "actual", "expected", "colour"),
+    [
+        ("in_progress", 40, 50, "green"),  # exactly expected − 10: inclusive
+        ("in_progress", D("39.9"), 50, "yellow"),
+        ("in_progress", 25, 50, "yellow"),  # exactly expected − 25: inclusive
+        ("in_progress", D("24.9"), 50, "red"),
+        ("in_progress", 80, 50, "green"),
+        ("behind", 80, 50, "yellow"),  # behind is never green
+        ("behind", 10, 50, "red"),
+        ("completed", 100, 50, "green"),
+        ("completed", None, None, "green"),
+        ("not_started", 0, 50, None),
+        ("adjusted", 10, 50, None),
+        ("suspended", 10, 50, None),
+        ("in_progress", None, 50, None),  # no percent reported: no light
+    ],
+)
+def test_light_thresholds(status, actual, expected, colour):
+    actual = None if actual is None else D(str(actual))
+    expected = None if expected is None else D(str(expected))
+    assert light(status, actual, expected) == colour
+
+
+def test_light_thresholds_come_from_settings(settings):
+    settings.PROGRESS_LIGHTS = {"green": 5, "yellow": 15}
+    assert light("in_progress", D(44), D(50)) == "yellow"
+    assert light("in_progress", D(34), D(50)) == "red"
+
+
+def test_nothing_reported_means_no_percent_no_expected_no_light(plan):
+    tree, progress = progress_of(plan)
+    for item in tree:
+        result = progress[item.pk]
+        assert (result.percent, result.expected, result.light, result.status) == (None,) * 4
+        assert result.reported == 0
+
+
+def test_own_percent_is_the_latest_published_update_that_gives_one(plan):
+    update("mrt-network", percent=30, date=date(2024, 6, 30))
+    update("mrt-network", percent=None, date=date(2024, 9, 30))  # a note without a percent
+    update("mrt-network", percent=90, date=date(2024, 12, 1), state="draft")  # not reviewed
+    tree, progress = progress_of(plan)
+    result = progress[node("mrt-network").pk]
+    assert result.percent == 30 and result.date == date(2024, 9, 30)
+    assert result.expected == D("50.1") and result.light == "yellow"  # 30 ≥ 50.1 − 25
+
+
+def test_parents_take_the_weighted_mean_of_their_reported_children(plan):
+    update("net-zero", percent=20)
+    update("mrt-network", percent=80)
+    Schedule.objects.create(node=node("mrt-network"), weight=3)
+    tree, progress = progress_of(plan)
+    livable = progress[node("livable").pk]
+    assert livable.percent == D("65.0")  # (20 × 1 + 80 × 3) / 4
+    assert (livable.reported, livable.children) == (2, 7)
+    assert livable.expected == D("50.1") and livable.light == "green"
+    goal = progress[node("goal").pk]
+    assert goal.percent == D("65.0") and (goal.reported, goal.children) == (1, 4)
+
+
+def test_a_node_with_reported_children_ignores_its_own_percent(plan):
+    strategy = node("social-housing")
+    actions = PlanNode.objects.get_children(strategy)
+    update("social-housing", percent=10)
+    ProgressUpdate.objects.create(
+        node=actions[0],
+        date=date(2024, 12, 31),
+        status="completed",
+        percent=D(100),
+        summary_zh_hant="完成",
+        source="府授字第1130000001號",
+        state="published",
+    )
+    tree, progress = progress_of(plan)
+    result = progress[strategy.pk]
+    assert result.percent == D(100) and result.rolled_up
+    assert (result.reported, result.children) == (1, actions.count())
+    assert result.status == "in_progress"  # its own latest update's status
+
+
+def test_a_status_without_a_percent_counts_as_reported_but_not_in_the_mean(plan):
+    update("net-zero", status="not_started")
+    update("mrt-network", percent=60)
+    tree, progress = progress_of(plan)
+    livable = progress[node("livable").pk]
+    assert livable.reported == 2 and livable.percent == D(60)
+    assert progress[node("net-zero").pk].light is None
+
+
+# Weakened targets -------------------------------------------------------------------------
+
+
+def indicator(direction="increase", values=None, **fields):
+    return Indicator.objects.create(
+        node=node("mrt-network"),
+        key="network-km",
+        name_zh_hant="捷運路網長度",
+        direction=direction,
+        values=values or {"114": {"target": "50"}, "115": {"target": "60"}},
+        state="published",
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    ("direction", "old", "new", "weakened"),
+    [
+        ("increase", "60", "55", True),
+        ("increase", "60", "65", False),
+        ("decrease", "10", "12", True),
+        ("decrease", "10", "8", False),
+        ("milestone", "114", "115", True),  # later
+        ("milestone", "114", "113", False),
+    ],
+)
+def test_a_weakened_published_target_needs_a_reason(plan, direction, old, new, weakened):
+    published = indicator(direction, {"115": {"target": old}})
+    draft = correction(published)
+    draft.values = {"115": {"target": new}}
+    if weakened:
+        with pytest.raises(ValidationError) as refused:
+            draft.full_clean()
+        assert "target_change_reason" in refused.value.message_dict
+        draft.target_change_reason = "中央補助延後核定"
+    draft.full_clean()
+
+
+def test_each_actual_needs_a_source(plan):
+    item = indicator(values={"114": {"target": "50", "actual": "45"}})
+    with pytest.raises(ValidationError):
+        item.full_clean()
+    item.values["114"]["source"] = "https://example.gov.tw/stats"
+    item.full_clean()
+
+
+# Updates: sources and reasons -------------------------------------------------------------
+
+
+def test_an_update_needs_a_source_and_behind_needs_reason_and_remedy(plan):
+    item = ProgressUpdate(
+        node=node("mrt-network"),
+        date=date(2025, 3, 31),
+        status="behind",
+        summary_zh_hant="工程延宕",
+        source="",
+    )
+    with pytest.raises(ValidationError) as refused:
+        item.full_clean()
+    assert {"source", "reason", "remedy"} <= set(refused.value.message_dict)
+    item.source, item.reason, item.remedy = "高市府捷工字第1140000001號", "用地取得延遲", "協調地主"
+    item.full_clean()
+
+
+# The review -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(db):
+    mrt_bureau = Agency.objects.create(code="mrtb", name_zh_hant="捷運工程局")
+    housing = Agency.objects.create(code="ubd", name_zh_hant="都市發展局")
+    editor = User.objects.create_user("editor", password="x" * 16, is_staff=True)
+    editor.groups.add(Group.objects.get(name=AGENCY_EDITOR))
+    mrt_bureau.editors.add(editor)
+    reviewer = User.objects.create_user("reviewer", password="x" * 16, is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=REVIEWER))
+    return {"editor": editor, "reviewer": reviewer, "mrtb": mrt_bureau, "ubd": housing}
+
+
+def test_a_draft_is_published_by_a_reviewer_only(plan, people):
+    draft = update("mrt-network", percent=40, state="draft")
+    with pytest.raises(PermissionDenied):
+        publish(draft, people["editor"])
+    publish(draft, people["reviewer"])
+    draft.refresh_from_db()
+    assert draft.state == "published" and draft.published_at and draft.reviewed_by_id
+
+
+def test_a_returned_draft_carries_the_comment(plan, people):
+    draft = update("mrt-network", percent=40, state="draft")
+    with pytest.raises(ValidationError):
+        return_draft(draft, people["reviewer"], "")
+    return_draft(draft, people["reviewer"], "請附上公文字號")
+    draft.refresh_from_db()
+    assert draft.state == "returned" and draft.review_comment == "請附上公文字號"
+
+
+def test_a_correction_is_reviewed_again_and_both_stay_in_history(plan, people):
+    published = update("mrt-network", percent=40)
+    draft = correction(published, people["editor"])
+    draft.percent = D(35)
+    draft.save()
+    _, progress = progress_of(plan)
+    assert progress[node("mrt-network").pk].percent == 40  # unreviewed: not public yet
+    publish(draft, people["reviewer"])
+    published.refresh_from_db()
+    assert published.state == "superseded"
+    bundle = read_bundle(plan)
+    facts = bundle[node("mrt-network").pk]
+    assert [u["percent"] for u in facts.updates] == [35]
+    assert [c["percent"] for c in facts.corrected] == [40]
+
+
+# Permission boundaries in the admin -------------------------------------------------------
+
+
+ADMIN = "/admin/progress/progressupdate/"
+
+
+def update_form(target, **fields):
+    return {
+        "node": target.pk,
+        "date": "2025-03-31",
+        "status": "in_progress",
+        "percent": "40",
+        "summary_zh_hant": "第一季進度",
+        "summary_en": "First quarter",
+        "source": "https://example.gov.tw/q1",
+        "agency": "",
+        "reason": "",
+        "remedy": "",
+        **fields,
+    }
+
+
+def test_an_agency_editor_reports_only_on_items_their_agency_is_responsible_for(
+    client, plan, people
+):
+    mrt, housing = node("mrt-network"), node("social-housing")
+    Responsibility.objects.create(node=mrt, agency=people["mrtb"], role="lead")
+    Responsibility.objects.create(node=housing, agency=people["ubd"], role="lead")
+    client.force_login(people["editor"])
+    response = client.post(f"{ADMIN}add/", update_form(mrt, agency=people["mrtb"].pk))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = ProgressUpdate.objects.get(node=mrt)
+    assert saved.state == "draft" and saved.submitted_by == people["editor"]
+    # Another agency's strategy is not a choice, and its updates are not theirs to see.
+    refused = client.post(f"{ADMIN}add/", update_form(housing))
+    assert refused.status_code == 200 and not ProgressUpdate.objects.filter(node=housing).exists()
+    other = update("social-housing", percent=10)
+    assert client.get(f"{ADMIN}{other.pk}/change/").status_code in (302, 403, 404)
+    assert f"{ADMIN}{other.pk}/change/" not in client.get(ADMIN).content.decode()
+
+
+def test_an_agency_editor_cannot_publish_or_manage_agencies(client, plan, people):
+    Responsibility.objects.create(node=node("mrt-network"), agency=people["mrtb"], role="lead")
+    draft = update("mrt-network", percent=40, state="draft")
+    client.force_login(people["editor"])
+    client.post(ADMIN, {"action": "publish_selected", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.state == "draft"
+    assert client.get("/admin/progress/agency/add/").status_code == 403
+    assert client.get("/admin/progress/responsibility/add/").status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_a_reviewer_publishes_from_the_queue(client, plan, people):
+    draft = update("mrt-network", percent=40, state="draft")
+    client.force_login(people["reviewer"])
+    queue = client.get(f"{ADMIN}queue/").content.decode()
+    assert f"{ADMIN}{draft.pk}/change/" in queue
+    client.post(ADMIN, {"action": "publish_selected", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.state == "published"
+    assert client.get("/admin/progress/agency/add/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_saving_over_a_published_update_makes_a_correction(client, plan, people):
+    Responsibility.objects.create(node=node("mrt-network"), agency=people["mrtb"], role="lead")
+    published = update("mrt-network", percent=40)
+    client.force_login(people["editor"])
+    response = client.post(
+        f"{ADMIN}{published.pk}/change/", update_form(node("mrt-network"), percent="45")
+    )
+    assert response.status_code == 302
+    published.refresh_from_db()
+    assert published.state == "published" and published.percent == 40
+    draft = ProgressUpdate.objects.get(supersedes=published)
+    assert draft.state == "draft" and draft.percent == 45
+
+
+def test_the_plan_editor_role_does_not_reach_progress(client, plan, editor_group):
+    user = User.objects.create_user("planner", password="x" * 16, is_staff=True)
+    user.groups.add(editor_group)
+    client.force_login(user)
+    assert client.get(ADMIN).status_code == 403
+
+
+def test_agency_editors_see_only_their_drafts_in_the_queue(client, plan, people):
+    Responsibility.objects.create(node=node("mrt-network"), agency=people["mrtb"], role="lead")
+    mine = update("mrt-network", percent=40, state="draft")
+    theirs = update("social-housing", percent=10, state="draft")
+    client.force_login(people["editor"])
+    queue = client.get(f"{ADMIN}queue/").content.decode()
+    assert f"{ADMIN}{mine.pk}/change/" in queue and f"{ADMIN}{theirs.pk}/change/" not in queue
