@@ -47,9 +47,6 @@ class Agency(models.Model):
     def __str__(self):
         return self.name or self.code
 
-    def natural_key(self):
-        return (self.code,)
-
 
 class Responsibility(models.Model):
     class Role(models.TextChoices):
