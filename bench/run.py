@@ -41,6 +41,11 @@ CASES = [
     ("search", "/search/?q=%E6%8D%B7%E9%81%8B"),
     ("JSON export", f"/data/{SLUG}.json"),
 ]
+# With --progress (every node: 3 indicators, 8 updates; bench/progress_data.py).
+PROGRESS_CASES = [
+    ("progress", f"/{SLUG}/progress/"),
+    ("agencies", f"/{SLUG}/agencies/"),
+]
 
 
 def free_port():
@@ -230,11 +235,19 @@ def main():
     parser = arguments(__doc__, seconds=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=["warm", "cold"], help="run one mode only")
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="load sample progress first (3 indicators and 8 updates a node)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
 
     site, env = prepare_site("plan-bench-")
+    if args.progress:
+        manage(env, "shell", "-c", "exec(open('bench/progress_data.py').read())")
+        CASES.extend(PROGRESS_CASES)
     print(
         f"server: {args.server}, {args.workers} workers; database: {env['DATABASE_URL'].split('?')[0]}; "
         f"{args.seconds} s a case, {args.rounds} rounds, wrk -t2 -c16; {os.cpu_count()} cores"
