@@ -27,7 +27,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from .deletion import move_to_deleted, restore
-from .history import MOVED, text_diff
+from .history import MOVED, comment_for, text_diff
 from .models import NODE_TEXTS, DeletedPlanNode, Plan, PlanNode
 
 admin.site.site_header = _("Policy plan administration")
@@ -205,7 +205,10 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
         # (moves change official numbering, which citizens should be able to follow).
         with transaction.atomic(), reversion.create_revision():
             reversion.set_user(request.user)
-            reversion.set_comment(f"{MOVED}: {request.POST.get('relation', '')}")
+            relation = {"child": "成為子項目", "sibling": "成為同層項目"}
+            reversion.set_comment(
+                comment_for(MOVED, relation.get(request.POST.get("relation", ""), ""))
+            )
             response = super().move_node(request)
             moved = request.POST.get("node_id")
             if response.status_code < 400 and moved:

@@ -13,13 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .history import DELETED, RESTORED
+from .history import DELETED, RESTORED, comment_for
 from .models import PlanNode
 
 
 def _mark(node, deleted, comment, user):
     with transaction.atomic(), reversion.create_revision():
-        reversion.set_comment(f"{comment}: {node.ref}")
+        reversion.set_comment(comment_for(comment, node.ref))
         if user is not None:
             reversion.set_user(user)
         now = timezone.now()

@@ -16,17 +16,34 @@ from reversion.models import Version
 
 from .models import NODE_TEXTS, PlanNode
 
-LOADED = "loaded"  # comment of the revisions made when a plan is loaded from its file
-MOVED = "moved"  # comment prefix of the revisions made when staff move a node
-DELETED = "deleted"  # … when staff move a node (and its subtree) to the deleted items
-RESTORED = "restored"  # … when staff restore it
+# Kinds of history entries besides edits, and the revision comments that mark them. Staff
+# read the comments in the admin's history, so they are in Chinese; the English words are
+# the comments of revisions recorded before (still recognised).
+LOADED = "loaded"  # the official text, as loaded from its file
+MOVED = "moved"  # staff moved a node
+DELETED = "deleted"  # staff moved a node (and its subtree) to the deleted items
+RESTORED = "restored"  # staff restored it
+COMMENTS = {
+    LOADED: "載入官方原文",
+    MOVED: "移動位置",
+    DELETED: "移至已刪除項目",
+    RESTORED: "自已刪除項目復原",
+}
+
+
+def comment_for(kind, detail=""):
+    return f"{COMMENTS[kind]}：{detail}" if detail else COMMENTS[kind]
+
+
+def comment_is(comment, kind):
+    return (comment or "").startswith((COMMENTS[kind], kind))
 
 
 def record_loaded(plan, source_name):
     """One revision per node (and one for the plan): the text as originally published."""
     for obj in [plan, *PlanNode.objects.for_plan(plan)]:
         with reversion.create_revision(manage_manually=True):
-            reversion.set_comment(f"{LOADED}: {source_name}")
+            reversion.set_comment(comment_for(LOADED, source_name))
             reversion.add_to_revision(obj)
 
 
@@ -90,11 +107,15 @@ def shown_text(data, name, language):
 
 
 def _kind_of(comment, previous, data):
-    if previous.get("deleted") != data.get("deleted") or comment.startswith((DELETED, RESTORED)):
-        return DELETED if data.get("deleted") or comment.startswith(DELETED) else RESTORED
+    if (
+        previous.get("deleted") != data.get("deleted")
+        or comment_is(comment, DELETED)
+        or comment_is(comment, RESTORED)
+    ):
+        return DELETED if data.get("deleted") or comment_is(comment, DELETED) else RESTORED
     if previous.get("published") != data.get("published"):
         return "published" if data.get("published") else "unpublished"
-    if comment.startswith(MOVED):
+    if comment_is(comment, MOVED):
         return MOVED
     return "edited"
 
@@ -116,8 +137,8 @@ def node_history(node, language, versions=None):
             object_id=version.object_id,
             title=shown_text(data, "title", language) or shown_text(data, "body", language)[:30],
         )
-        if previous is None or comment.startswith(LOADED):
-            if comment.startswith(LOADED):
+        if previous is None or comment_is(comment, LOADED):
+            if comment_is(comment, LOADED):
                 entry.kind, entry.date = LOADED, None
             # The first record holds the text as it was then: show it whole.
             for name in NODE_TEXTS:
@@ -179,7 +200,8 @@ def recent_entries(visible, language, limit):
     """
     versions = Version.objects.get_for_model(PlanNode)
     recent = (
-        versions.exclude(revision__comment__startswith=LOADED)
+        versions.exclude(revision__comment__startswith=COMMENTS[LOADED])
+        .exclude(revision__comment__startswith=LOADED)
         .order_by("-revision__date_created", "-pk")
         .values("object_id")[: limit * 4]
     )

@@ -35,7 +35,7 @@ def correction(published, user=None):
     return draft
 
 
-def publish(fact, reviewer, comment="published"):
+def publish(fact, reviewer, comment="審核發布"):
     """Publish a draft (validated again), retiring the revision it corrects."""
     if not can_review(reviewer):
         raise PermissionDenied
@@ -67,7 +67,7 @@ def return_draft(fact, reviewer, comment):
         raise ValidationError(_("Say what needs changing: a returned draft needs a comment."))
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(reviewer)
-        reversion.set_comment("returned")
+        reversion.set_comment("退回修正")
         fact.state = State.RETURNED
         fact.review_comment = comment
         fact.reviewed_by = reviewer

@@ -190,7 +190,7 @@ def test_move_renumbers_and_is_recorded(client, editor, loaded):
     versions = Version.objects.get_for_object(node(loaded, "mrt-network")).select_related(
         "revision"
     )
-    assert versions[0].revision.comment.startswith("moved")
+    assert versions[0].revision.comment.startswith("移動位置")  # staff read it in Chinese
     html = client.get(f"/{SLUG}/mrt-network/").content.decode()
     assert "二、宜居高雄</a> › (一)" in html
     assert (
