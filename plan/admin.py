@@ -158,9 +158,19 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     form = movenodeform_factory(PlanNode, form=PlanNodeForm)
     # The tree list, with reversion's "recover deleted" link added.
     change_list_template = "admin/plan/plannode/change_list.html"
-    list_display = ("title_or_text", "kind", "ref", "translation_status", "published", "updated_at")
+    # With several plans loaded (another city, the next term), every row names its plan.
+    list_display = (
+        "title_or_text",
+        "kind",
+        "ref",
+        "plan_slug",
+        "translation_status",
+        "published",
+        "edited_at",
+    )
     list_filter = ("plan", "kind", "published")
-    search_fields = ("title_zh_hant", "title_en", "body_zh_hant", "body_en", "ref")
+    list_select_related = ("plan",)
+    search_fields = ("title_zh_hant", "title_en", "body_zh_hant", "body_en", "ref", "plan__slug")
     fieldsets = (
         (None, {"fields": ("plan", "kind", "ref", "published")}),
         (_("Text"), {"fields": ("title", "body", "chart_label")}),
@@ -191,6 +201,10 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
             node.refresh_from_db()
             if not node.deleted:
                 move_to_deleted(node, request.user)
+
+    @admin.display(description=_("plan"), ordering="plan__slug")
+    def plan_slug(self, node):
+        return node.plan.slug
 
     @admin.display(description=_("English"))
     def translation_status(self, node):
@@ -280,7 +294,8 @@ class DeletedPlanNodeAdmin(admin.ModelAdmin):
 
     list_display = ("title_or_text", "kind", "ref", "plan", "edited_at")
     list_filter = ("plan", "kind")
-    search_fields = ("title_zh_hant", "title_en", "body_zh_hant", "body_en", "ref")
+    list_select_related = ("plan",)
+    search_fields = ("title_zh_hant", "title_en", "body_zh_hant", "body_en", "ref", "plan__slug")
     actions = ["restore_selected", "delete_selected"]
     ordering = ("plan", "path")
 

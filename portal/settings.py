@@ -65,7 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "treebeard",
     "reversion",
-    "axes",
+    # django-axes, named in Chinese in the admin (portal.third_party).
+    "portal.third_party.AxesConfig",
     "corsheaders",
     "plan",
     "progress",

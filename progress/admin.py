@@ -28,6 +28,12 @@ State = Reviewed.State
 REPORTED_KINDS = (PlanNode.Kind.STRATEGY, PlanNode.Kind.ACTION)
 
 
+@admin.display(description=_("plan"), ordering="node__plan__slug")
+def plan(obj):
+    """The plan a row belongs to (with several plans loaded, rows are otherwise alike)."""
+    return obj.node.plan.slug
+
+
 def editable_nodes(user):
     """The plan items a user may report on: all for reviewers and superusers; for an agency
     editor, those an agency they belong to leads or supports."""
@@ -49,9 +55,9 @@ class AgencyAdmin(VersionAdmin, TabbedTranslationAdmin):
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(VersionAdmin):
-    list_display = ("node", "agency", "role")
+    list_display = ("node", plan, "agency", "role")
     list_filter = ("role", "agency", "node__plan")
-    list_select_related = ("node", "agency")
+    list_select_related = ("node__plan", "agency")
     search_fields = ("node__ref", "node__title_zh_hant", "agency__code", "agency__name_zh_hant")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -62,16 +68,16 @@ class ResponsibilityAdmin(VersionAdmin):
 
 @admin.register(Schedule)
 class ScheduleAdmin(VersionAdmin):
-    list_display = ("node", "planned_start", "planned_end", "weight")
+    list_display = ("node", plan, "planned_start", "planned_end", "weight")
     list_filter = ("node__plan",)
-    list_select_related = ("node",)
+    list_select_related = ("node__plan",)
 
 
 class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
     """Progress facts: drafts, the review actions, corrections of what is published."""
 
     list_filter = ("state", "node__plan")
-    list_select_related = ("node",)
+    list_select_related = ("node__plan",)
     actions = ["publish_selected", "return_selected"]
     review_fields = ("state", "supersedes", "published_at")
 
@@ -153,7 +159,7 @@ class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
 
 @admin.register(ProgressUpdate)
 class ProgressUpdateAdmin(FactAdmin):
-    list_display = ("node", "date", "status", "percent", "agency", "state")
+    list_display = ("node", plan, "date", "status", "percent", "agency", "state")
     fields = (
         "node",
         "date",
@@ -267,7 +273,7 @@ class IndicatorForm(forms.ModelForm):
 @admin.register(Indicator)
 class IndicatorAdmin(FactAdmin):
     form = IndicatorForm
-    list_display = ("key", "name", "node", "direction", "state")
+    list_display = ("key", "name", "node", plan, "direction", "state")
     search_fields = ("key", "name_zh_hant", "name_en", "node__ref")
 
     def get_fieldsets(self, request, obj=None):
@@ -284,7 +290,7 @@ class IndicatorAdmin(FactAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(FactAdmin):
-    list_display = ("node", "planned_date", "description", "done_on", "state")
+    list_display = ("node", plan, "planned_date", "description", "done_on", "state")
     fields = (
         "node",
         "planned_date",
