@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import render
@@ -86,6 +87,11 @@ class ChangesFeed(Feed):
 
     def link(self):
         return reverse("portal:changes")
+
+    def author_name(self):
+        # A feed-level author (RFC 4287: required when entries have none, and for an empty
+        # feed): the city, as the publisher of the plan.
+        return settings.SITE_AUTHORITY[page_language()]
 
     def items(self):
         return recent_changes()

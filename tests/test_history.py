@@ -114,3 +114,15 @@ def test_feed_is_valid_atom_and_hides_unpublished_content(client, loaded):
 
 def test_loading_records_no_public_change(client, loaded):
     assert "計畫公開以來尚無異動" in client.get("/changes/").content.decode()
+
+
+def test_the_feed_is_valid_atom_with_an_author_and_its_newest_entrys_time(client, loaded):
+    """RFC 4287: a feed-level author (entries carry none), and `updated` is the newest
+    entry's time, not the time of the request."""
+    edit("mrt-network", title_en="A change for the feed")
+    feed = ET.fromstring(client.get("/en/changes/feed/").content)
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == "Kaohsiung City Government"
+    entries = feed.findall(f"{ATOM}entry")
+    assert entries and feed.find(f"{ATOM}updated").text == entries[0].find(f"{ATOM}updated").text
+    empty = ET.fromstring(client.get("/changes/feed/").content)  # nothing changed in Chinese
+    assert empty.find(f"{ATOM}author/{ATOM}name").text == "高雄市政府"
