@@ -7,6 +7,7 @@ switch voice) and, for running text, labelled as not yet translated.
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -53,3 +54,12 @@ def diff_html(pieces):
     if isinstance(pieces, str):
         return pieces
     return format_html_join("", "<{0}>{1}</{0}>", ((DIFF_TAGS[op], text) for op, text in pieces))
+
+
+@register.filter
+def datetime_attr(value):
+    """A datetime for a <time datetime="…"> attribute, in the city's time zone, to the second
+    (HTML allows at most three digits of a fraction; Django's "c" format gives six)."""
+    if not value:
+        return ""
+    return localtime(value).replace(microsecond=0).isoformat()

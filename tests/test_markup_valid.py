@@ -1,0 +1,124 @@
+"""Every page type is valid HTML, checked by the Nu HTML Checker (vnu.jar, the W3C
+validator's engine), in both languages, with history and progress on the pages.
+
+The checker comes from npm (`vnu-jar`) and runs on Java; `.ci/run` installs it under
+.ci/node/. Without it the test is skipped, except where REQUIRE_VALIDATOR is set (CI)."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import reversion
+
+from plan.history import record_loaded
+from plan.models import PlanNode
+
+from .conftest import ROOT, SLUG
+
+pytestmark = pytest.mark.validator
+
+P = f"/{SLUG}"
+PAGES = [
+    "/",
+    f"{P}/",
+    f"{P}/livable/",
+    f"{P}/mrt-network/",
+    f"{P}/social-housing/",
+    f"{P}/full-text/",
+    f"{P}/preamble/",
+    f"{P}/closing/",
+    f"{P}/chart/",
+    f"{P}/mrt-network/history/",
+    f"{P}/progress/",
+    f"{P}/agencies/",
+    f"{P}/agencies/mrtb/",
+    f"{P}/chart/progress/",
+    "/site-map/",
+    "/search/?q=捷運",
+    "/search/",
+    "/open-data/",
+    "/changes/",
+    "/no-such-page/",
+]
+
+
+def checker():
+    candidates = [
+        ROOT / ".ci" / "node" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar",
+        Path(os.environ.get("VNU_JAR", "/nonexistent")),
+    ]
+    jar = next((path for path in candidates if path.exists()), None)
+    if jar is None or not shutil.which("java"):
+        if os.environ.get("REQUIRE_VALIDATOR"):
+            pytest.fail("REQUIRE_VALIDATOR is set but vnu.jar or Java is missing")
+        pytest.skip("the Nu HTML Checker is not installed (npm install --prefix .ci/node vnu-jar)")
+    return jar
+
+
+def with_history_and_progress(plan):
+    from progress.models import Agency, Indicator, ProgressUpdate, Responsibility
+
+    record_loaded(plan, "kaohsiung-112-115.json")
+    mrt = PlanNode.objects.get(ref="mrt-network")
+    mrt.title_en = "Strengthening the MRT Network"
+    with reversion.create_revision():
+        mrt.save()
+    agency = Agency.objects.create(code="mrtb", name_zh_hant="捷運工程局", name_en="MRT Bureau")
+    Responsibility.objects.create(node=mrt, agency=agency, role="lead")
+    ProgressUpdate.objects.create(
+        node=mrt,
+        date=date(2025, 3, 31),
+        status="behind",
+        percent=Decimal(30),
+        summary_zh_hant="測試用進度",
+        source="https://example.gov.tw/report",
+        agency=agency,
+        reason="用地",
+        remedy="協調",
+        state="published",
+    )
+    Indicator.objects.create(
+        node=mrt,
+        key="km",
+        name_zh_hant="路網長度",
+        unit_zh_hant="公里",
+        direction="increase",
+        values={"114": {"target": "50", "actual": "42", "source": "https://example.gov.tw"}},
+        state="published",
+    )
+
+
+def test_every_page_type_is_valid_html(client, plan, tmp_path):
+    jar = checker()
+    with_history_and_progress(plan)
+    files = {}
+    for prefix in ("", "/en"):
+        for path in PAGES:
+            response = client.get(prefix + path)
+            if response.status_code == 404 and "no-such-page" not in path:
+                continue  # a page type this version does not have
+            name = re.sub(r"[^a-z0-9]+", "-", (prefix + path).lower()).strip("-") or "home"
+            file = tmp_path / f"{name}.html"
+            file.write_bytes(response.content)
+            files[str(file)] = prefix + path
+    assert len(files) >= 30
+    result = subprocess.run(
+        ["java", "-jar", str(jar), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    errors = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: "
+        f"line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
+    assert errors == [], "\n".join(errors)
