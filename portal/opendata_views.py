@@ -9,6 +9,7 @@ and clients can ask whether they changed (ETag over the content) and get 304 Not
 import csv
 import io
 import json
+from decimal import Decimal, InvalidOperation
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -21,8 +22,9 @@ from django.views.decorators.http import require_safe
 
 from plan.exchange import FORMAT, LANGUAGES, plan_data, texts
 from plan.tree import PlanTree
+from progress.rollup import EMPTY
 
-from .trees import link, page_language, published_plan, published_plans
+from .trees import link, linked_tree, page_language, plan_progress, published_plan, published_plans
 
 LICENCE = {
     "name": {
@@ -76,6 +78,13 @@ PLAN_FIELDS = [
             "action items under a strategy. Each of them has the fields below."
         ),
     ),
+    (
+        ["agencies"],
+        _(
+            "The agencies responsible for items of the plan: code, name (in each language) "
+            "and url (their website)."
+        ),
+    ),
 ]
 NODE_FIELDS = [
     (["kind"], _("goal, vision, strategy or action (an action item).")),
@@ -98,6 +107,37 @@ NODE_FIELDS = [
         ),
     ),
     (["children"], _("The items under it, in the order of the plan.")),
+    (
+        ["agencies", "agencies.lead", "agencies.support"],
+        _("Codes of the agencies that lead it and that support it (see agencies at the top)."),
+    ),
+    (
+        ["progress"],
+        _(
+            "Its progress as the portal shows it, from published updates only: status (of its "
+            "latest update), percent (its own, or the weighted mean of its reported items), "
+            "expected (what the schedule expects by today), light (green, yellow or red; null "
+            "for statuses without one) and date (of its latest update). null when nothing is "
+            "reported."
+        ),
+    ),
+    (
+        ["updates"],
+        _(
+            "Its published progress updates, newest first: date, status, percent, summary "
+            "(in each language), source (a web address or document number), agency (code of "
+            "the reporting agency, or null), reason and remedy (when it is behind schedule)."
+        ),
+    ),
+    (
+        ["indicators"],
+        _(
+            "Its published performance indicators: key (stable id), name, measure and unit (in "
+            "each language), direction (increase, decrease or milestone), baseline_year (ROC), "
+            "baseline, weight, values (for each ROC year of the term: target, actual and "
+            "source), source and target_change_reason."
+        ),
+    ),
 ]
 CSV_FIELDS = [
     (["ref"], _("Permanent reference of the item.")),
@@ -113,6 +153,88 @@ CSV_FIELDS = [
     (["url_zh_hant", "url_en"], _("Full address of its page in Chinese and in English.")),
 ]
 
+# The progress downloads (/data/<slug>/<kind>.csv): (kind, title, its columns with what they
+# hold). The contract is docs/progress-csv.md; import_progress reads the same files.
+PROGRESS_CSV_FILES = [
+    (
+        "agencies",
+        _("Agencies"),
+        [
+            (["code"], _("The agency's permanent code.")),
+            (["name_zh_hant", "name_en"], _("Its name in each language.")),
+            (["url"], _("Its website.")),
+        ],
+    ),
+    (
+        "responsibilities",
+        _("Responsibilities"),
+        [
+            (["plan"], _("The plan's slug.")),
+            (["ref"], _("Reference of the strategy or action item.")),
+            (["agency"], _("Code of the agency.")),
+            (["role"], _("lead or support.")),
+            (
+                ["title_zh_hant"],
+                _(
+                    "Only while the plan has no responsibilities yet: the file is then a "
+                    "template with every strategy and action item and this column to tell "
+                    "them apart."
+                ),
+            ),
+        ],
+    ),
+    (
+        "indicators",
+        _("Performance indicators"),
+        [
+            (["plan", "ref"], _("The plan's slug and the item's reference.")),
+            (["indicator"], _("The indicator's stable id within the plan.")),
+            (
+                [
+                    "name_zh_hant",
+                    "name_en",
+                    "measure_zh_hant",
+                    "measure_en",
+                    "unit_zh_hant",
+                    "unit_en",
+                ],
+                _("Name, how it is measured and its unit, in each language."),
+            ),
+            (["direction"], _("increase, decrease or milestone (reached by a year).")),
+            (["baseline_year", "baseline"], _("The baseline and its year (ROC).")),
+            (["weight"], _("Its weight among the item's indicators.")),
+            (
+                ["target_<year>", "actual_<year>"],
+                _("Target and actual for each ROC year of the plan's term (e.g. target_112)."),
+            ),
+            (["source"], _("Where the actuals are published.")),
+            (["target_change_reason"], _("Why a published target was weakened, if it was.")),
+            (
+                ["source_<year>"],
+                _("Only when a year has its own source: that year's source."),
+            ),
+        ],
+    ),
+    (
+        "updates",
+        _("Progress updates"),
+        [
+            (["plan", "ref"], _("The plan's slug and the item's reference.")),
+            (["date"], _("Date of the update (YYYY-MM-DD).")),
+            (
+                ["status"],
+                _("not_started, in_progress, behind, completed, adjusted or suspended."),
+            ),
+            (["percent"], _("Percent complete, 0–100; empty when not given.")),
+            (["summary_zh_hant", "summary_en"], _("What was done, in each language.")),
+            (["source"], _("Where it is published: a web address or a document number.")),
+            (["agency"], _("Code of the reporting agency.")),
+            (["reason", "remedy"], _("For an update behind schedule: why, and what is done.")),
+            (["update_id"], _("The update's id: a re-imported row with it updates that update.")),
+        ],
+    ),
+]
+
 
 def _download(request, body, content_type, filename, as_attachment):
     """A data response with a strong ETag over its bytes, answering If-None-Match with 304.
@@ -126,8 +248,108 @@ def _download(request, body, content_type, filename, as_attachment):
 
 def export_data(plan):
     """The plan in the export format, with its pages' addresses (the Chinese ones; English
-    pages add /en in front): what `export_plan` prints and /data/<slug>.json serves."""
-    return plan_data(plan, link(PlanTree.load(plan), "zh-hant"))
+    pages add /en in front): what `export_plan` prints and /data/<slug>.json serves.
+
+    Added to the format (keys only added, never changed): each node's agencies, published
+    indicators, progress and updates, and the plan's agencies at the top. The tree is the
+    pages' linked tree and the progress the pages' bundle (one query, kept per version)."""
+    tree = linked_tree(plan, "zh-hant")
+    data = plan_data(plan, tree)
+    bundle, progress = plan_progress(plan)
+    nodes = {node.ref: node for node in tree}
+    agencies = {}
+
+    def add(node_data):
+        node = nodes[node_data["ref"]]
+        facts = bundle.get(node.pk, EMPTY)
+        node_data["agencies"] = {
+            "lead": [a["code"] for a in facts.lead],
+            "support": [a["code"] for a in facts.support],
+        }
+        for agency in (*facts.lead, *facts.support):
+            agencies[agency["code"]] = agency
+        node_data["indicators"] = [_indicator(i, plan) for i in facts.indicators]
+        node_data["progress"] = _progress(progress.get(node.pk))
+        node_data["updates"] = [_update(u) for u in facts.updates]
+        for child in node_data["children"]:
+            add(child)
+
+    if data["tree"]:
+        add(data["tree"])
+    data["agencies"] = [
+        {
+            "code": code,
+            "name": {"zh-hant": a["name_zh_hant"] or "", "en": a["name_en"] or ""},
+            "url": a["url"] or "",
+        }
+        for code, a in sorted(agencies.items())
+    ]
+    return data
+
+
+def _number(value):
+    """A decimal as a JSON number (55 rather than 55.0); None stays null."""
+    if value in (None, ""):
+        return None
+    try:
+        value = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)  # not a number (entered by hand): as it is
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _bilingual(fact, name):
+    return {"zh-hant": fact.get(f"{name}_zh_hant") or "", "en": fact.get(f"{name}_en") or ""}
+
+
+def _progress(progress):
+    if progress is None or not progress.is_reported:
+        return None
+    return {
+        "status": progress.status,
+        "percent": _number(progress.percent),
+        "expected": _number(progress.expected),
+        "light": progress.light,
+        "date": progress.date.isoformat() if progress.date else None,
+    }
+
+
+def _update(update):
+    return {
+        "date": update["date"].isoformat(),
+        "status": update["status"],
+        "percent": _number(update["percent"]),
+        "summary": _bilingual(update, "summary"),
+        "source": update["source"] or "",
+        "agency": update["agency"],
+        "reason": update["reason"] or "",
+        "remedy": update["remedy"] or "",
+    }
+
+
+def _indicator(indicator, plan):
+    values = indicator["values"] or {}
+    years = {}
+    for year in range(plan.term_start_roc, plan.term_end_roc + 1):
+        entry = values.get(str(year), {})
+        years[str(year)] = {
+            "target": _number(entry.get("target")),
+            "actual": _number(entry.get("actual")),
+            "source": entry.get("source") or indicator["source"] or "",
+        }
+    return {
+        "key": indicator["key"],
+        "name": _bilingual(indicator, "name"),
+        "measure": _bilingual(indicator, "measure"),
+        "unit": _bilingual(indicator, "unit"),
+        "direction": indicator["direction"],
+        "baseline_year": indicator["baseline_year"],
+        "baseline": _number(indicator["baseline"]),
+        "weight": _number(indicator["weight"]),
+        "values": years,
+        "source": indicator["source"] or "",
+        "target_change_reason": indicator["target_change_reason"] or "",
+    }
 
 
 @require_safe
@@ -246,6 +468,15 @@ def open_data(request):
         "plan_fields": PLAN_FIELDS,
         "node_fields": NODE_FIELDS,
         "csv_fields": CSV_FIELDS,
+        "progress_files": [
+            (
+                kind,
+                title,
+                reverse(f"data-progress-{kind}", args=[first.slug]) if first else "",
+                fields,
+            )
+            for kind, title, fields in PROGRESS_CSV_FILES
+        ],
         "examples": examples,
     }
     return render(request, "portal/open_data.html", context)

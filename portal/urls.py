@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import opendata_views, views
+from progress import upload
+
+from . import opendata_views, progress_data, views
 from .page_cache import page_query
 from .sitemaps import SITEMAPS
 from .views import public
@@ -15,6 +17,8 @@ urlpatterns = [
         views.staff_preview,
         name="staff-preview",
     ),
+    # Before the admin's own URLs, which would take progress/… as the progress app's pages.
+    path(f"{settings.ADMIN_URL}progress/import/", upload.import_view, name="progress-import"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", public(views.robots_txt), name="robots"),
     path("favicon.ico", public(views.favicon), name="favicon"),
@@ -24,6 +28,15 @@ urlpatterns = [
     path("data/plans.json", public(opendata_views.plans_json), name="data-plans"),
     path("data/<slug:plan_slug>.json", public(opendata_views.plan_json), name="data-plan-json"),
     path("data/<slug:plan_slug>.csv", public(opendata_views.plan_csv), name="data-plan-csv"),
+    # The plan's published progress, as spreadsheets (docs/progress-csv.md).
+    *(
+        path(
+            f"data/<slug:plan_slug>/{kind}.csv",
+            public(getattr(progress_data, f"{kind}_csv")),
+            name=f"data-progress-{kind}",
+        )
+        for kind in ("agencies", "responsibilities", "indicators", "updates")
+    ),
 ]
 # Chinese (the default) without a prefix, English under /en/; the language comes from the
 # URL alone, so a page's address says everything about its content.

@@ -31,6 +31,10 @@ UPDATE_HEADER = (
 
 @pytest.fixture
 def agencies(db):
+    return make_agencies()
+
+
+def make_agencies():
     a = Agency.objects.create(
         code="test-transport", name_zh_hant="測試交通機關", name_en="Test Transport Agency"
     )
@@ -49,6 +53,10 @@ def node(plan, ref):
 
 @pytest.fixture
 def progress(plan, agencies):
+    return make_progress(plan, agencies)
+
+
+def make_progress(plan, agencies):
     """Published responsibilities, indicators and updates, plus a draft of each fact."""
     transport, housing = agencies
     Responsibility.objects.create(node=node(plan, STRATEGY), agency=transport, role="lead")
