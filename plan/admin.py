@@ -5,6 +5,8 @@ add at a position), modeltranslation's tabbed fields (zh-hant | English), and re
 VersionAdmin (history, compare, revert). Every save and every move is a revision.
 """
 
+from urllib.parse import urlencode
+
 import reversion
 from django import forms
 from django.contrib import admin, messages
@@ -184,9 +186,29 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     def title_or_text(self, node):
         return node.title_zh_hant or (node.body_zh_hant or "")[:40]
 
+    class Media:
+        js = ("portal/admin-plan.js",)
+        css = {"all": ("portal/admin.css",)}
+
     def get_queryset(self, request):
         # Deleted items keep their place in the tree but are listed on their own page.
         return super().get_queryset(request).live()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A strategy's form lists its action items, with a link to add one."""
+        extra_context = extra_context or {}
+        node = PlanNode.objects.filter(pk=unquote(object_id)).first()
+        if node is not None and node.kind == PlanNode.Kind.STRATEGY:
+            actions = list(PlanNode.objects.get_children(node).live())
+            place = (
+                {"treebeard_position": "right", "treebeard_ref_node": actions[-1].pk}
+                if actions
+                else {"treebeard_position": "first-child", "treebeard_ref_node": node.pk}
+            )
+            query = urlencode({"plan": node.plan_id, "kind": PlanNode.Kind.ACTION, **place})
+            extra_context["action_items"] = actions
+            extra_context["add_action_url"] = f"{reverse('admin:plan_plannode_add')}?{query}"
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         obj.edited_at = timezone.now()  # what pages call "last changed"
@@ -371,6 +393,10 @@ class PlanForm(EditVersionForm):
 @admin.register(Plan)
 class PlanAdmin(VersionAdmin, TabbedTranslationAdmin):
     form = PlanForm
+
+    class Media:
+        js = ("portal/admin-plan.js",)
+
     list_display = ("title", "slug", "term", "published", "updated_at")
     list_filter = ("published",)
     fieldsets = PLAN_FIELDSETS

@@ -290,3 +290,19 @@ def test_plan_document_is_edited_in_both_languages(client, editor, loaded):
     assert "(Corrected.)" in client.get(f"/en/{SLUG}/closing/").content.decode()
     stale = {**data, "closing_en": "An older copy"}
     assert client.post(url, stale).status_code == 200  # refused: the version moved on
+
+
+def test_a_strategys_form_lists_its_action_items_and_adds_one_in_place(client, editor, loaded):
+    housing = node(loaded, "social-housing")
+    actions = list(PlanNode.objects.get_children(housing))
+    html = client.get(f"{ADMIN}{housing.pk}/change/").content.decode()
+    assert "具體作法" in html or "Action items of this strategy" in html
+    for action in actions:
+        assert f"{ADMIN}{action.pk}/change/" in html
+    add = re.search(r'<a class="addlink" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    form = client.get(add).content.decode()
+    assert re.search(rf'<option value="{actions[-1].pk}" selected', form)
+    assert re.search(r'<option value="action" selected', form)
+    # A vision's form has no such list.
+    vision = client.get(f"{ADMIN}{node(loaded, 'livable').pk}/change/").content.decode()
+    assert "plan-children" not in vision

@@ -1,0 +1,64 @@
+/* The plan's admin, for city staff (no inline script: the site's CSP applies here too).
+ *
+ * 1. The tree list opens down to the strategies: the goal and the visions are expanded
+ *    (treebeard loads each level's rows when it is opened). A row staff close stays closed.
+ * 2. After a refused save (someone else saved first), the form opens on the language tab the
+ *    editor was typing in, not on the Chinese one.
+ */
+(function () {
+  "use strict";
+
+  var OPEN_BELOW_LEVEL = 3; // 1 = the goal, 2 = the visions
+
+  function openTree() {
+    document.querySelectorAll("#result_list tbody tr").forEach(function (row) {
+      var level = parseInt(row.getAttribute("data-level") || "0", 10);
+      var toggle = row.querySelector("a.treebeard-collapse.treebeard-collapsed");
+      if (toggle && level > 0 && level < OPEN_BELOW_LEVEL && !row.hasAttribute("data-opened")) {
+        row.setAttribute("data-opened", "1");
+        toggle.click();
+      }
+    });
+  }
+
+  function watchTree() {
+    var body = document.querySelector("#result_list tbody");
+    if (!body || !document.querySelector("#result_list a.treebeard-collapse")) {
+      return;
+    }
+    openTree();
+    new MutationObserver(openTree).observe(body, { childList: true });
+  }
+
+  var TAB_KEY = "plan-admin-language:" + window.location.pathname;
+
+  function rememberTabs() {
+    document.querySelectorAll(".ui-tabs-nav a").forEach(function (link) {
+      link.addEventListener("click", function () {
+        try {
+          window.sessionStorage.setItem(TAB_KEY, link.textContent.trim());
+        } catch (error) {
+          /* storage refused (private mode): the default tab it is */
+        }
+      });
+    });
+    var language = null;
+    try {
+      language = window.sessionStorage.getItem(TAB_KEY);
+    } catch (error) {
+      language = null;
+    }
+    if (language && document.querySelector(".errornote")) {
+      document.querySelectorAll(".ui-tabs-nav a").forEach(function (link) {
+        if (link.textContent.trim() === language) {
+          link.click();
+        }
+      });
+    }
+  }
+
+  window.addEventListener("load", function () {
+    watchTree();
+    rememberTabs();
+  });
+})();
