@@ -54,8 +54,10 @@ def record_an_edit():
     action = PlanNode.objects.get_children(PlanNode.objects.get(ref="social-housing")).first()
     with reversion.create_revision():
         reversion.set_comment("edited")
-        action.body_en = action.body_en.replace("social housing", "public housing", 1)
-        action.body_zh_hant = action.body_zh_hant.replace("社會住宅", "公共住宅", 1)
+        # Another first word (English) and first two characters (Chinese): each language's
+        # difference then has both a deletion and an insertion.
+        action.body_en = "Jointly " + action.body_en.split(" ", 1)[1]
+        action.body_zh_hant = "共同" + action.body_zh_hant[2:]
         action.edited_at = timezone.now()
         action.save()
 
