@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import chart_views, history_views, opendata_views, search_views, views
+from . import (
+    chart_views,
+    history_views,
+    opendata_views,
+    progress_feeds,
+    progress_views,
+    search_views,
+    views,
+)
 from .views import public
 
 app_name = "portal"
@@ -25,6 +33,32 @@ urlpatterns = [
     path(
         "<slug:plan_slug>/closing/", public(views.section), {"section": "closing"}, name="closing"
     ),
+    # Progress: the overview, the agencies, the chart coloured by progress, the feeds.
+    path("<slug:plan_slug>/progress/", public(progress_views.overview), name="progress"),
+    path(
+        "<slug:plan_slug>/progress/feed/",
+        public(progress_feeds.UpdatesFeed()),
+        name="progress-feed",
+    ),
+    path("<slug:plan_slug>/agencies/", public(progress_views.agencies), name="agencies"),
+    path("<slug:plan_slug>/agencies/<slug:code>/", public(progress_views.agency), name="agency"),
+    path(
+        "<slug:plan_slug>/agencies/<slug:code>/feed/",
+        public(progress_feeds.AgencyUpdatesFeed()),
+        name="agency-feed",
+    ),
+    path(
+        "<slug:plan_slug>/chart/progress/",
+        public(progress_views.chart_progress),
+        name="chart-progress",
+    ),
+    # A strategy's updates. (/<ref>/updates/feed/ would need "updates" in RESERVED_NAMES.)
+    path(
+        "<slug:plan_slug>/<slug:ref>/feed/",
+        public(progress_feeds.StrategyUpdatesFeed()),
+        name="strategy-feed",
+    ),
+    # The catch-all for visions and strategies: after every named page under a plan.
     path("<slug:plan_slug>/<slug:ref>/", public(views.node), name="node"),
     path(
         "<slug:plan_slug>/<slug:ref>/history/", public(history_views.node_history), name="history"

@@ -1,6 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from .progress_views import PlanProgress
 from .trees import linked_trees, published_plans
 
 
@@ -51,4 +52,38 @@ class NodePagesSitemap(BilingualSitemap):
         return item[1].last_changed
 
 
-SITEMAPS = {"site": SitePagesSitemap, "plans": PlanPagesSitemap, "nodes": NodePagesSitemap}
+class ProgressPagesSitemap(BilingualSitemap):
+    """The progress overview (unfiltered), the agencies and the chart coloured by progress."""
+
+    PAGES = ["portal:progress", "portal:agencies", "portal:chart-progress"]
+
+    def items(self):
+        return [(plan, page) for plan in published_plans() for page in self.PAGES]
+
+    def location(self, item):
+        plan, page = item
+        return reverse(page, args=[plan.slug])
+
+
+class AgencyPagesSitemap(BilingualSitemap):
+    """Each agency that leads or supports something in a published plan."""
+
+    def items(self):
+        return [
+            (plan, code)
+            for plan in published_plans()
+            for code in PlanProgress(plan, "zh-hant").agencies
+        ]
+
+    def location(self, item):
+        plan, code = item
+        return reverse("portal:agency", args=[plan.slug, code])
+
+
+SITEMAPS = {
+    "site": SitePagesSitemap,
+    "plans": PlanPagesSitemap,
+    "nodes": NodePagesSitemap,
+    "progress": ProgressPagesSitemap,
+    "agencies": AgencyPagesSitemap,
+}
