@@ -8,6 +8,9 @@ nothing is served over the network), writes every page, download and static file
 and rewrites links between them to relative ones, so the snapshot also works from a folder
 or under any path. Canonical and alternate URLs keep --base-url: that is where the archive
 is meant to live.
+
+Links with a query string (the progress overview's filters and sorting) are online-only: the
+crawl writes each page once, unfiltered, and in the snapshot such links open that page.
 """
 
 import posixpath
