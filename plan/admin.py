@@ -246,7 +246,7 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
                 comment_for(MOVED, relation.get(request.POST.get("relation", ""), ""))
             )
             response = super().move_node(request)
-            moved = request.POST.get("node_id")
+            moved = request.POST.get("node")  # treebeard's move form: node, target, relation
             if response.status_code < 400 and moved:
                 PlanNode.objects.filter(pk=moved).update(edited_at=timezone.now())
             return response
@@ -339,6 +339,11 @@ class DeletedPlanNodeAdmin(admin.ModelAdmin):
 
     def has_restore_permission(self, request):
         return request.user.has_perm("plan.change_plannode")
+
+    def delete_queryset(self, request, queryset):
+        # treebeard deletes each node's subtree by path (it defers the other fields, which
+        # the list's select_related would contradict).
+        queryset.select_related(None).delete()
 
     @admin.action(
         description=_("Restore the selected items, in their place"), permissions=["restore"]

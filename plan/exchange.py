@@ -73,16 +73,23 @@ def plan_data(plan, tree=None, with_urls=None):
     return data
 
 
+# What an export adds that is not the plan's text: addresses and numbers derived on output,
+# and the progress layer (agencies, indicators, progress, updates: data of its own, with its
+# own CSV files, never loaded by load_plan).
+DERIVED_NODE_KEYS = ("url", "number", "agencies", "indicators", "progress", "updates")
+PROGRESS_PLAN_KEYS = ("agencies",)
+
+
 def comparable(data):
     """Plan data without what is derived on output (URLs, numbering, western years)."""
 
     def strip(node):
-        node = {k: v for k, v in node.items() if k not in ("url", "number")}
+        node = {k: v for k, v in node.items() if k not in DERIVED_NODE_KEYS}
         node["children"] = [strip(child) for child in node.get("children", [])]
         return node
 
     tree = data.get("tree")
-    data = {k: v for k, v in data.items() if k != "tree"}
+    data = {k: v for k, v in data.items() if k not in ("tree", *PROGRESS_PLAN_KEYS)}
     data["term"] = {"roc": list(data["term"]["roc"])}
     data["tree"] = strip(tree) if tree else None
     return data

@@ -12,6 +12,7 @@ every store is bounded, so nothing grows without limit either.
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from functools import cache
 
@@ -80,9 +81,16 @@ def per_version_many(name, keys, build_missing):
     return found
 
 
+# Every page-cache middleware's own stores (weakly: a test client's go with it), so that
+# clearing forgets pages too.
+_page_stores = weakref.WeakSet()
+
+
 def clear_process_caches():
-    """Forget every kept object (tests that swap databases under one process)."""
+    """Forget every kept object and page copy of this process (tests that measure cold)."""
     _objects.clear()
+    for store in _page_stores:
+        store.clear()
 
 
 # The release ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 
 from plan import content
 
-from .caching import LRU, release
+from .caching import LRU, _page_stores, release
 from .middleware import unavailable_response
 
 CACHED_STATUS = 200
@@ -121,6 +121,7 @@ class PageCacheMiddleware:
         # Base key (everything but the version) → full key of the newest copy this process
         # served, for when the database is down: the same page and query, never another's.
         self.latest = LRU(LOCAL_ENTRIES)
+        _page_stores.update([self.local, self.latest])
 
     def __call__(self, request):
         if not public_path(request):

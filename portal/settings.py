@@ -134,7 +134,11 @@ if DATABASES["default"].get("OPTIONS", {}).get("pool") is True:
     # Wait at most this long for a pooled connection: when the database is down, a request
     # gets its 503 page in seconds rather than after psycopg's default 30.
     DATABASES["default"]["OPTIONS"]["pool"] = {
-        "timeout": float(os.environ.get("DJANGO_POOL_TIMEOUT", "3"))
+        "timeout": float(os.environ.get("DJANGO_POOL_TIMEOUT", "3")),
+        # psycopg_pool retries a lost connection with a doubling delay (1, 2, 4 … s) for up
+        # to this long, then lets the next request try at once: after an outage of any
+        # length, pages come back within seconds, not after a backoff of minutes.
+        "reconnect_timeout": float(os.environ.get("DJANGO_POOL_RECONNECT_TIMEOUT", "5")),
     }
 if not DATABASES["default"].get("OPTIONS", {}).get("pool"):
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DJANGO_CONN_MAX_AGE", "600"))

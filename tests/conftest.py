@@ -171,3 +171,14 @@ def editor_group(db):
     from plan.roles import ensure_plan_editor_group
 
     return ensure_plan_editor_group(Group, Permission)
+
+
+@pytest.fixture
+def progress_groups(db):
+    """The agency editor and reviewer groups, as their migration makes them (transactional
+    tests flush them)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from progress.roles import ensure_progress_groups
+
+    return ensure_progress_groups(Group, Permission)

@@ -75,7 +75,7 @@ def test_edit_english_title_shows_at_the_next_request(client, editor, loaded):
     assert response.status_code == 302, response.content.decode()[:3000]
     assert "A Complete MRT Network" in client.get(f"/en/{SLUG}/mrt-network/").content.decode()
     history = client.get(f"/en/{SLUG}/mrt-network/history/").content.decode()
-    assert "<del>Completing</del>" in history
+    assert "<del>Strengthening</del>" in history
     assert "<ins>A</ins>" in history and "<ins>Complete</ins>" in history
 
 

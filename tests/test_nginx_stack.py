@@ -355,7 +355,7 @@ def test_every_app_process_sees_an_edit_made_behind_its_clock(site):
             assert all(status == 200 for status, _, _ in pages)
             return [body.decode() for _, _, body in pages]
 
-        assert all("Completing the MRT" in body for body in titles())  # every process warm
+        assert all("Strengthening the MRT" in body for body in titles())  # every process warm
         title = f"Edited behind the clock {uuid.uuid4().hex[:8]}"
         manage(
             env,

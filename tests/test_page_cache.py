@@ -39,7 +39,7 @@ def test_a_cached_page_costs_one_small_query(client, plan, django_assert_num_que
 
 
 def test_an_edit_is_visible_at_the_next_request(client, plan):
-    assert "Completing the MRT" in client.get(PAGE).content.decode()
+    assert "Strengthening the MRT" in client.get(PAGE).content.decode()
     retitle("mrt-network", "A Retitled Strategy")
     html = client.get(PAGE).content.decode()
     assert "A Retitled Strategy" in html
@@ -171,7 +171,7 @@ def test_unpublishing_a_plan_removes_its_cached_pages(client, plan):
 def test_kept_trees_follow_edits_too(client, plan):
     """With the page cache off, pages still reuse the tree each process keeps: an edit, a
     move or unpublishing must show at the next request all the same."""
-    assert "Completing the MRT" in client.get(f"/en/{SLUG}/livable/").content.decode()
+    assert "Strengthening the MRT" in client.get(f"/en/{SLUG}/livable/").content.decode()
     retitle("mrt-network", "Kept-tree check")
     assert "Kept-tree check" in client.get(f"/en/{SLUG}/livable/").content.decode()
     node = PlanNode.objects.get(ref="mrt-network")

@@ -224,7 +224,7 @@ def test_alternates_canonical_and_social_tags(get):
     assert 'hreflang="x-default"' in html
     description = re.search(r'<meta name="description" content="([^"]+)"', html).group(1)
     assert description.startswith("Build a low-carbon city")
-    assert '<meta property="og:title" content="Completing the MRT' in html
+    assert '<meta property="og:title" content="Strengthening the MRT' in html
     assert '<meta property="og:locale" content="en_US">' in html
 
 

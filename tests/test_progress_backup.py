@@ -25,7 +25,9 @@ def dump():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_and_restore_round_trip_every_progress_table(tmp_path, plan_file_data):
+def test_backup_and_restore_round_trip_every_progress_table(
+    tmp_path, plan_file_data, progress_groups
+):
     create_plan(plan_file_data)
     mrt = PlanNode.objects.get(ref="mrt-network")
     editor = User.objects.create_user("mrt-editor", password="x" * 16, is_staff=True)

@@ -225,7 +225,7 @@ def test_an_update_needs_a_source_and_behind_needs_reason_and_remedy(plan):
 
 
 @pytest.fixture
-def people(db):
+def people(db, progress_groups):
     mrt_bureau = Agency.objects.create(code="mrtb", name_zh_hant="捷運工程局")
     housing = Agency.objects.create(code="ubd", name_zh_hant="都市發展局")
     editor = User.objects.create_user("editor", password="x" * 16, is_staff=True)
@@ -363,3 +363,9 @@ def test_agency_editors_see_only_their_drafts_in_the_queue(client, plan, people)
     client.force_login(people["editor"])
     queue = client.get(f"{ADMIN}queue/").content.decode()
     assert f"{ADMIN}{mine.pk}/change/" in queue and f"{ADMIN}{theirs.pk}/change/" not in queue
+
+
+def test_the_progress_lists_link_to_the_queue_and_the_spreadsheet_import(client, plan, people):
+    client.force_login(people["reviewer"])
+    html = client.get(ADMIN).content.decode()
+    assert f"{ADMIN}queue/" in html and "/admin/progress/import/" in html

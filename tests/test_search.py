@@ -159,7 +159,7 @@ def test_each_result_shows_its_place_in_the_plan(client, plan):
     assert "具體作法 1." in text(housing_action)
     en = hit_blocks(page(client, "MRT", "en"))[0]
     assert "2. Livable Kaohsiung" in text(en)
-    assert "(6) Completing the MRT and Public Transit Network" in text(en)
+    assert "(6) Strengthening the MRT and Public Transit Network" in text(en)
 
 
 def test_matches_are_highlighted(client, plan):

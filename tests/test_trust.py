@@ -117,7 +117,7 @@ def test_an_edit_saved_by_a_server_whose_clock_is_behind_is_seen(
     first, second = two_plans(plan_file_data)
     Plan.objects.filter(pk=second.pk).update(updated_at=timezone.now() + timedelta(hours=1))
     page = f"/en/{first.slug}/mrt-network/"
-    assert "Completing the MRT" in client.get(page).content.decode()
+    assert "Strengthening the MRT" in client.get(page).content.decode()
     client.get(f"/en/{second.slug}/mrt-network/")
     behind = timezone.now() - timedelta(hours=2)
     PlanNode.objects.filter(plan=first, ref="mrt-network").update(
