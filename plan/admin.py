@@ -379,6 +379,7 @@ PLAN_FIELDSETS = (
                 "term_end_roc",
                 "published_on",
                 "published",
+                "is_current",
             )
         },
     ),
@@ -402,8 +403,8 @@ class PlanAdmin(VersionAdmin, TabbedTranslationAdmin):
     class Media:
         js = ("portal/admin-plan.js",)
 
-    list_display = ("title", "slug", "term", "published", "updated_at")
-    list_filter = ("published",)
+    list_display = ("title", "slug", "term", "published", "is_current", "edited_at")
+    list_filter = ("published", "is_current")
     fieldsets = PLAN_FIELDSETS
 
     def save_model(self, request, obj, form, change):

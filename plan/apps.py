@@ -7,4 +7,11 @@ class PlanConfig(AppConfig):
     verbose_name = _("Policy plans")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import checks  # noqa: F401 - registers the system checks
+        from .content import ensure_triggers
+
+        # After every migrate: a migration may have rebuilt a content table (SQLite does for
+        # some column changes), taking its content-version triggers with it.
+        post_migrate.connect(ensure_triggers, dispatch_uid="plan.content.ensure_triggers")

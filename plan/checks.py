@@ -32,7 +32,30 @@ def check_reserved_names(app_configs, databases=None, **kwargs):
         problems = reserved_name_problems()
     except Exception:  # noqa: BLE001 - tables not migrated yet: nothing stored to check
         return []
+    # Warnings, not errors: `migrate` runs these checks first, and must still run.
     return [
-        checks.Error(problem, hint="Rename it in the admin.", id="plan.E001")
+        checks.Warning(problem, hint="Rename it in the admin.", id="plan.W001")
         for problem in problems
+    ]
+
+
+@checks.register(checks.Tags.database)
+def check_content_version_triggers(app_configs, databases=None, **kwargs):
+    """Every content table bumps the content version (plan.content); without its trigger,
+    edits to that table would stay invisible behind cached pages."""
+    from .content import missing_triggers
+
+    if not databases:
+        return []
+    try:
+        missing = missing_triggers()
+    except Exception:  # noqa: BLE001 - not migrated yet
+        return []
+    return [
+        checks.Warning(
+            f"The table {table} has no content-version trigger.",
+            hint="Run `manage.py migrate` (it puts the triggers back).",
+            id="plan.W002",
+        )
+        for table in missing
     ]

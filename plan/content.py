@@ -22,6 +22,19 @@ TABLE = "plan_contentversion"
 FUNCTION = "plan_bump_content_version"
 # Tables whose writes change what citizens see. reversion_version: the public history.
 CONTENT_TABLES = ("plan_plan", "plan_plannode", "reversion_version")
+# Every content table of every app (apps add theirs in ready(): see register_content_tables).
+_registered = list(CONTENT_TABLES)
+
+
+def register_content_tables(*tables):
+    for table in tables:
+        if table not in _registered:
+            _registered.append(table)
+
+
+def content_tables():
+    return tuple(_registered)
+
 
 # The version of the request being served (set by the page cache), so views read it once.
 current = ContextVar("content_version", default=None)
@@ -85,6 +98,44 @@ def install_triggers(schema_editor, tables):
                 schema_editor.execute(_sqlite_trigger_sql(table, operation))
     else:
         raise NotImplementedError(f"content version triggers for {vendor}")
+
+
+def ensure_triggers(sender=None, using="default", **kwargs):
+    """Install every registered table's triggers if missing (after each `migrate`). On
+    SQLite a migration that rebuilds a table (adding a column with a default does) drops its
+    triggers with it; this puts them back before anything else runs."""
+    from django.db import connections
+
+    if sender is not None and sender.name != "plan":
+        return  # post_migrate comes once per app, after every app's migrations: once is enough
+    connection = connections[using]
+    existing = set(connection.introspection.table_names())
+    tables = [table for table in content_tables() if table in existing]
+    with connection.schema_editor() as schema_editor:
+        install_triggers(schema_editor, tables)
+
+
+def missing_triggers(using="default"):
+    """The registered content tables that have no version trigger (should be none)."""
+    from django.db import connections
+
+    connection = connections[using]
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = {row[0] for row in cursor.fetchall()}
+
+    def expected(table):
+        if connection.vendor == "postgresql":
+            return {f"{table}_content_version"}
+        return {f"{table}_content_version_{op}" for op in ("insert", "update", "delete")}
+
+    return [
+        table for table in content_tables() if table in existing and not expected(table) <= triggers
+    ]
 
 
 def remove_triggers(schema_editor, tables):

@@ -143,6 +143,8 @@ def create_plan(data):
     roc = data["term"]["roc"]
     plan = Plan(
         slug=data["slug"],
+        # The first plan loaded is the one the home page shows, until staff choose another.
+        is_current=not Plan.objects.filter(is_current=True).exists(),
         term_start_roc=roc[0],
         term_end_roc=roc[1],
         source_file=data.get("source", {}).get("file", ""),

@@ -142,6 +142,13 @@ class Plan(models.Model):
     source_sha256 = models.CharField(_("source SHA-256"), max_length=64, blank=True)
     source_note = models.TextField(_("provenance"), blank=True)
     published = models.BooleanField(_("published"), default=True)
+    # Which plan the site's home page shows is the staff's choice, not an accident of term and
+    # slug order (another city's plan or the next term's may be loaded beside it).
+    is_current = models.BooleanField(
+        _("current plan"),
+        default=False,
+        help_text=_("The plan the site's home page shows. Only one plan can be current."),
+    )
     # The official text is a version of its own: dated by its publication when staff know
     # the date, otherwise shown as the official text without a date (never the day it was
     # loaded into this database).
@@ -160,12 +167,24 @@ class Plan(models.Model):
     objects = PlanQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-term_start_roc", "slug"]
+        ordering = ["-is_current", "-term_start_roc", "slug"]
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_plan"
+            )
+        ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self.is_current:
+                # Choosing a plan as current takes the choice from the one that had it.
+                Plan.objects.filter(is_current=True).exclude(pk=self.pk).update(is_current=False)
+            super().save(*args, **kwargs)
 
     @property
     def changed_at(self):

@@ -9,6 +9,11 @@ class ProgressConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
+        from plan.content import register_content_tables
+
+        from .migrations import CONTENT_TABLES
+
+        register_content_tables(*CONTENT_TABLES)
         connection_created.connect(_detect_json_support)
 
 

@@ -24,6 +24,11 @@ def _fresh_caches():
 
     cache.clear()
     clear_process_caches()
+    # A request to an /en/ page leaves English active in this thread; each test starts in
+    # the site's default language, as each request does.
+    from django.utils import translation
+
+    translation.activate("zh-hant")
     yield
 
 

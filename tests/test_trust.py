@@ -320,7 +320,7 @@ def test_stored_rows_with_reserved_names_are_reported(loaded):
     assert check_reserved_names(None, databases=["default"]) == []
     PlanNode.objects.filter(ref="mrt-network").update(ref="glossary")
     errors = check_reserved_names(None, databases=["default"])
-    assert [e.id for e in errors] == ["plan.E001"] and "glossary" in errors[0].msg
+    assert [e.id for e in errors] == ["plan.W001"] and "glossary" in errors[0].msg
 
 
 # 6. Recent changes and feeds per language -------------------------------------------------
@@ -542,3 +542,31 @@ def test_one_accessor_for_the_published_plans():
 
 def test_cache_is_cleared_between_tests_so_versions_can_repeat():
     assert cache.get("anything") is None
+
+
+def test_the_home_page_shows_the_plan_staff_chose(client, db, plan_file_data):
+    """Issue 13: a second plan of the same term with an earlier slug took over the home page."""
+    first = create_plan(plan_file_data)
+    data = copy.deepcopy(plan_file_data)
+    data["slug"] = "a-kaohsiung-copy"
+    data["title"] = {"zh-hant": "另一份計畫", "en": "Another plan"}
+    second = create_plan(data)
+    assert Plan.objects.get(pk=first.pk).is_current and not second.is_current
+    assert '<h1 id="plan-title">另一份計畫' not in client.get("/").content.decode()
+    second.is_current = True
+    second.save()
+    assert not Plan.objects.get(pk=first.pk).is_current  # one current plan at a time
+    assert '<h1 id="plan-title">另一份計畫' in client.get("/").content.decode()
+
+
+def test_every_content_table_keeps_its_version_trigger_after_migrations(db):
+    """On SQLite, migration 0009 (a column with a default) rebuilt plan_plan and took its
+    trigger with it: an edit to a plan no longer moved the content version. After every
+    migrate the triggers are put back."""
+    from plan.content import content_tables, missing_triggers
+
+    assert {"plan_plan", "plan_plannode", "progress_progressupdate"} <= set(content_tables())
+    assert missing_triggers() == []
+    from plan.checks import check_content_version_triggers
+
+    assert check_content_version_triggers(None, databases=["default"]) == []
