@@ -2,7 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from .progress_views import PlanProgress
-from .trees import linked_trees, published_plans
+from .trees import linked_tree, published_plans
 
 
 class BilingualSitemap(Sitemap):
@@ -38,9 +38,11 @@ class NodePagesSitemap(BilingualSitemap):
     """Visions and strategies: the nodes with pages of their own."""
 
     def items(self):
-        plans = published_plans()
+        # Each plan's own kept tree (not linked_trees' joint read): the agencies' sitemap
+        # needs it for the progress roll-up too, so the sitemap reads it once.
         pages = []
-        for plan, tree in zip(plans, linked_trees(plans), strict=True):
+        for plan in published_plans():
+            tree = linked_tree(plan)
             pages += [(plan, node) for node in tree if node.kind in ("vision", "strategy")]
         return pages
 
