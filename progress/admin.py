@@ -79,6 +79,10 @@ class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
     """Progress facts: drafts, the review actions, corrections of what is published."""
 
     change_list_template = "admin/progress/change_list.html"
+
+    class Media:
+        css = {"all": ("portal/admin.css",)}
+
     list_filter = ("state", "node__plan")
     list_select_related = ("node__plan",)
     actions = ["publish_selected", "return_selected"]

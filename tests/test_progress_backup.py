@@ -19,7 +19,10 @@ MODELS = (Agency, Responsibility, Schedule, ProgressUpdate, Indicator, Milestone
 
 def dump():
     return {
-        model.__name__: serializers.serialize("json", model.objects.order_by("pk"))
+        # Users by name: a restored database numbers its accounts afresh.
+        model.__name__: serializers.serialize(
+            "json", model.objects.order_by("pk"), use_natural_foreign_keys=True
+        )
         for model in MODELS
     }
 
