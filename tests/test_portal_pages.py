@@ -131,7 +131,16 @@ def test_strategy_page_says_where_the_chart_prints_it_differently(get):
     assert "力促傳統產業高值轉型" in html
     assert "架構圖將此策略印為「力促傳統產業高階轉型」" in html
     html = get(f"/en{P}/traditional-industry-upgrade/").content.decode()
-    assert "architecture chart prints this strategy as" in html
+    assert "Framework Chart prints this strategy as" in html
+
+
+def test_the_chart_has_one_english_name_everywhere(get):
+    """Issue 13: the interface said "Architecture chart" where the content and the SVG say
+    "Framework Chart"."""
+    for path in ("/en/", f"/en{P}/", f"/en{P}/chart/", "/en/site-map/", f"/en{P}/mrt-network/"):
+        html = get(path).content.decode()
+        assert "rchitecture chart" not in html and "rchitecture Chart" not in html, path
+        assert "Framework Chart" in html, path
 
 
 def test_previous_and_next_cross_vision_boundaries(get, tree):
