@@ -13,7 +13,7 @@ PLAN = "/kaohsiung-112-115"
 
 
 @pytest.fixture
-def people(live_plan):
+def people(live_plan, progress_groups):
     from plan.models import PlanNode
     from progress.models import Agency, Responsibility
     from progress.roles import AGENCY_EDITOR, REVIEWER

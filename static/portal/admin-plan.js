@@ -22,12 +22,14 @@
   }
 
   function watchTree() {
-    var body = document.querySelector("#result_list tbody");
-    if (!body || !document.querySelector("#result_list a.treebeard-collapse")) {
+    var list = document.querySelector("#result_list");
+    if (!list) {
       return;
     }
+    // treebeard adds its toggles when its own script has run, and each level's rows when
+    // they arrive: open whatever is ready, now and after every change to the list.
     openTree();
-    new MutationObserver(openTree).observe(body, { childList: true });
+    new MutationObserver(openTree).observe(list, { childList: true, subtree: true });
   }
 
   var TAB_KEY = "plan-admin-language:" + window.location.pathname;
@@ -57,8 +59,11 @@
     }
   }
 
-  window.addEventListener("load", function () {
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watchTree);
+  } else {
     watchTree();
-    rememberTabs();
-  });
+  }
+  // The language tabs exist once modeltranslation's script has made them (on load).
+  window.addEventListener("load", rememberTabs);
 })();
