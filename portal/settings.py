@@ -68,9 +68,16 @@ INSTALLED_APPS = [
     # django-axes, named in Chinese in the admin (portal.third_party).
     "portal.third_party.AxesConfig",
     "corsheaders",
+    # Two-factor sign-in for staff (django-otp: authenticator apps and backup codes).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "plan",
     "progress",
     "portal",
+    # Staff accounts: two-factor sign-in, password rules, idle logout, dormant accounts,
+    # the audit trail (docs/staff-security.md). After the apps whose admins it adjusts.
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +101,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The admin's rules for staff sessions: idle logout, a required password change,
+    # two-factor enrolment and verification (staff.middleware).
+    "staff.middleware.StaffSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.ErrorPagesMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its lockout page.
@@ -186,6 +198,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # At least three of: lower-case, upper-case, digits, other characters.
+    {"NAME": "staff.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    # Not one of the previous three passwords (their hashes are kept, staff.PasswordHistory).
+    {"NAME": "staff.validators.PasswordHistoryValidator"},
 ]
 
 # Traditional Chinese is the source language of the plan and the site's default (no URL
@@ -304,5 +320,56 @@ CORS_EXPOSE_HEADERS = ["ETag", "Content-Disposition"]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_RESET_ON_SUCCESS = True
+# Failures are forgotten only after a complete sign-in, second factor included
+# (staff.audit resets them then): a correct password alone must not wipe out the count of
+# wrong two-factor codes.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Staff accounts (staff app, docs/staff-security.md) -------------------------------------
+# Two-factor sign-in (authenticator app or backup code) for every staff account. Only a
+# developer's machine turns it off (`make run` does, and says so); `check --deploy` fails
+# while it is off.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
+# The name authenticator apps show next to the code.
+STAFF_2FA_ISSUER = os.environ.get("STAFF_2FA_ISSUER", SITE_NAME["zh-hant"])
+# A staff session ends after this many idle minutes (the admin warns two minutes before) and
+# when the browser closes.
+STAFF_IDLE_TIMEOUT_MINUTES = int(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES", "15"))
+STAFF_IDLE_WARNING_SECONDS = int(os.environ.get("STAFF_IDLE_WARNING_SECONDS", "120"))
+SESSION_COOKIE_AGE = STAFF_IDLE_TIMEOUT_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Only the admin ever receives or sets a session or CSRF cookie: public pages stay
+# cookie-free and cacheable whole.
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/" + ADMIN_URL
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Messages live in the session, not in a cookie of their own (which would be set for "/").
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Passwords: the next sign-in must change a password older than this (days), and one set by
+# an administrator; a new password may not repeat the previous STAFF_PASSWORD_HISTORY.
+STAFF_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("STAFF_PASSWORD_MAX_AGE_DAYS", "180"))
+STAFF_PASSWORD_HISTORY = int(os.environ.get("STAFF_PASSWORD_HISTORY", "3"))
+# Accounts unused for this many days are disabled (`manage.py disable_dormant_accounts`,
+# daily from deploy/cron).
+STAFF_DORMANT_DAYS = int(os.environ.get("STAFF_DORMANT_DAYS", "90"))
+# The audit trail keeps events this many days (`manage.py prune_audit`, from deploy/cron).
+STAFF_AUDIT_RETENTION_DAYS = int(os.environ.get("STAFF_AUDIT_RETENTION_DAYS", "365"))
+LOGIN_URL = "admin:login"
+# Password reset links: one use, valid this long (Django's tokens).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT_MINUTES", "60")) * 60
+
+# E-mail (password reset links). Development prints mails on the console; production sets
+# EMAIL_HOST and the rest.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -22,3 +22,8 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The release is fixed, so tests do not hash the code tree in every process.
 PORTAL_RELEASE = "tests"
+# The test run signs in with a password only (force_login, the login form), as `make run`
+# does; the tests of two-factor sign-in turn it on (tests/test_staff_security.py,
+# tests/test_staff_browser.py). pytest sets PYTEST_VERSION: a subprocess that drops it to
+# play production (the `check --deploy` test) gets production's rule.
+STAFF_2FA_REQUIRED = not os.environ.get("PYTEST_VERSION")

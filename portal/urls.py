@@ -19,6 +19,9 @@ urlpatterns = [
     ),
     # Before the admin's own URLs, which would take progress/… as the progress app's pages.
     path(f"{settings.ADMIN_URL}progress/import/", upload.import_view, name="progress-import"),
+    # Staff sign-in: the second factor, the idle warning's session status, password reset
+    # by e-mail (staff app), before the admin's own URLs.
+    path(settings.ADMIN_URL, include("staff.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", public(views.robots_txt), name="robots"),
     path("favicon.ico", public(views.favicon), name="favicon"),

@@ -1,0 +1,137 @@
+"""Rules for every staff request under the admin's address, in this order:
+
+1. idle logout: a session unused for STAFF_IDLE_TIMEOUT_MINUTES ends (the admin's page warns
+   before, static/portal/admin-session.js);
+2. an account with a two-factor device must pass it before anything else;
+3. a password set by an administrator, or older than STAFF_PASSWORD_MAX_AGE_DAYS, must be
+   changed before anything else;
+4. with STAFF_2FA_REQUIRED, an account without a device enrols one.
+
+Public pages are never touched (they carry no session at all).
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from .audit import current_request
+
+SEEN = "staff_last_seen"
+
+
+def admin_prefix():
+    return "/" + settings.ADMIN_URL
+
+
+def idle_seconds():
+    return settings.STAFF_IDLE_TIMEOUT_MINUTES * 60
+
+
+def has_device(user):
+    from django_otp import devices_for_user
+
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+class StaffSecurityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            response = self.check(request)
+            if response is None:
+                response = self.get_response(request)
+            return response
+        finally:
+            current_request.reset(token)
+
+    def check(self, request):
+        if not request.path.startswith(admin_prefix()):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        # 1. Idle logout. The session-status poll of the warning script does not count as use.
+        now = time.time()
+        last = request.session.get(SEEN)
+        status_poll = request.method == "GET" and request.path == reverse("staff-session")
+        if last is not None and now - last > idle_seconds():
+            minutes = settings.STAFF_IDLE_TIMEOUT_MINUTES
+            request.staff_logout_reason = "idle"
+            logout(request)
+            messages.warning(
+                request,
+                _(
+                    "You were signed out after %(minutes)d minutes without activity. "
+                    "Please sign in again."
+                )
+                % {"minutes": minutes},
+            )
+            if status_poll:
+                return None  # the warning script is told the session ended (as JSON)
+            return redirect_to_login(request)
+        if not status_poll or last is None:
+            request.session[SEEN] = now
+
+        allowed = self.always_allowed()
+        if request.path in allowed:
+            return None
+        from .models import StaffProfile
+
+        # 2. Second factor for an account that has one.
+        verified = user.is_verified() if hasattr(user, "is_verified") else False
+        device = None if verified else has_device(user)
+        if not verified and device:
+            return redirect_with_next(request, "staff-verify")
+        # 3. Password change required.
+        profile = StaffProfile.for_user(user)
+        if profile.must_change_password or profile.password_expired():
+            if request.path not in (
+                reverse("admin:password_change"),
+                reverse("admin:password_change_done"),
+            ):
+                if profile.must_change_password:
+                    text = _("Please choose your own password before you continue.")
+                else:
+                    text = _(
+                        "Your password is more than %(days)d days old. Please choose a new one."
+                    ) % {"days": settings.STAFF_PASSWORD_MAX_AGE_DAYS}
+                messages.info(request, text)
+                return redirect("admin:password_change")
+            return None
+        # 4. Enrolment, where two factors are required.
+        if settings.STAFF_2FA_REQUIRED and not verified and not device:
+            return redirect_with_next(request, "staff-setup")
+        return None
+
+    @staticmethod
+    def always_allowed():
+        return {
+            reverse("admin:logout"),
+            reverse("admin:jsi18n"),
+            reverse("staff-verify"),
+            reverse("staff-setup"),
+            reverse("staff-session"),
+        }
+
+
+def redirect_with_next(request, name):
+    url = reverse(name)
+    if request.method == "GET" and request.path != reverse("admin:index"):
+        url += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(url)
+
+
+def redirect_to_login(request):
+    url = reverse("admin:login")
+    if request.method == "GET":
+        url += "?" + urlencode({"next": request.get_full_path()})
+    return redirect(url)

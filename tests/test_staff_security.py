@@ -1,0 +1,499 @@
+"""Staff accounts as the 資通系統防護基準 asks: two factors, password rules, idle logout,
+dormant accounts, the audit trail and its retention, least privilege, admin-only cookies."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import reversion
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+from django_otp.oath import hotp
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from reversion.models import Revision, Version
+
+from staff.middleware import SEEN
+from staff.models import AuditEvent, PasswordHistory, StaffProfile
+
+from .conftest import ROOT
+
+PASSWORD = "Editor-password-2026"
+
+
+def login(client, username, password, address="10.0.0.1", next_="/admin/"):
+    return client.post(
+        f"/admin/login/?next={next_}",
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+def current_code(device):
+    """The authenticator app's code now (or the next one, when this one was just used)."""
+    device.refresh_from_db()
+    now_t = int((time.time() - device.t0) // device.step) + device.drift
+    return f"{hotp(device.bin_key, max(now_t, device.last_t + 1), device.digits):06d}"
+
+
+def kinds(**filters):
+    return list(AuditEvent.objects.filter(**filters).values_list("kind", flat=True))
+
+
+@pytest.fixture
+def two_factor(settings):
+    settings.STAFF_2FA_REQUIRED = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    return settings
+
+
+@pytest.fixture
+def editor(db, editor_group):
+    user = User.objects.create_user("editor", password=PASSWORD, is_staff=True)
+    user.groups.add(editor_group)
+    return user
+
+
+@pytest.fixture
+def boss(db):
+    return User.objects.create_superuser("boss", password="Boss-password-2026")
+
+
+# Passwords --------------------------------------------------------------------------------
+
+
+def test_password_needs_three_kinds_of_character(db):
+    with pytest.raises(ValidationError):
+        validate_password("onlylowercaseletters")
+    validate_password("Mixed case and 2026")
+
+
+def test_a_new_password_is_not_one_of_the_previous_three(editor):
+    passwords = [PASSWORD, "Second-password-2026", "Third-password-2026"]
+    for new in passwords[1:]:
+        validate_password(new, editor)
+        editor.set_password(new)
+        editor.save()
+    for old in passwords:
+        with pytest.raises(ValidationError, match="previous"):
+            validate_password(old, editor)
+    editor.set_password("Fourth-password-2026")
+    editor.save()
+    validate_password(PASSWORD, editor)  # four changes ago: allowed again
+    assert PasswordHistory.objects.filter(user=editor).count() == 3
+    # Only hashes are kept.
+    assert not PasswordHistory.objects.filter(encoded__contains="password-2026").exists()
+
+
+def test_an_old_password_must_be_changed_at_the_next_sign_in(client, editor, settings):
+    profile = StaffProfile.for_user(editor)
+    profile.password_changed_at = timezone.now() - timedelta(days=181)
+    profile.save()
+    assert login(client, "editor", PASSWORD).status_code == 302
+    response = client.get("/admin/plan/plannode/")
+    assert response.status_code == 302 and response.url == "/admin/password_change/"
+    new = "A-brand-new-password-2026"
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/plan/plannode/").status_code == 200
+    assert "password" in kinds(user=editor)
+
+
+def test_a_password_set_by_an_administrator_is_changed_at_first_sign_in(client, boss, db):
+    client.force_login(boss)
+    initial = "Initial-password-2026"
+    response = client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "newcomer",
+            "password1": initial,
+            "password2": initial,
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    newcomer = User.objects.get(username="newcomer")
+    newcomer.is_staff = True
+    newcomer.save()
+    assert StaffProfile.for_user(newcomer).must_change_password
+    client.logout()
+    assert login(client, "newcomer", initial).status_code == 302
+    assert client.get("/admin/").url == "/admin/password_change/"
+    # The same password again is refused (it is the current one).
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": initial, "new_password1": initial, "new_password2": initial},
+    )
+    assert response.status_code == 200
+    own = "My-own-password-2026"
+    client.post(
+        "/admin/password_change/",
+        {"old_password": initial, "new_password1": own, "new_password2": own},
+    )
+    assert not StaffProfile.for_user(newcomer).must_change_password
+    assert client.get("/admin/").status_code == 200
+    # An administrator's reset raises the flag again.
+    client.force_login(boss)
+    reset = "Reset-by-admin-2026"
+    client.post(
+        f"/admin/auth/user/{newcomer.pk}/password/",
+        {"password1": reset, "password2": reset, "usable_password": "true"},
+    )
+    assert StaffProfile.for_user(newcomer).must_change_password
+
+
+def test_password_reset_by_email_with_a_one_time_link(client, editor):
+    editor.email = "editor@example.gov.tw"
+    editor.save()
+    response = client.post("/admin/password_reset/", {"email": editor.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/admin/reset/" in line)
+    path = link[link.index("/admin/reset/") :].strip()
+    response = client.get(path)
+    assert response.status_code == 302  # Django hides the token behind a redirect
+    set_url = response.url
+    new = "Chosen-after-reset-2026"
+    response = client.post(set_url, {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    editor.refresh_from_db()
+    assert editor.check_password(new)
+    # The link works once.
+    assert "password_reset" in kinds()
+    client.get(path)
+    response = client.post(
+        set_url, {"new_password1": "Another-one-2026", "new_password2": "Another-one-2026"}
+    )
+    editor.refresh_from_db()
+    assert editor.check_password(new)
+
+
+# Two factors ------------------------------------------------------------------------------
+
+
+def test_first_sign_in_enrols_and_later_ones_need_a_code(client, editor, two_factor):
+    assert login(client, "editor", PASSWORD).status_code == 302
+    response = client.get("/admin/plan/plannode/")
+    assert response.status_code == 302 and response.url.startswith("/admin/two-factor/setup/")
+    page = client.get("/admin/two-factor/setup/")
+    body = page.content.decode()
+    assert 'src="data:image/svg+xml;base64,' in body and "<script" not in body.split("</head>")[
+        1
+    ].replace('src="/static/portal/admin-session.js"', "")
+    device = TOTPDevice.objects.get(user=editor, confirmed=False)
+    assert client.post("/admin/two-factor/setup/", {"code": "000000"}).status_code == 200
+    response = client.post("/admin/two-factor/setup/", {"code": current_code(device)})
+    assert response.status_code == 200
+    codes = response.context["codes"]
+    assert len(codes) == 10
+    assert client.get("/admin/plan/plannode/").status_code == 200
+    assert "otp_enrolled" in kinds(user=editor)
+    client.post("/admin/logout/")
+
+    # Later: the password, then a code.
+    login(client, "editor", PASSWORD)
+    response = client.get("/admin/plan/plannode/")
+    assert response.url.startswith("/admin/two-factor/?next=")
+    response = client.post(
+        "/admin/two-factor/", {"code": current_code(device), "next": "/admin/plan/plannode/"}
+    )
+    assert response.status_code == 302 and response.url == "/admin/plan/plannode/"
+    client.post("/admin/logout/")
+
+    # A backup code works once.
+    login(client, "editor", PASSWORD)
+    assert client.post("/admin/two-factor/", {"code": codes[0]}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    client.post("/admin/logout/")
+    login(client, "editor", PASSWORD)
+    assert client.post("/admin/two-factor/", {"code": codes[0]}).status_code == 200
+    assert StaticDevice.objects.get(user=editor).token_set.count() == 9
+
+
+def test_wrong_codes_count_toward_the_lockout(client, editor, two_factor):
+    device = TOTPDevice.objects.create(user=editor, name="a", confirmed=True)
+    login(client, "editor", PASSWORD)
+    for _ in range(4):
+        assert (
+            client.post(
+                "/admin/two-factor/", {"code": "123456"}, REMOTE_ADDR="10.0.0.1"
+            ).status_code
+            == 200
+        )
+    response = client.post("/admin/two-factor/", {"code": "123456"}, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 429
+    # Signed out, and the password alone no longer gets in.
+    assert client.get("/admin/").status_code == 302
+    assert login(client, "editor", PASSWORD).status_code == 429
+    assert kinds(kind="otp_failed").count("otp_failed") == 5
+    assert "lockout" in kinds()
+    assert device.pk
+
+
+def test_a_superuser_resets_a_lost_device(client, editor, boss, two_factor):
+    TOTPDevice.objects.create(user=editor, name="a", confirmed=True)
+    boss_device = TOTPDevice.objects.create(user=boss, name="b", confirmed=True)
+    login(client, "boss", "Boss-password-2026")
+    client.post("/admin/two-factor/", {"code": current_code(boss_device)})
+    response = client.post(
+        "/admin/auth/user/",
+        {"action": "reset_two_factor", "_selected_action": [editor.pk]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=editor).exists()
+    event = AuditEvent.objects.get(kind="otp_reset")
+    assert event.user == boss and event.target == "editor"
+
+
+def test_the_deploy_check_fails_when_two_factor_is_relaxed():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "k" + "production-secret-for-the-deploy-check-" * 2 + "x9Q!",
+        "DJANGO_ALLOWED_HOSTS": "plan.example.gov.tw",
+        "DJANGO_HTTPS": "1",
+        "DJANGO_BEHIND_PROXY": "1",
+        "PORTAL_RELEASE": "x",
+        "STAFF_2FA_REQUIRED": "0",
+    }
+    env.pop("PYTEST_VERSION", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "staff.E001" in result.stdout + result.stderr
+
+
+# Sessions and cookies ---------------------------------------------------------------------
+
+
+def test_an_idle_session_ends(client, editor):
+    client.force_login(editor)
+    assert client.get("/admin/").status_code == 200
+    session = client.session
+    session[SEEN] = time.time() - 16 * 60
+    session.save()
+    response = client.get("/admin/plan/plannode/")
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
+    assert client.get("/admin/").status_code == 302
+    assert AuditEvent.objects.filter(kind="logout", detail="idle").exists()
+
+
+def test_the_session_status_poll_does_not_keep_a_session_alive(client, editor):
+    client.force_login(editor)
+    client.get("/admin/")
+    session = client.session
+    session[SEEN] = time.time() - 14 * 60
+    session.save()
+    remaining = client.get("/admin/session/").json()["remaining"]
+    assert 0 < remaining <= 60
+    assert client.get("/admin/session/").json()["remaining"] <= remaining
+
+
+def test_cookies_belong_to_the_admin_only(client, plan, editor):
+    response = client.get("/admin/login/")
+    assert response.cookies["csrftoken"]["path"] == "/admin/"
+    response = login(client, "editor", PASSWORD)
+    assert response.cookies["sessionid"]["path"] == "/admin/"
+    assert response.cookies["sessionid"]["httponly"]
+    assert response.cookies["sessionid"]["samesite"] == "Lax"
+    client.get("/admin/")
+    public = client.__class__()
+    for path in (
+        "/",
+        "/en/",
+        "/kaohsiung-112-115/",
+        "/search/?q=捷運",
+        "/site-map/",
+        "/data/plans.json",
+    ):
+        assert not public.get(path).cookies, path
+        # Even a signed-in editor's browser sends no cookie there, and gets none.
+        assert not client.get(path).cookies, path
+
+
+def test_production_cookies_are_secure():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_HTTPS": "1",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, "
+        "s.SESSION_COOKIE_SAMESITE, s.SESSION_COOKIE_PATH, s.CSRF_COOKIE_PATH, "
+        "s.SESSION_EXPIRE_AT_BROWSER_CLOSE, s.STAFF_2FA_REQUIRED)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "Lax",
+        "/admin/",
+        "/admin/",
+        "True",
+        "True",
+    ], out.stderr
+
+
+# Dormant accounts -------------------------------------------------------------------------
+
+
+def test_dormant_accounts_are_disabled_and_told_so(client, editor, boss):
+    User.objects.filter(pk=editor.pk).update(
+        last_login=timezone.now() - timedelta(days=91),
+        date_joined=timezone.now() - timedelta(days=200),
+    )
+    out = StringIO()
+    call_command("disable_dormant_accounts", "--list", stdout=out)
+    assert "disabled: editor" in out.getvalue()
+    assert "boss\tactive" in out.getvalue()  # joined today
+    editor.refresh_from_db()
+    assert not editor.is_active
+    response = login(client, "editor", PASSWORD)
+    assert response.status_code == 200
+    assert (
+        "not used for a long time" in response.content.decode()
+        or "長期未使用" in response.content.decode()
+    )
+    # A wrong password learns nothing.
+    response = login(client, "editor", "Wrong-password-2026", address="10.0.0.2")
+    assert "長期未使用" not in response.content.decode()
+    # A superuser enables it again; the next daily run leaves it alone.
+    client.force_login(boss)
+    data = {
+        "username": "editor",
+        "is_active": "on",
+        "is_staff": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "last_login_0": "",
+        "last_login_1": "",
+        "groups": [g.pk for g in editor.groups.all()],
+    }
+    response = client.post(f"/admin/auth/user/{editor.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    call_command("disable_dormant_accounts", stdout=StringIO())
+    editor.refresh_from_db()
+    assert editor.is_active
+
+
+# The audit trail --------------------------------------------------------------------------
+
+
+def test_sign_ins_changes_and_content_are_audited(client, plan, editor, boss, progress_groups):
+    login(client, "editor", "wrong", address="10.1.1.1")
+    login(client, "editor", PASSWORD, address="10.1.1.1")
+    from plan.models import PlanNode
+
+    node = PlanNode.objects.get(ref="mrt-network")
+    response = client.get(f"/admin/plan/plannode/{node.pk}/change/")
+    assert response.status_code == 200
+    client.post("/admin/logout/")
+    assert {"login_failed", "login", "logout"} <= set(kinds(username="editor"))
+    assert AuditEvent.objects.filter(kind="login_failed", ip_address="10.1.1.1").exists()
+    # Group and superuser changes, made by the superuser.
+    client.force_login(boss)
+    client.get("/admin/")
+    reviewer = Group.objects.get(name="reviewer")
+    from staff.audit import current_request  # noqa: F401  (the middleware sets the actor)
+
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        node.title_en = "Edited"
+        node.save()
+    editor.groups.add(reviewer)
+    editor.is_superuser = True
+    editor.save()
+    events = AuditEvent.objects.filter(kind="permissions", target="editor")
+    assert any("reviewer" in e.detail for e in events)
+    assert any("is_superuser" in e.detail for e in events)
+    assert AuditEvent.objects.filter(kind="content", user=editor).exists()
+
+
+def test_the_audit_view_is_for_superusers_filterable_and_exportable(client, editor, boss):
+    AuditEvent.objects.create(kind="login", user=editor, username="editor", detail="first")
+    AuditEvent.objects.create(kind="login", user=boss, username="boss", detail="second")
+    client.force_login(boss)
+    response = client.get(f"/admin/staff/auditevent/?user__id__exact={editor.pk}")
+    assert response.status_code == 200
+    assert "first" in response.content.decode() and "second" not in response.content.decode()
+    today = timezone.localdate()
+    export = client.get(
+        f"/admin/staff/auditevent/export.csv?user__id__exact={editor.pk}"
+        f"&time__year={today.year}&time__month={today.month}&time__day={today.day}"
+    )
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "time" and [r[1] for r in rows[1:]] == ["editor"]
+    client.force_login(editor)
+    assert client.get("/admin/staff/auditevent/").status_code == 403
+    assert client.get("/admin/staff/auditevent/export.csv").status_code == 403
+
+
+def test_pruning_keeps_the_public_history(plan, editor):
+    from plan.models import PlanNode
+
+    old = timezone.now() - timedelta(days=400)
+    node = PlanNode.objects.get(ref="mrt-network")
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        node.title_en = "Edited long ago"
+        node.save()
+    Revision.objects.update(date_created=old)
+    AuditEvent.objects.create(kind="login", username="editor")
+    AuditEvent.objects.update(time=old)
+    AuditEvent.objects.create(kind="login", username="editor", detail="recent")
+    revisions, versions = Revision.objects.count(), Version.objects.count()
+    call_command("prune_audit", stdout=StringIO())
+    assert list(AuditEvent.objects.values_list("detail", flat=True)) == ["recent"]
+    assert (Revision.objects.count(), Version.objects.count()) == (revisions, versions)
+
+
+# Least privilege --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["plan editor", "agency editor", "reviewer"])
+def test_roles_cannot_manage_accounts_lockouts_or_the_audit(
+    client, role, editor_group, progress_groups
+):
+    user = User.objects.create_user("someone", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    for path in (
+        "/admin/auth/user/",
+        "/admin/auth/user/add/",
+        "/admin/auth/group/",
+        "/admin/axes/accessattempt/",
+        "/admin/axes/accessfailurelog/",
+        "/admin/staff/auditevent/",
+        "/admin/staff/auditevent/export.csv",
+    ):
+        assert client.get(path).status_code == 403, path
+    index = client.get("/admin/").content.decode()
+    for name in ("/admin/auth/", "/admin/axes/", "/admin/staff/"):
+        assert name not in index
