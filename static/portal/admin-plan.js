@@ -10,13 +10,21 @@
 
   var OPEN_BELOW_LEVEL = 3; // 1 = the goal, 2 = the visions
 
+  // A row is opened once: when its toggle has shown it open, the staff member decides.
   function openTree() {
     document.querySelectorAll("#result_list tbody tr").forEach(function (row) {
       var level = parseInt(row.getAttribute("data-level") || "0", 10);
-      var toggle = row.querySelector("a.treebeard-collapse.treebeard-collapsed");
-      if (toggle && level > 0 && level < OPEN_BELOW_LEVEL && !row.hasAttribute("data-opened")) {
+      if (level < 1 || level >= OPEN_BELOW_LEVEL || row.hasAttribute("data-opened")) {
+        return;
+      }
+      var toggle = row.querySelector("a.treebeard-collapse");
+      if (!toggle) {
+        return;
+      }
+      if (toggle.classList.contains("treebeard-expanded")) {
         row.setAttribute("data-opened", "1");
-        toggle.click();
+      } else if (toggle.classList.contains("treebeard-collapsed")) {
+        toggle.click(); // retried until it takes (treebeard may not listen yet)
       }
     });
   }
@@ -27,9 +35,18 @@
       return;
     }
     // treebeard adds its toggles when its own script has run, and each level's rows when
-    // they arrive: open whatever is ready, now and after every change to the list.
+    // they arrive: open whatever is ready, after every change to the list, and for a few
+    // seconds in case a click came before treebeard listened.
     openTree();
     new MutationObserver(openTree).observe(list, { childList: true, subtree: true });
+    var tries = 0;
+    var timer = window.setInterval(function () {
+      openTree();
+      tries += 1;
+      if (tries > 40) {
+        window.clearInterval(timer);
+      }
+    }, 250);
   }
 
   var TAB_KEY = "plan-admin-language:" + window.location.pathname;
