@@ -581,3 +581,18 @@ def test_cold_query_budget_constant_in_plan_size(client, plan_file_data):
     big = measure(client)
     assert big == normal
     assert cold_count(client, "/sitemap.xml") == sitemap
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_steady_state_with_the_page_cache_off_costs_at_most_two_queries(
+    client, sample, lang, settings, django_assert_max_num_queries
+):
+    """Issue 12's budget: with the page cache off, a progress page in steady state reads the
+    content version and nothing else it already keeps (plans, tree, bundle, roll-up)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    for path in HTML_PAGES.values():
+        url = LANGS[lang] + path
+        client.get(url)  # the process now keeps what this content version needs
+        with django_assert_max_num_queries(2):
+            response = client.get(url)
+        assert response.status_code == 200 and response.templates, url
