@@ -331,6 +331,11 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # developer's machine turns it off (`make run` does, and says so); `check --deploy` fails
 # while it is off.
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", default=True)
+# Wrong codes are limited by the sign-in lockout (django-axes: five, then 30 minutes), one
+# rule for passwords and codes; django-otp's own growing delays would only turn a correct
+# code typed a second too soon into one more failure.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # The name authenticator apps show next to the code.
 STAFF_2FA_ISSUER = os.environ.get("STAFF_2FA_ISSUER", SITE_NAME["zh-hant"])
 # A staff session ends after this many idle minutes (the admin warns two minutes before) and

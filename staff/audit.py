@@ -60,7 +60,7 @@ def reset_lockout_count(user):
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    record("login", user=user, request=request)
+    record("login", user=user, request=request, detail="password")
     if not settings.STAFF_2FA_REQUIRED:
         reset_lockout_count(user)
 

@@ -450,6 +450,10 @@ def test_the_audit_view_is_for_superusers_filterable_and_exportable(client, edit
     assert export["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0][0] == "time" and [r[1] for r in rows[1:]] == ["editor"]
+    # A date range, as docs/staff-security.md shows it.
+    tomorrow = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d")
+    ranged = client.get(f"/admin/staff/auditevent/?time__lt={tomorrow}&username=boss")
+    assert ranged.status_code == 200 and "second" in ranged.content.decode()
     client.force_login(editor)
     assert client.get("/admin/staff/auditevent/").status_code == 403
     assert client.get("/admin/staff/auditevent/export.csv").status_code == 403
@@ -497,3 +501,10 @@ def test_roles_cannot_manage_accounts_lockouts_or_the_audit(
     index = client.get("/admin/").content.decode()
     for name in ("/admin/auth/", "/admin/axes/", "/admin/staff/"):
         assert name not in index
+
+
+def test_the_admin_says_when_two_factor_is_off(client, settings, db):
+    settings.STAFF_2FA_REQUIRED = False
+    assert "STAFF_2FA_REQUIRED=0" in client.get("/admin/login/").content.decode()
+    settings.STAFF_2FA_REQUIRED = True
+    assert "STAFF_2FA_REQUIRED=0" not in client.get("/admin/login/").content.decode()
