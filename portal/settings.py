@@ -348,6 +348,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # cookie-free and cacheable whole.
 SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/" + ADMIN_URL
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# The CSRF cookie, too, ends with the browser session.
+CSRF_COOKIE_AGE = None
 # Messages live in the session, not in a cookie of their own (which would be set for "/").
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Passwords: the next sign-in must change a password older than this (days), and one set by

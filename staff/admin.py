@@ -59,7 +59,8 @@ class StaffUserAdmin(DjangoUserAdmin):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             user = self.get_object(request, id)
-            require_password_change(user)
+            if user != request.user:  # one's own choice is not an administrator's reset
+                require_password_change(user)
         return response
 
     @admin.action(description=_("Reset two-factor sign-in (lost phone)"))

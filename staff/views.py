@@ -57,6 +57,9 @@ def next_url(request, default=None):
 def context(request, **extra):
     return {
         **admin.site.each_context(request),
+        # The admin's other pages wait until sign-in is complete.
+        "is_nav_sidebar_enabled": False,
+        "available_apps": [],
         "next": next_url(request),
         **extra,
     }

@@ -64,7 +64,7 @@ def sign_out(page):
 
 
 def test_first_sign_in_then_codes_then_a_backup_code(
-    live_plan, newcomer, strict, page, watch_csp, screenshot
+    live_plan, newcomer, strict, page, watch_csp, screenshot, check_a11y
 ):
     url = live_plan.url
     sign_in(page, url, INITIAL)
@@ -81,12 +81,14 @@ def test_first_sign_in_then_codes_then_a_backup_code(
     assert qr.get_attribute("src").startswith("data:image/svg+xml;base64,")
     assert qr.evaluate("img => img.naturalWidth") > 0  # drawn, not blocked by the CSP
     screenshot(page, "staff-2fa-setup")
+    check_a11y(page)
     secret = page.locator("#staff-secret").inner_text()
     code, used = code_from_secret(secret)
     page.fill("#id_code", code)
     page.click("input[type=submit]")
     codes = page.locator(".staff-backup-codes code").all_inner_texts()
     assert len(codes) == 10
+    check_a11y(page)
     page.click("a.button.default")
     # Back where the sign-in was going: the page confirming the password change.
     assert page.url.endswith("/admin/password_change/done/")
@@ -99,6 +101,7 @@ def test_first_sign_in_then_codes_then_a_backup_code(
     # Later: the password, then the current code.
     sign_in(page, url, OWN)
     assert "/admin/two-factor/" in page.url
+    check_a11y(page)
     code, used = code_from_secret(secret, previous=used)
     page.fill("#id_code", code)
     page.click("input[type=submit]")
