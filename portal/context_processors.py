@@ -28,6 +28,16 @@ def twin_paths(path, language):
     return {"zh-hant": chinese, "en": "/en" + chinese}
 
 
+def current_plan():
+    """The plan the header's menu links to on pages about no plan (recent changes, the site
+    map, 404): the current one, the first of the published plans. Those are kept per content
+    version (portal.trees), so this costs no query on a page that already read them."""
+    from .trees import published_plans
+
+    plans = published_plans()
+    return plans[0] if plans else None
+
+
 def site(request):
     """The page's language, its twin in the other language, and its canonical URL.
 
@@ -56,4 +66,6 @@ def site(request):
         "alternates": [(HTML_LANG[code], origin + url) for code, url in urls.items()],
         "x_default": origin + urls["zh-hant"],
         "canonical": origin + urls[language],
+        # A callable: the template asks for it only where the page has no plan of its own.
+        "header_plan": current_plan,
     }
