@@ -13,9 +13,13 @@ import pytest
 
 SCANNER = os.environ.get("A11Y_MODA") or shutil.which("a11y-moda")
 
-pytestmark = pytest.mark.skipif(
-    not SCANNER, reason="a11y-moda is not installed (see docs/accessibility.md)"
-)
+pytestmark = [
+    # Run once (with the validator), not on every database engine.
+    pytest.mark.validator,
+    pytest.mark.skipif(
+        not SCANNER, reason="a11y-moda is not installed (see docs/accessibility.md)"
+    ),
+]
 
 
 def test_every_page_passes_the_moda_rules_at_level_aa(live_plan, tmp_path):

@@ -149,10 +149,10 @@ def test_print_stylesheet_hides_navigation(open_page):
     for chrome in (".site-header", ".site-footer", ".breadcrumbs", ".skip-link"):
         assert not page.locator(chrome).first.is_visible(), chrome
     assert page.locator("h1").is_visible()
-    assert (
-        page.evaluate("getComputedStyle(document.querySelector('.vision-section')).breakBefore")
-        == "page"
-    )
+    # The document flows on: no vision starts a printed page of its own (issue 13).
+    assert page.evaluate(
+        "getComputedStyle(document.querySelector('.vision-section')).breakBefore"
+    ) in ("auto", "avoid")
 
 
 def test_pages_read_fully_without_javascript(open_page):
