@@ -178,6 +178,10 @@ else:
         }
     }
 
+# Progress lights (progress.rollup.light): points below the progress expected by today that
+# still give a green light, and a yellow one; further behind is red.
+PROGRESS_LIGHTS = {"green": 10, "yellow": 25}
+
 # Whole-page cache for citizen pages (portal.page_cache): seconds an entry lives (0 = off),
 # and the seconds shared caches (nginx's micro-cache, a CDN) may reuse a page without asking;
 # browsers always revalidate (max-age=0), cheaply, with the ETag.

@@ -88,7 +88,7 @@ def test_admin_tree_works_under_the_content_security_policy(
     row("提升空品邁向淨零永續").locator(".drag-handler").drag_to(
         target, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
     )
-    page.wait_for_load_state("load")
+    page.wait_for_load_state("networkidle")
     page.wait_for_timeout(500)
     screenshot(page, "admin-tree-after-move")
 
@@ -193,7 +193,7 @@ def test_a_dragged_move_is_recorded_and_dated(live_plan, editor_account, page):
             target, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
         )
     assert moved.value.status == 200
-    page.wait_for_load_state("load")
+    page.wait_for_load_state("networkidle")  # the reload after the move, finished
 
     net_zero = PlanNode.objects.get(ref="net-zero")
     assert PlanNode.objects.get_parent(net_zero).ref == "livable"

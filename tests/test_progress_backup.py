@@ -81,3 +81,10 @@ def test_backup_and_restore_round_trip_every_progress_table(
 
     assert dump() == before
     assert list(Agency.objects.get().editors.values_list("username", flat=True)) == ["mrt-editor"]
+
+
+def test_the_backup_file_holds_no_sign_in_secrets():
+    from plan.management.commands.backup_site import APPS
+
+    assert "progress" in APPS
+    assert not [app for app in APPS if app.startswith(("staff", "otp", "django_otp"))]

@@ -498,7 +498,13 @@ def test_pip_install_installs_the_apps(tmp_path):
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"plan/models.py", "portal/settings.py", "plan/migrations/0001_initial.py"} <= names
+    assert {
+        "plan/models.py",
+        "portal/settings.py",
+        "plan/migrations/0001_initial.py",
+        "progress/models.py",
+        "staff/models.py",
+    } <= names
     assert not any(name.startswith("tests/") for name in names)
 
 

@@ -51,8 +51,18 @@
 
   var TAB_KEY = "plan-admin-language:" + window.location.pathname;
 
-  function rememberTabs() {
-    document.querySelectorAll(".ui-tabs-nav a").forEach(function (link) {
+  // modeltranslation builds the tabs with its own script: wait for them (briefly).
+  function rememberTabs(tries) {
+    var links = document.querySelectorAll(".ui-tabs-nav a");
+    if (!links.length) {
+      if ((tries || 0) < 40) {
+        window.setTimeout(function () {
+          rememberTabs((tries || 0) + 1);
+        }, 100);
+      }
+      return;
+    }
+    links.forEach(function (link) {
       link.addEventListener("click", function () {
         try {
           window.sessionStorage.setItem(TAB_KEY, link.textContent.trim());
@@ -68,11 +78,14 @@
       language = null;
     }
     if (language && document.querySelector(".errornote")) {
-      document.querySelectorAll(".ui-tabs-nav a").forEach(function (link) {
-        if (link.textContent.trim() === language) {
-          link.click();
-        }
-      });
+      // After the tabs' own set-up has finished.
+      window.setTimeout(function () {
+        links.forEach(function (link) {
+          if (link.textContent.trim() === language) {
+            link.click();
+          }
+        });
+      }, 0);
     }
   }
 
@@ -81,6 +94,7 @@
   } else {
     watchTree();
   }
-  // The language tabs exist once modeltranslation's script has made them (on load).
-  window.addEventListener("load", rememberTabs);
+  window.addEventListener("load", function () {
+    rememberTabs(0);
+  });
 })();
