@@ -93,10 +93,26 @@ class CanonicalOriginMiddleware:
         return self.get_response(request)
 
 
+# Query strings seen lately → their canonical form: resolving the route and cleaning the
+# words costs more than serving a cached page, and the same searches come again and again.
+_normalised = LRU(2000)
+_page_stores.add(_normalised)
+
+
 def normalised_query(request):
     """The part of the query string the page reads, in canonical form ("" for none)."""
-    if not request.META.get("QUERY_STRING"):
+    raw = request.META.get("QUERY_STRING")
+    if not raw:
         return ""
+    key = (request.path_info, raw)
+    known = _normalised.get(key)
+    if known is None:
+        known = _normalise(request)
+        _normalised.set(key, known)
+    return known
+
+
+def _normalise(request):
     # Resolve in the path's own language: the page cache runs before LocaleMiddleware, and
     # i18n_patterns resolve only the active language's prefix.
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
