@@ -86,7 +86,7 @@ def test_a_new_password_is_not_one_of_the_previous_three(editor):
         editor.set_password(new)
         editor.save()
     for old in passwords:
-        with pytest.raises(ValidationError, match="previous"):
+        with pytest.raises(ValidationError, match="previous|前 3 次"):
             validate_password(old, editor)
     editor.set_password("Fourth-password-2026")
     editor.save()
