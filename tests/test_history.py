@@ -126,3 +126,17 @@ def test_the_feed_is_valid_atom_with_an_author_and_its_newest_entrys_time(client
     assert entries and feed.find(f"{ATOM}updated").text == entries[0].find(f"{ATOM}updated").text
     empty = ET.fromstring(client.get("/changes/feed/").content)  # nothing changed in Chinese
     assert empty.find(f"{ATOM}author/{ATOM}name").text == "高雄市政府"
+
+
+def test_load_entries_recorded_in_english_are_renamed_in_chinese(loaded):
+    """Issue 13: the admin's history showed "loaded: kaohsiung-112-115.json" to staff."""
+    import importlib
+
+    from django.apps import apps
+    from reversion.models import Revision
+
+    Revision.objects.update(comment="loaded: kaohsiung-112-115.json")  # as round 1 wrote it
+    migration = importlib.import_module("plan.migrations.0010_load_comments_in_chinese")
+    migration.to_chinese(apps, None)  # a data migration: no schema change
+    comments = set(Revision.objects.values_list("comment", flat=True))
+    assert comments == {"載入官方原文：kaohsiung-112-115.json"}
