@@ -228,7 +228,7 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     def plan_slug(self, node):
         return node.plan.slug
 
-    @admin.display(description=_("English"))
+    @admin.display(description=_("English translation"))
     def translation_status(self, node):
         if node.is_translated:
             return _("translated")
