@@ -22,6 +22,17 @@ from django.utils.translation import gettext_lazy as _
 from plan.models import PlanNode
 
 
+def reported_item(related_name):
+    """The plan item a progress record is about: a strategy or an action item."""
+    return models.ForeignKey(
+        PlanNode,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        verbose_name=_("plan item"),
+        limit_choices_to={"kind__in": ["strategy", "action"]},
+    )
+
+
 class Agency(models.Model):
     code = models.SlugField(
         _("code"),
@@ -53,13 +64,7 @@ class Responsibility(models.Model):
         LEAD = "lead", _("lead")
         SUPPORT = "support", _("supporting")
 
-    node = models.ForeignKey(
-        PlanNode,
-        on_delete=models.CASCADE,
-        related_name="responsibilities",
-        verbose_name=_("plan item"),
-        limit_choices_to={"kind__in": ["strategy", "action"]},
-    )
+    node = reported_item("responsibilities")
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="responsibilities", verbose_name=_("agency")
     )
@@ -164,13 +169,7 @@ class ProgressUpdate(Reviewed):
         ADJUSTED = "adjusted", _("adjusted")
         SUSPENDED = "suspended", _("suspended")
 
-    node = models.ForeignKey(
-        PlanNode,
-        on_delete=models.CASCADE,
-        related_name="updates",
-        verbose_name=_("plan item"),
-        limit_choices_to={"kind__in": ["strategy", "action"]},
-    )
+    node = reported_item("updates")
     date = models.DateField(_("date"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     percent = models.DecimalField(
@@ -233,13 +232,7 @@ class Indicator(Reviewed):
         DECREASE = "decrease", _("lower is better")
         MILESTONE = "milestone", _("reached by a year")
 
-    node = models.ForeignKey(
-        PlanNode,
-        on_delete=models.CASCADE,
-        related_name="indicators",
-        verbose_name=_("plan item"),
-        limit_choices_to={"kind__in": ["strategy", "action"]},
-    )
+    node = reported_item("indicators")
     key = models.SlugField(
         _("indicator id"),
         max_length=60,
@@ -326,13 +319,7 @@ class Indicator(Reviewed):
 
 
 class Milestone(Reviewed):
-    node = models.ForeignKey(
-        PlanNode,
-        on_delete=models.CASCADE,
-        related_name="milestones",
-        verbose_name=_("plan item"),
-        limit_choices_to={"kind__in": ["strategy", "action"]},
-    )
+    node = reported_item("milestones")
     planned_date = models.DateField(_("planned date"))
     description = models.CharField(_("description"), max_length=300)
     done_on = models.DateField(_("done on"), null=True, blank=True)

@@ -46,6 +46,26 @@ def plan(db, plan_file_data):
 
 
 @pytest.fixture
+def loaded(plan):
+    """The plan with its load recorded, as `load_plan` leaves it (the first history entry)."""
+    from plan.history import record_loaded
+
+    record_loaded(plan, "kaohsiung-112-115.json")
+    return plan
+
+
+@pytest.fixture
+def editor(db, client, editor_group):
+    """A plan editor, signed in on the test client."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
+    user.groups.add(editor_group)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
 def tree(plan):
     from plan.tree import PlanTree
 

@@ -3,10 +3,8 @@
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from reversion.models import Version
 
-from plan.history import record_loaded
 from plan.models import Plan, PlanNode
 from plan.tree import PlanTree, number
 from portal.templatetags.plan_text import diff_html
@@ -14,20 +12,6 @@ from portal.templatetags.plan_text import diff_html
 from .conftest import SLUG
 
 ADMIN = "/admin/plan/plannode/"
-
-
-@pytest.fixture
-def loaded(plan):
-    record_loaded(plan, "kaohsiung-112-115.json")
-    return plan
-
-
-@pytest.fixture
-def editor(db, client, editor_group):
-    user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
-    user.groups.add(editor_group)
-    client.force_login(user)
-    return user
 
 
 def node(plan, ref):

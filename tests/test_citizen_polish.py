@@ -12,7 +12,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from plan.history import record_loaded
 from plan.models import PlanNode
 from portal.caching import clear_process_caches
 
@@ -57,12 +56,6 @@ def test_the_header_costs_the_404_page_at_most_one_query_more(plan):
 def test_without_a_plan_the_header_has_no_plan_links(client):
     html = client.get("/site-map/").content.decode()
     assert "/preamble/" not in menu(html)
-
-
-@pytest.fixture
-def loaded(plan):
-    record_loaded(plan, "kaohsiung-112-115.json")
-    return plan
 
 
 def history_entries(html):

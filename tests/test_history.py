@@ -2,22 +2,15 @@
 
 import xml.etree.ElementTree as ET
 
-import pytest
 import reversion
 
-from plan.history import record_loaded, text_diff
+from plan.history import text_diff
 from plan.models import PlanNode
 from portal.templatetags.plan_text import diff_html
 
 from .conftest import SLUG
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def loaded(plan):
-    record_loaded(plan, "kaohsiung-112-115.json")
-    return plan
 
 
 def edit(ref, **fields):

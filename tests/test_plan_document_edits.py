@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 from django.test import Client
 from reversion.models import Version
 
-from plan.history import record_loaded
 from plan.models import Plan, PlanNode
 
 from .conftest import SLUG
@@ -16,12 +15,6 @@ from .test_admin import form_data
 
 # The message, in the admin's language (Chinese by default) or in English.
 STALE_MESSAGES = ("已有其他同仁儲存了這個項目", "Someone else saved this item after you opened it")
-
-
-@pytest.fixture
-def loaded(plan):
-    record_loaded(plan, "kaohsiung-112-115.json")
-    return plan
 
 
 @pytest.fixture

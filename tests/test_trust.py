@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from plan.content import read_content_version
 from plan.exchange import create_plan
-from plan.history import record_loaded
 from plan.models import Plan, PlanNode, TreeRuleError
 from portal import caching
 from portal.opendata_views import export_data
@@ -32,20 +31,6 @@ from .conftest import ROOT, SLUG
 STRATEGY = f"/{SLUG}/mrt-network/"
 EN_STRATEGY = f"/en/{SLUG}/mrt-network/"
 ADMIN = "/admin/plan/plannode/"
-
-
-@pytest.fixture
-def loaded(plan):
-    record_loaded(plan, "kaohsiung-112-115.json")
-    return plan
-
-
-@pytest.fixture
-def editor(db, client, editor_group):
-    user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
-    user.groups.add(editor_group)
-    client.force_login(user)
-    return user
 
 
 def node(ref, plan=None):
