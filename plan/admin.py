@@ -36,6 +36,12 @@ admin.site.site_header = _("Policy plan administration")
 admin.site.site_title = _("Policy plan administration")
 
 
+@admin.display(description=_("title or text"))
+def title_or_text(node):
+    """A node as the lists name it: its Chinese title, or the start of its text."""
+    return node.title_zh_hant or (node.body_zh_hant or "")[:40]
+
+
 class EditVersionForm(forms.ModelForm):
     """Refuses a save based on an out-of-date copy (two staff editing the same thing).
 
@@ -162,7 +168,7 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/plan/plannode/change_list.html"
     # With several plans loaded (another city, the next term), every row names its plan.
     list_display = (
-        "title_or_text",
+        title_or_text,
         "kind",
         "ref",
         "plan_slug",
@@ -181,10 +187,6 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
             {"fields": ("treebeard_position", "treebeard_ref_node", "edit_version")},
         ),
     )
-
-    @admin.display(description=_("title or text"))
-    def title_or_text(self, node):
-        return node.title_zh_hant or (node.body_zh_hant or "")[:40]
 
     class Media:
         js = ("portal/admin-plan.js",)
@@ -314,7 +316,7 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
 class DeletedPlanNodeAdmin(admin.ModelAdmin):
     """The deleted items: restored in place by editors, erased for good only by superusers."""
 
-    list_display = ("title_or_text", "kind", "ref", "plan", "edited_at")
+    list_display = (title_or_text, "kind", "ref", "plan", "edited_at")
     list_filter = ("plan", "kind")
     list_select_related = ("plan",)
     search_fields = ("title_zh_hant", "title_en", "body_zh_hant", "body_en", "ref", "plan__slug")
@@ -323,10 +325,6 @@ class DeletedPlanNodeAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted=True)
-
-    @admin.display(description=_("title or text"))
-    def title_or_text(self, node):
-        return node.title_zh_hant or (node.body_zh_hant or "")[:40]
 
     def has_add_permission(self, request):
         return False

@@ -25,7 +25,8 @@ FIELDS = (
 )
 
 
-def _language():
+def active_language():
+    """The active language as the plan's texts name it: "en" or "zh-hant"."""
     return "en" if (get_language() or "").startswith("en") else "zh-hant"
 
 
@@ -102,7 +103,7 @@ class PlanTree:
         rows = PlanNode.objects.for_plan(plan).live()
         if not include_unpublished:
             rows = rows.published()
-        language = _language()
+        language = active_language()
         return cls(plan, [TreeNode(row, language) for row in rows.values(*FIELDS)])
 
     @classmethod
@@ -110,7 +111,7 @@ class PlanTree:
         """Trees for several plans from one query, in the order of `plans`."""
         node_class = node_class or TreeNode
         nodes = {plan.pk: [] for plan in plans}
-        language = _language()
+        language = active_language()
         published = PlanNode.objects.filter(plan__in=plans).published().order_by("plan_id", "path")
         for row in published.values(*fields):
             nodes[row["plan_id"]].append(node_class(row, language))
@@ -140,7 +141,7 @@ class PlanTree:
 def number(node, language=None):
     """The node's printed number in a language (the active one by default)."""
     numbers = getattr(node, "numbers", None)
-    return numbers[language or _language()] if numbers else ""
+    return numbers[language or active_language()] if numbers else ""
 
 
 def ancestors(node):

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import get_language
+
+from plan.tree import active_language
 
 LANGUAGE_NAMES = {"zh-hant": "中文", "en": "English"}
 HTML_LANG = {"zh-hant": "zh-Hant", "en": "en"}
@@ -44,7 +45,7 @@ def site(request):
     The language switch is a plain link to the same page in the other language: no form, no
     cookie, so the page stays the same for everybody.
     """
-    language = "en" if (get_language() or "").startswith("en") else "zh-hant"
+    language = active_language()
     other = "zh-hant" if language == "en" else "en"
     urls = twin_paths(request.path, language)
     try:

@@ -9,18 +9,16 @@ is seen at the next request on every app server.
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import get_language
 
 from plan.models import Plan, PlanNode
-from plan.tree import PlanTree
+from plan.tree import PlanTree, active_language
 from progress.rollup import read_bundle, roll_up
 
 from .caching import per_version
 from .chart import HUES
 
-
-def page_language():
-    return "en" if (get_language() or "").startswith("en") else "zh-hant"
+# The page's language: the active one, as the plan's texts name it.
+page_language = active_language
 
 
 def published_plans():

@@ -230,23 +230,8 @@ def _export_responsibilities(plan, nodes):
 
 
 def _export_indicators(plan, nodes):
-    fields = [
-        "node_id",
-        "key",
-        "name_zh_hant",
-        "name_en",
-        "measure_zh_hant",
-        "measure_en",
-        "unit_zh_hant",
-        "unit_en",
-        "direction",
-        "baseline_year",
-        "baseline",
-        "weight",
-        "values",
-        "source",
-        "target_change_reason",
-    ]
+    # The file's own columns, with the item's id for its ref and the yearly values whole.
+    fields = ["node_id", "key", *INDICATOR_HEAD[3:], "values", *INDICATOR_TAIL]
     found = [
         row
         for row in Indicator.objects.filter(node__plan=plan, state=State.PUBLISHED)
@@ -271,7 +256,7 @@ def _export_indicators(plan, nodes):
         for year in years:
             entry = values.get(str(year), {})
             line += [_value_text(entry.get("target")), _value_text(entry.get("actual"))]
-        line += [row["source"] or "", row["target_change_reason"] or ""]
+        line += [row[name] or "" for name in INDICATOR_TAIL]
         if year_sources:
             line += [values.get(str(year), {}).get("source") or "" for year in years]
         rows.append(line)

@@ -10,6 +10,18 @@ pytestmark = pytest.mark.browser
 PASSWORD = "a-long-editor-password-2026"
 
 
+def sign_in(page, base):
+    """The plan editor signs in through the admin's own form."""
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+
+def tree_row(page, title):
+    return page.locator("#result_list tbody tr", has_text=title).first
+
+
 @pytest.fixture
 def editor_account(live_plan, editor_group):
     from plan.history import record_loaded
@@ -30,10 +42,7 @@ def test_editor_changes_an_english_title_and_citizens_see_it(
     # The reference translation's title as loaded (its wording may be revised in the fixture).
     first_word = mrt.title_en.split()[0]
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_plan.url}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, live_plan.url)
     page.goto(f"{live_plan.url}/admin/plan/plannode/{mrt.pk}/change/")
     # modeltranslation's tabs: the English field is hidden until its tab is chosen.
     english_title = page.locator("#id_title_en")
@@ -71,15 +80,12 @@ def test_admin_tree_works_under_the_content_security_policy(
         ),
     )
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_plan.url}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, live_plan.url)
     response = page.goto(f"{live_plan.url}/admin/plan/plannode/")
     assert "default-src 'self'" in response.headers["content-security-policy"]
 
     def row(title):
-        return page.locator("#result_list tbody tr", has_text=title).first
+        return tree_row(page, title)
 
     # The list opens down to the strategies by itself (static/portal/admin-plan.js).
     row("健全大眾運輸捷運路網").wait_for()
@@ -123,14 +129,11 @@ def test_a_drag_that_breaks_the_tree_rules_is_refused_with_a_message(
     # Tall enough for the goal and the strategy to be on screen together (the list opens
     # down to every vision's strategies).
     page.set_viewport_size({"width": 1280, "height": 1600})
-    page.goto(f"{live_plan.url}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, live_plan.url)
     page.goto(f"{live_plan.url}/admin/plan/plannode/")
 
     def row(title):
-        return page.locator("#result_list tbody tr", has_text=title).first
+        return tree_row(page, title)
 
     # The list opens down to the strategies by itself (static/portal/admin-plan.js).
     row("健全大眾運輸捷運路網").wait_for()
@@ -175,14 +178,11 @@ def test_a_dragged_move_is_recorded_and_dated(live_plan, editor_account, page):
     from plan.models import PlanNode
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_plan.url}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    sign_in(page, live_plan.url)
     page.goto(f"{live_plan.url}/admin/plan/plannode/")
 
     def row(title):
-        return page.locator("#result_list tbody tr", has_text=title).first
+        return tree_row(page, title)
 
     # The list opens down to the strategies by itself (static/portal/admin-plan.js).
     row("健全大眾運輸捷運路網").wait_for()
