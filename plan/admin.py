@@ -132,6 +132,13 @@ class PlanNodeForm(EditVersionForm, MoveNodeForm):
             )
         if ref is not None and plan is not None and ref.plan_id != plan.pk:
             raise forms.ValidationError(_("A node can only be placed within its own plan."))
+        if ref is not None and ref.deleted:
+            raise forms.ValidationError(
+                _("A node cannot be placed next to or under a deleted item.")
+            )
+        if self.instance.pk and plan is not None and plan.pk != self.instance.plan_id:
+            # Its subtree would stay behind in the old plan.
+            raise forms.ValidationError(_("A node cannot move to another plan."))
         if depth == 1 and plan is not None:
             goals = PlanNode.objects.filter(plan=plan, depth=1).exclude(pk=self.instance.pk)
             if goals.exists():

@@ -250,7 +250,7 @@ class BasePlanNodeManager(MP_NodeManager):
         """treebeard's move, refused when the node's kind would not fit its new level or the
         target is in another plan (every caller: the admin's drag and drop, scripts)."""
         depth = target.depth + 1 if (pos or "").endswith("child") else target.depth
-        problem = placement_problem(node.kind, depth, node.plan_id, target.plan_id)
+        problem = placement_problem(node.kind, depth, node.plan_id, target.plan_id, target)
         if problem:
             raise TreeRuleError(problem)
         # One transaction: the database's own check (kind ↔ depth) can then refuse a move
@@ -398,10 +398,15 @@ class DeletedPlanNode(PlanNode):
         verbose_name_plural = _("deleted plan items")
 
 
-def placement_problem(kind, depth, plan_id=None, target_plan_id=None):
-    """Why a node of this kind cannot sit at this level (or under another plan), or ""."""
+def placement_problem(kind, depth, plan_id=None, target_plan_id=None, target=None):
+    """Why a node of this kind cannot sit at this level (or under another plan, or beside or
+    under a deleted item), or ""."""
     if plan_id is not None and target_plan_id is not None and plan_id != target_plan_id:
         return str(_("A node can only be placed within its own plan."))
+    if target is not None and target.deleted:
+        # Hidden with the deleted item, missing from the deleted items list, and erased
+        # with it: refused.
+        return str(_("A node cannot be placed next to or under a deleted item."))
     expected = PlanNode.DEPTH.get(kind)
     if expected is None or depth == expected:
         return ""

@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext, gettext_lazy
@@ -435,10 +435,18 @@ def overview(request, plan_slug):
     tree = presenter.tree
     query = overview_query(request.GET)
     visions = {vision.ref: vision for vision in tree.visions}
-    if query.get("vision") not in visions:
-        query.pop("vision", None)
-    if query.get("agency") not in presenter.agencies:
-        query.pop("agency", None)
+    unknown = [
+        name
+        for name, known in (("vision", visions), ("agency", presenter.agencies))
+        if name in query and query[name] not in known
+    ]
+    if unknown:
+        # A vision or agency the plan does not have: the address is not a page of its own.
+        # Redirected (never stored) rather than rendered, so made-up values cannot fill the
+        # page cache with copies of the unfiltered overview.
+        for name in unknown:
+            query.pop(name)
+        return redirect(reverse("portal:progress", args=[plan.slug]) + query_string(query))
     items = presenter.items()
     rows = [item for item in items if _matches(item, query)]
     sort = query.get("sort", SORTS[0])

@@ -107,6 +107,8 @@ def parse_decimal(text):
     text = (text or "").strip().replace(",", "").replace("，", "")
     if not text:
         return None
+    if "_" in text:
+        raise InvalidOperation(text)  # Python reads 5_0 as 50; a spreadsheet never writes it
     value = Decimal(text)  # InvalidOperation for anything else
     if not value.is_finite():
         raise InvalidOperation(text)
@@ -121,6 +123,8 @@ def parse_percent(text):
     return parse_decimal(text)
 
 
+# Progress is reported in these years; anything else is a mistyped year.
+EARLIEST_YEAR, LATEST_YEAR = 1990, 2200
 DATE_PARTS = re.compile(r"^(\d{1,4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
 
 
@@ -133,11 +137,18 @@ def parse_date(text):
     year, month, day = (int(part) for part in match.groups())
     if year < 1000:  # ROC year
         year += ROC_OFFSET
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        # "25/3/31" read as ROC 25 (1936) is a mistyped year, not a report from then.
+        raise ValueError(text)
     return date(year, month, day)
 
 
 def _text(value):
     return (value or "").strip()
+
+
+# Characters no spreadsheet cell holds (PostgreSQL refuses NUL): tab and line breaks pass.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # Errors in both languages ---------------------------------------------------------------
@@ -163,10 +174,11 @@ class Problem:
 
 def _render(error, language):
     with translation.override(language):
-        message = str(error.message)
+        message = error.message
         if error.params:
+            # Before str(): a lazy plural message picks its form from the parameters.
             message = message % error.params
-        return message
+        return str(message)
 
 
 # Export ---------------------------------------------------------------------------------
@@ -471,6 +483,14 @@ class Importer:
                 continue  # an empty line (spreadsheets leave them at the end)
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 self.problem(number, "", "欄位比標題列多", "more cells than the header row has")
+            for name, cell in zip(header, cells, strict=False):
+                if CONTROL.search(cell):
+                    self.problem(
+                        number,
+                        name,
+                        "含有控制字元（如 NUL）",
+                        "holds a control character (e.g. NUL)",
+                    )
             cells = cells + [""] * (len(header) - len(cells))
             records.append((number, {name: cells[i] for i, name in enumerate(header) if name}))
         if kind != "agencies" and not self.find_plan(header, records):
@@ -795,7 +815,10 @@ class Importer:
             ok = node is not None and direction is not None and bool(key)
             baseline_year = _text(record.get("baseline_year"))
             if baseline_year:
-                if not baseline_year.isdigit() or int(baseline_year) > ROC_OFFSET:
+                if (
+                    not (baseline_year.isascii() and baseline_year.isdigit())
+                    or int(baseline_year) > ROC_OFFSET
+                ):
                     self.problem(
                         number,
                         "baseline_year",
@@ -870,7 +893,7 @@ class Importer:
         for number, record in records:
             raw = _text(record.get("update_id"))
             if raw:
-                if raw.isdigit():
+                if raw.isascii() and raw.isdigit():
                     ids[number] = int(raw)
                 else:
                     self.problem(number, "update_id", f"「{raw}」不是編號", f"“{raw}” is not an id")
