@@ -60,6 +60,9 @@ RESERVED_NAMES = frozenset(
         "zh-hans",
         "zh-tw",
         "zh-cn",
+        # downloads beside data/<slug>.json
+        "plans",
+        "catalog",
         # the knowledge layer's pages
         "glossary",
         "topics",

@@ -130,11 +130,37 @@ def _english_variants(word):
 
 
 def term_variants(term, language):
-    """The strings any one of which a text must contain to match `term`."""
+    """The strings any one of which a text must contain to match `term`: a word, or a tuple
+    of words any of which will do (a word with its synonyms, see `expand_terms`)."""
+    if isinstance(term, tuple):
+        return tuple(dict.fromkeys(v for word in term for v in term_variants(word, language)))
     if language != "en":
         return (term,)
     head, hyphen, tail = term.rpartition("-")
     return tuple(head + hyphen + variant for variant in _english_variants(tail))
+
+
+def expand_terms(terms, alternatives):
+    """The query's words with their alternatives: `alternatives(word)` gives the words that
+    also count for `word` (synonyms, the Traditional form of a Simplified word). Consecutive
+    words that together are a known phrase ("social housing") become one term. A word with
+    alternatives becomes a tuple, its own form first; a word without stays a string."""
+    expanded, index = [], 0
+    while index < len(terms):
+        for length in (3, 2, 1):
+            phrase = " ".join(terms[index : index + length])
+            others = alternatives(phrase) if index + length <= len(terms) else ()
+            if others or length == 1:
+                break
+        others = tuple(word for word in others if word != phrase)
+        expanded.append((phrase, *others) if others else phrase)
+        index += length
+    return tuple(expanded)
+
+
+def term_words(term):
+    """The words of a term: itself, or itself and its alternatives."""
+    return term if isinstance(term, tuple) else (term,)
 
 
 def column(language):
@@ -180,9 +206,24 @@ def matches_q(terms, language):
     return condition
 
 
+def matches_any_q(terms, language):
+    """Any term somewhere in the node's folded text of `language` (partial matches)."""
+    name = column(language)
+    condition = Q()
+    for term in terms:
+        for variant in term_variants(term, language):
+            condition |= Q(**{f"{name}__contains": variant})
+    return condition
+
+
 def text_matches(folded, terms, language):
     """Whether a folded text has every term (each in one of its forms)."""
     return all(_has(folded, term, language) for term in terms)
+
+
+def terms_matched(folded, terms, language):
+    """The terms a folded text has (partial matches rank by how many)."""
+    return [term for term in terms if _has(folded, term, language)]
 
 
 def visible_nodes(plan_ids):

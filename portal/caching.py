@@ -96,7 +96,7 @@ def clear_process_caches():
 # The release ------------------------------------------------------------------------------
 
 # What a release is made of in development: code, templates, static files, compiled catalogues.
-RELEASE_FOLDERS = ("plan", "portal", "templates", "static", "locale")
+RELEASE_FOLDERS = ("plan", "progress", "knowledge", "portal", "templates", "static", "locale")
 RELEASE_SUFFIXES = {".py", ".html", ".txt", ".css", ".js", ".svg", ".mo", ".json"}
 
 

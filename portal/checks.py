@@ -4,6 +4,8 @@
   must be in plan.models.RESERVED_NAMES, or a plan slug or node ref could take it and hide
   the page (or be hidden by it). A route added without reserving its name fails `check`.
 - A production deployment names its release (PORTAL_RELEASE), which every cache key holds.
+- A production deployment names a contact for its open data (OPEN_DATA_CONTACT), or the data
+  catalog says it has none (a warning: the site works, data.gov.tw registration lacks it).
 """
 
 import re
@@ -66,5 +68,25 @@ def check_release_is_named(app_configs, **kwargs):
                 "shared cache never serves pages of the previous release."
             ),
             id="portal.E002",
+        )
+    ]
+
+
+@checks.register(deploy=True)
+def check_open_data_contact(app_configs, **kwargs):
+    from .catalog import contact_point  # the catalog's own rule for a usable contact
+
+    if contact_point() is not None:
+        return []
+    return [
+        checks.Warning(
+            "OPEN_DATA_CONTACT is not set: the data catalog (/data/catalog.json) names no "
+            "contact for the data.",
+            hint=(
+                "Set OPEN_DATA_CONTACT_NAME and OPEN_DATA_CONTACT_EMAIL or "
+                "OPEN_DATA_CONTACT_PHONE: data.gov.tw asks every dataset for a contact "
+                "(提供機關聯絡人)."
+            ),
+            id="portal.W001",
         )
     ]

@@ -2,13 +2,21 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 
 from plan.tree import active_language
 
-LANGUAGE_NAMES = {"zh-hant": "中文", "en": "English"}
-HTML_LANG = {"zh-hant": "zh-Hant", "en": "en"}
+# Each reading's name in itself (the switch names the other readings so). A Simplified page
+# keeps "繁體中文" as it is (portal.simplified.VERBATIM).
+LANGUAGE_NAMES = {"zh-hant": "繁體中文", "zh-hans": "简体中文", "en": "English"}
+HTML_LANG = {"zh-hant": "zh-Hant", "zh-hans": "zh-Hans", "en": "en"}
+OG_LOCALE = {"zh-hant": "zh_TW", "zh-hans": "zh_CN", "en": "en_US"}
+# Where each reading lives: Chinese unprefixed, the others under their prefix.
+# The picture link previews show (1200 × 630, the size Facebook and LINE crop to).
+SHARE_IMAGE = {"path": "portal/share.png", "width": 1200, "height": 630}
+PREFIXES = {"zh-hant": "", "en": "/en", "zh-hans": "/zh-hans"}
 
 
 @cache
@@ -18,15 +26,22 @@ def site_urls(language):
         return {name.replace("-", "_"): reverse(f"portal:{name}") for name in SITE_PAGES}
 
 
-SITE_PAGES = ("home", "site-map", "search", "open-data", "changes", "changes-feed")
+SITE_PAGES = ("home", "site-map", "search", "open-data", "changes", "changes-feed", "glossary")
+
+
+def reading():
+    """The page's reading: zh-hant, en, or zh-hans (the Traditional page, converted)."""
+    language = translation.get_language() or ""
+    return "zh-hans" if language == "zh-hans" else active_language()
 
 
 def twin_paths(path, language):
-    """The same page's path in each language. Every public page lives under i18n_patterns
-    with Chinese unprefixed and English under /en/, so this is string work, not the resolve
-    and reverse that translate_url would do on every request."""
-    chinese = path[3:] if language == "en" and path.startswith("/en/") else path
-    return {"zh-hant": chinese, "en": "/en" + chinese}
+    """The same page's path in each reading. Every public page lives under i18n_patterns
+    with Chinese unprefixed and the others under their prefix, so this is string work, not
+    the resolve and reverse that translate_url would do on every request."""
+    prefix = PREFIXES[language]
+    chinese = path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
+    return {code: prefix + chinese for code, prefix in PREFIXES.items()}
 
 
 def current_plan():
@@ -46,8 +61,8 @@ def site(request):
     cookie, so the page stays the same for everybody.
     """
     language = active_language()
-    other = "zh-hant" if language == "en" else "en"
-    urls = twin_paths(request.path, language)
+    shown = reading()
+    urls = twin_paths(request.path, shown)
     try:
         origin = f"{request.scheme}://{request.get_host()}"
     except DisallowedHost:
@@ -55,18 +70,31 @@ def site(request):
     return {
         "site_name": settings.SITE_NAME[language],
         "site_authority": settings.SITE_AUTHORITY[language],
-        "site_urls": site_urls(language),
+        "site_urls": site_urls(shown),
         "page_language": language,
-        "html_lang": HTML_LANG[language],
-        "other_language": {
-            "code": other,
-            "html_lang": HTML_LANG[other],
-            "name": LANGUAGE_NAMES[other],
-            "url": urls[other],
-        },
+        "reading": shown,
+        "html_lang": HTML_LANG[shown],
+        "og_locale": OG_LOCALE[shown],
+        "og_locale_alternates": [OG_LOCALE[code] for code in PREFIXES if code != shown],
+        "other_languages": [
+            {
+                "code": code,
+                "html_lang": HTML_LANG[code],
+                "name": LANGUAGE_NAMES[code],
+                "url": urls[code],
+            }
+            for code in PREFIXES
+            if code != shown
+        ],
         "alternates": [(HTML_LANG[code], origin + url) for code, url in urls.items()],
         "x_default": origin + urls["zh-hant"],
-        "canonical": origin + urls[language],
+        "canonical": origin + urls[shown],
+        # Link previews (LINE, Facebook, X): one static picture, by absolute address.
+        "share_image": {
+            "url": origin + static(SHARE_IMAGE["path"]),
+            "width": SHARE_IMAGE["width"],
+            "height": SHARE_IMAGE["height"],
+        },
         # A callable: the template asks for it only where the page has no plan of its own.
         "header_plan": current_plan,
     }

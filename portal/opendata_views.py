@@ -153,6 +153,29 @@ CSV_FIELDS = [
     (["url_zh_hant", "url_en"], _("Full address of its page in Chinese and in English.")),
 ]
 
+# The list of plans (/data/plans.json): its fields.
+PLANS_LIST_FIELDS = [
+    (["format"], _("Format and its version. Later versions only add fields.")),
+    (["license.name", "license.url"], _("The license's name, in each language, and its address.")),
+    (["plans"], _("The published plans. Each has the fields below.")),
+    (["plans.slug"], _("The plan's permanent short name, used in its addresses.")),
+    (["plans.title"], _("The plan's title.")),
+    (["plans.authority"], _("The authority that issued the plan.")),
+    (
+        ["plans.term.roc", "plans.term.western"],
+        _("First and last year of the plan, in ROC years and in Western years."),
+    ),
+    (
+        ["plans.last_modified"],
+        _(
+            "Date of the data's version: the last change by staff, else the plan's publication "
+            "date; null for the official text when its date is not known."
+        ),
+    ),
+    (["plans.json", "plans.csv"], _("Full addresses of the plan's JSON and CSV downloads.")),
+    (["plans.pages"], _("Full address of the plan's page in each language.")),
+]
+
 # The progress downloads (/data/<slug>/<kind>.csv): (kind, title, its columns with what they
 # hold). The contract is docs/progress-csv.md; import_progress reads the same files.
 PROGRESS_CSV_FILES = [
@@ -468,6 +491,7 @@ def open_data(request):
         "plan_fields": PLAN_FIELDS,
         "node_fields": NODE_FIELDS,
         "csv_fields": CSV_FIELDS,
+        "plans_list_fields": PLANS_LIST_FIELDS,
         "progress_files": [
             (
                 kind,
@@ -480,3 +504,19 @@ def open_data(request):
         "examples": examples,
     }
     return render(request, "portal/open_data.html", context)
+
+
+@require_safe
+def catalog_json(request):
+    """Every download above described for open data platforms (DCAT as JSON-LD, with the
+    fields data.gov.tw asks for): docs/open-data-catalog.md."""
+    from .catalog import catalog_data  # it reads this module's field tables
+
+    body = json.dumps(catalog_data(request, published_plans()), ensure_ascii=False, indent=2)
+    return _download(
+        request,
+        (body + "\n").encode(),
+        "application/ld+json; charset=utf-8",
+        "catalog.json",
+        False,
+    )

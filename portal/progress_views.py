@@ -29,7 +29,7 @@ from progress.rollup import EMPTY, Progress, thresholds
 from .chart import chart_description
 from .page_cache import page_query
 from .templatetags.plan_text import node_title
-from .trees import linked_tree, page_language, plan_progress, published_plan
+from .trees import linked_tree, page_language, page_reading, plan_progress, published_plan
 from .views import plan_context
 
 STATUS_LABELS = {
@@ -316,7 +316,8 @@ class PlanProgress:
     def __init__(self, plan, language=None):
         self.plan = plan
         self.language = language or page_language()
-        self.tree = linked_tree(plan, self.language)
+        # The page's own tree (on a Simplified page, the one linking to Simplified pages).
+        self.tree = linked_tree(plan, language or page_reading())
         self.bundle, self.progress = plan_progress(plan)
         self.agencies_url = reverse("portal:agencies", args=[plan.slug])
         self._nodes = {}

@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     chart_views,
     history_views,
+    knowledge_views,
     opendata_views,
     progress_feeds,
     progress_views,
@@ -20,6 +21,7 @@ urlpatterns = [
     path("open-data/", public(opendata_views.open_data), name="open-data"),
     path("changes/", public(history_views.changes), name="changes"),
     path("changes/feed/", public(history_views.ChangesFeed()), name="changes-feed"),
+    path("glossary/", public(knowledge_views.glossary), name="glossary"),
     path("<slug:plan_slug>/", public(views.plan_home), name="plan"),
     path("<slug:plan_slug>/full-text/", public(views.full_text), name="full-text"),
     path("<slug:plan_slug>/chart/", public(chart_views.chart), name="chart"),
@@ -52,6 +54,10 @@ urlpatterns = [
         public(progress_views.chart_progress),
         name="chart-progress",
     ),
+    # Topics and Sustainable Development Goals: the plan's items across its visions.
+    path("<slug:plan_slug>/topics/", public(knowledge_views.topics), name="topics"),
+    path("<slug:plan_slug>/topics/<slug:slug>/", public(knowledge_views.topic), name="topic"),
+    path("<slug:plan_slug>/sdgs/<int:number>/", public(knowledge_views.goal), name="sdg"),
     # A strategy's updates. (/<ref>/updates/feed/ would need "updates" in RESERVED_NAMES.)
     path(
         "<slug:plan_slug>/<slug:ref>/feed/",

@@ -7,26 +7,38 @@ Chinese has no spaces, so search is substring search over folded text (plan.sear
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from knowledge.bundle import bundle_parts as knowledge_parts
+from knowledge.bundle import knowledge_from_rows
+from knowledge.synonyms import CURATED
+from plan import bundle
 from plan.models import PlanNode
 from plan.numbering import section_number
 from plan.search import (
     Query,
     column,
+    expand_terms,
     fold,
     match_spans,
-    matches_q,
+    matches_any_q,
+    occurrences,
     parse_query,
     plan_text_matches,
+    term_words,
+    terms_matched,
     text_matches,
     title_hits,
     visible_nodes,
 )
 from plan.tree import PlanTree, ancestors
+from progress.models import Responsibility
 
-from .caching import per_version_many
+from .caching import per_version
+from .simplified import to_traditional
 from .trees import link, plan_url, published_plans
 
 # A page shows at most this many results (the best ranked), and says how many there are.
@@ -122,21 +134,106 @@ class ResultNode:
         return PlanNode.Kind(self.kind).label
 
 
-def result_trees(plans, language):
-    """The published, linked trees of `plans` for pages in `language`, by plan id: kept per
-    content version, or read in one query (the plans not kept yet, together)."""
-    by_id = {plan.pk: plan for plan in plans}
+def _index_rows(plans):
+    """One query, kept per content version: the light rows of the published plans' trees
+    (each result's place), the site's glossary, topics and goals (synonyms and pages named by
+    a search) and the agencies with a role in each plan."""
+    ids = [plan.pk for plan in plans]
+    nodes = PlanNode.objects.filter(plan_id__in=ids).published()
+    agencies = QuerySet(Responsibility).filter(node__plan_id__in=ids)
+    parts = [
+        bundle.rows(
+            nodes,
+            "node",
+            node="plan_id",
+            **{name: name for name in _TREE_FIELDS if name not in ("id", "plan_id")},
+        ),
+        bundle.rows(
+            agencies,
+            "agency",
+            node="node__plan_id",
+            code="agency__code",
+            name_zh_hant="agency__name_zh_hant",
+            name_en="agency__name_en",
+        ),
+        *knowledge_parts(),
+    ]
+    return per_version("search rows", tuple(ids), build=lambda: bundle.read(parts))
 
-    def build(missing):
-        trees = PlanTree.load_many(
-            [by_id[pk] for pk in missing], fields=_TREE_FIELDS, node_class=ResultNode
-        )
-        for tree in trees:
+
+@dataclass
+class SearchIndex:
+    trees: dict  # plan id → light linked tree, with `positions`
+    knowledge: object  # knowledge.bundle.Knowledge in the page's language
+    synonyms: dict  # folded word → the folded words of its synonym groups
+    agencies: list  # (plan id, code, {language: name})
+
+
+def search_index(plans, language):
+    """What search needs beside the matching rows, for pages in `language` (kept)."""
+    rows = _index_rows(plans)
+
+    def build():
+        by_plan = {plan.pk: [] for plan in plans}
+        agencies = {}
+        for kind, pk, plan_id, data in rows:
+            if kind == "node":
+                by_plan[plan_id].append(
+                    ResultNode({"id": pk, "plan_id": plan_id, **data}, language)
+                )
+            elif kind == "agency":
+                names = {"zh-hant": data["name_zh_hant"], "en": data["name_en"]}
+                agencies[plan_id, data["code"]] = names
+        trees = {}
+        for plan in plans:
+            tree = PlanTree(plan, sorted(by_plan[plan.pk], key=lambda node: node.path))
             link(tree, language)
             tree.positions = {node.pk: index for index, node in enumerate(tree.nodes)}
-        return {tree.plan.pk: tree for tree in trees}
+            trees[plan.pk] = tree
+        knowledge = knowledge_from_rows(rows, language)
+        return SearchIndex(
+            trees=trees,
+            knowledge=knowledge,
+            synonyms=synonym_groups(knowledge),
+            agencies=[(plan_id, code, names) for (plan_id, code), names in agencies.items()],
+        )
 
-    return per_version_many(("search tree", language), list(by_id), build)
+    return per_version("search index", tuple(p.pk for p in plans), language, build=build)
+
+
+def synonym_groups(knowledge):
+    """Folded word → the words that also count for it: the curated groups and, for each
+    glossary term, its names and aliases in both languages."""
+    groups = [*CURATED, *knowledge.glossary.synonym_groups()]
+    found = {}
+    for group in groups:
+        words = [fold(word) for word in group if word.strip()]
+        for word in words:
+            found.setdefault(word, {})
+            found[word].update(dict.fromkeys(words))
+    return {word: tuple(others) for word, others in found.items()}
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def expanded(query, index):
+    """The query with each word's alternatives: its synonyms, and for a word typed in
+    Simplified characters its Traditional forms (and their synonyms)."""
+
+    def alternatives(word):
+        forms = [word]
+        if _HAN.search(word):
+            forms += [fold(form) for form in sorted(to_traditional(word)) if fold(form) != word]
+        found = []
+        for form in forms:
+            found += [form, *index.synonyms.get(form, ())]
+            if form.endswith("s") and not index.synonyms.get(form):
+                found += index.synonyms.get(form[:-1], ())  # harbors → harbor's group
+        found = list(dict.fromkeys(found))
+        return tuple(found) if len(found) > 1 else ()
+
+    return expand_terms(query.terms, alternatives)
 
 
 @dataclass
@@ -153,6 +250,7 @@ class Hit:
     title: str = ""  # highlighted title; empty where it has no text in the page's language
     chart_label: str = ""  # highlighted chart label, where only it has a match
     snippet: str = ""
+    matched: list = field(default_factory=list)  # a partial match: the words it has
 
 
 @dataclass
@@ -164,6 +262,9 @@ class SearchResults:
     total: int = 0  # how many results there are in all
     other_language: str = ""
     other_count: int = 0  # how many results the same search has in the other language
+    partial: bool = False  # no result has every word: these have some of them
+    pages: list = field(default_factory=list)  # topics, goals, agencies, terms the words name
+    alternatives: list = field(default_factory=list)  # (word, [what also counted for it])
 
 
 def search(query, language, plans=None):
@@ -171,9 +272,14 @@ def search(query, language, plans=None):
     the words in the title first, then document order (plan by plan); and how many results
     the same words have in the other language.
 
-    Three queries at most: the published plans (unless given), the nodes matching in either
-    language (with their texts), and the trees of the plans with results that are not in
-    memory yet (for each result's place, number and address).
+    Forgiving: each word also counts in its other forms (synonyms from the glossary and a
+    curated list, the Traditional form of a Simplified word); when no result has every word,
+    the results with the most of them are shown, labelled as partial matches; topics, goals,
+    agencies and glossary terms the words name are listed as pages of their own.
+
+    Four queries at most: the published plans (unless given), the search index (trees,
+    glossary, topics, agencies; kept per content version), and the nodes matching any word
+    in either language (with their texts).
     """
     if not isinstance(query, Query):
         query = parse_query(query)
@@ -183,50 +289,64 @@ def search(query, language, plans=None):
     results = SearchResults(query=query, language=language, plans=plans, other_language=other)
     if not query or not plans:
         return results
-    terms, suffix = query.terms, language.replace("-", "_")
-    ranked = []
+    index = search_index(plans, language)
+    terms = expanded(query, index)
+    results.alternatives = [(term[0], list(term[1:])) for term in terms if isinstance(term, tuple)]
+    results.pages = named_pages(query, terms, index, plans, language)
+    suffix = language.replace("-", "_")
 
+    # One query for every node with any of the words: those with all of them are the results;
+    # when there are none, those with the most of them are (partial matches).
     candidates = visible_nodes([p.pk for p in plans]).filter(
-        matches_q(terms, language) | matches_q(terms, other)
+        matches_any_q(terms, language) | matches_any_q(terms, other)
     )
     columns = (column(language), column(other), f"title_{suffix}", f"chart_label_{suffix}")
-    found = []
+    full, partial = [], []
     for pk, plan_id, here, there, *texts in candidates.values_list(
         "pk", "plan_id", *columns, f"body_{suffix}"
     ):
         if text_matches(there, terms, other):
             results.other_count += 1
-        if text_matches(here, terms, language):
-            found.append((pk, plan_id, *texts))
+        matched = terms_matched(here, terms, language)
+        if len(matched) == len(terms):
+            full.append((pk, plan_id, len(terms), *texts))
+        elif matched:
+            partial.append((pk, plan_id, len(matched), *texts))
     results.other_count += sum(len(plan_text_matches(p, terms, other)) for p in plans)
-
-    plan_ids = {row[1] for row in found}
-    trees = result_trees([plan for plan in plans if plan.pk in plan_ids], language)
+    sections = [
+        (plan, kind, heading, text)
+        for plan in plans
+        for kind, heading, text in plan_text_matches(plan, terms, language)
+    ]
+    if not full and not sections and len(terms) > 1:
+        results.partial = True
+        full = partial
+    trees = index.trees
     plan_index = {plan.pk: index for index, plan in enumerate(plans)}
 
     # Rank first, from the rows alone; highlight and cut snippets only for what is shown.
-    for pk, plan_id, title, label, body in found:
+    ranked = []
+    for pk, plan_id, count, title, label, body in full:
         tree = trees[plan_id]
         if pk not in tree.positions:
             continue  # hidden by an unpublished node above it (PlanTree decides)
         in_title = title_hits(fold(f"{title or ''}\n{label or ''}"), terms, language)
-        key = (-in_title, plan_index[plan_id], tree.positions[pk])
+        key = (-count, -in_title, plan_index[plan_id], tree.positions[pk])
         ranked.append((key, ("node", tree, pk, title or "", label or "", body or "")))
-    for plan in plans:
-        for kind, heading, text in plan_text_matches(plan, terms, language):
-            in_title = title_hits(fold(heading), terms, language)
-            position = -1 if kind == "preamble" else 10**9  # the opening first, closing last
-            key = (-in_title, plan_index[plan.pk], position)
-            ranked.append((key, (kind, plan, heading, text)))
+    for plan, kind, heading, text in sections:
+        in_title = title_hits(fold(heading), terms, language)
+        position = -1 if kind == "preamble" else 10**9  # the opening first, closing last
+        key = (-len(terms), -in_title, plan_index[plan.pk], position)
+        ranked.append((key, (kind, plan, heading, text)))
     ranked.sort(key=lambda item: item[0])
     results.total = len(ranked)
 
-    for (in_title, index, position), found_in in ranked[:MAX_RESULTS]:
+    for (_count, in_title, index_, position), found_in in ranked[:MAX_RESULTS]:
         if found_in[0] == "node":
             _, tree, pk, title, label, body = found_in
             node = tree.nodes[position]
             hit = Hit(
-                plan=plans[index],
+                plan=plans[index_],
                 kind=node.kind,
                 url=node.url,
                 position=position,
@@ -243,6 +363,9 @@ def search(query, language, plans=None):
                 and match_spans(label, terms, language)
             ):
                 hit.chart_label = highlight(label, terms, language)
+            if results.partial:
+                folded = fold(f"{title}\n{label}\n{body}")
+                hit.matched = [term_words(t)[0] for t in terms_matched(folded, terms, language)]
         else:
             kind, plan, heading, text = found_in
             url = f"{plan_url(plan, language)}{kind}/"
@@ -258,3 +381,57 @@ def search(query, language, plans=None):
             )
         results.hits.append(hit)
     return results
+
+
+# Pages a search names ---------------------------------------------------------------------
+
+_SDG = re.compile(r"sdgs?\s*(\d{1,2})")
+
+
+@dataclass
+class NamedPage:
+    kind: str  # "topic", "goal", "agency", "term"
+    name: str
+    url: str
+
+
+def _names(words, name):
+    """Whether a search's words name an entry: a word (or one of its alternatives) of two or
+    more characters occurs in the entry's name (Latin words from a word start: "port" does
+    not name Transport), or the whole name is among the words."""
+    folded = fold(name)
+    if not folded:
+        return False
+    return any(
+        folded == word or (len(word) >= 2 and next(occurrences(folded, word), None) is not None)
+        for word in words
+    )
+
+
+def named_pages(query, terms, index, plans, language):
+    """The topics, goals, agencies and glossary entries the search's words name."""
+    words = [word for term in terms for word in term_words(term)]
+    words.append(fold(query.text))
+    plan = plans[0]  # topics and goals: the current plan's pages
+    pages = []
+    # Addresses in the page's own reading: reverse() follows the active language.
+    for topic in index.knowledge.topics:
+        if _names(words, topic.name):
+            url = reverse("portal:topic", args=[plan.slug, topic.key])
+            pages.append(NamedPage("topic", topic.name, url))
+    numbers = {int(n) for n in _SDG.findall(fold(query.text))}
+    for goal in index.knowledge.goals:
+        if int(goal.key) in numbers or _names(words, goal.name):
+            url = reverse("portal:sdg", args=[plan.slug, goal.key])
+            pages.append(NamedPage("goal", f"SDG {goal.key} {goal.name}", url))
+    for plan_id, code, names in index.agencies:
+        name = names.get(language) or names["zh-hant"]
+        if plan_id == plan.pk and (_names(words, name) or fold(code) in words):
+            url = reverse("portal:agency", args=[plan.slug, code])
+            pages.append(NamedPage("agency", name, url))
+    glossary_url = reverse("portal:glossary")
+    for term in index.knowledge.glossary.terms:
+        names = index.knowledge.glossary.names(term)
+        if any(fold(name) in words for name in names):
+            pages.append(NamedPage("term", term.name, f"{glossary_url}#{term.key}"))
+    return pages

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_safe
 
 from plan.search import MAX_QUERY_LENGTH, parse_query
 
-from .context_processors import HTML_LANG, LANGUAGE_NAMES
+from .context_processors import HTML_LANG, LANGUAGE_NAMES, PREFIXES
 from .page_cache import page_query
 from .search import search as search_plans
-from .trees import page_language, published_plans
+from .trees import page_language, page_reading, published_plans
 
 
 def search_url(language, text):
@@ -49,7 +49,8 @@ def search(request):
     query = parse_query(raw)
     plans = published_plans()
     results = search_plans(query, language, plans) if query else None
-    urls = {code: search_url(code, query.text) for code in (language, other)}
+    reading = page_reading()
+    urls = {code: search_url(code, query.text) for code in PREFIXES}
     context = {
         "query": query.text,
         "search": query,
@@ -59,17 +60,20 @@ def search(request):
         "max_query_length": MAX_QUERY_LENGTH,
         "other_search_url": urls[other],
         # The language switch and canonical link keep the words, not just the path.
-        "other_language": {
-            "code": other,
-            "html_lang": HTML_LANG[other],
-            "name": LANGUAGE_NAMES[other],
-            "url": urls[other],
-        },
-        "canonical": request.build_absolute_uri(urls[language]),
-        "alternates": [
-            (HTML_LANG[code], request.build_absolute_uri(search_url(code, query.text)))
-            for code in ("zh-hant", "en")
+        "other_languages": [
+            {
+                "code": code,
+                "html_lang": HTML_LANG[code],
+                "name": LANGUAGE_NAMES[code],
+                "url": urls[code],
+            }
+            for code in PREFIXES
+            if code != reading
         ],
-        "x_default": request.build_absolute_uri(search_url("zh-hant", query.text)),
+        "canonical": request.build_absolute_uri(urls[reading]),
+        "alternates": [
+            (HTML_LANG[code], request.build_absolute_uri(urls[code])) for code in PREFIXES
+        ],
+        "x_default": request.build_absolute_uri(urls["zh-hant"]),
     }
     return render(request, "portal/search.html", context)

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "plan",
     "progress",
+    # The glossary, topics and SDGs (editorial additions beside the plan).
+    "knowledge",
     "portal",
     # Staff accounts: two-factor sign-in, password rules, idle logout, dormant accounts,
     # the audit trail (docs/staff-security.md). After the apps whose admins it adjusts.
@@ -91,6 +93,9 @@ MIDDLEWARE = [
     # Serves whole citizen pages from the cache before the rest of the stack runs; what it
     # stores already carries the headers the middleware below adds.
     "portal.page_cache.PageCacheMiddleware",
+    # /zh-hans/ pages: the Traditional page converted to Simplified characters, inside the
+    # page cache so that the cache keeps the converted page (converted once per version).
+    "portal.simplified.SimplifiedChineseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
@@ -214,6 +219,9 @@ LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [
     ("zh-hant", _("Traditional Chinese")),
     ("en", _("English")),
+    # A reading of the Traditional text converted to Simplified characters as pages leave
+    # (portal.simplified); no data of its own: modeltranslation knows only the two above.
+    ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
@@ -384,3 +392,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The data catalog (/data/catalog.json, portal.catalog; docs/open-data-catalog.md).
+# Who answers questions about the data (data.gov.tw's 提供機關聯絡人): a name and an e-mail
+# address or telephone number (international form, e.g. +886-7-3368333). Never made up:
+# unset, the catalog says null and `check --deploy` warns (portal.W001).
+OPEN_DATA_CONTACT = {
+    "name": os.environ.get("OPEN_DATA_CONTACT_NAME", ""),
+    "email": os.environ.get("OPEN_DATA_CONTACT_EMAIL", ""),
+    "phone": os.environ.get("OPEN_DATA_CONTACT_PHONE", ""),
+}
+# The area the data is about (dct:spatial).
+OPEN_DATA_SPATIAL = {
+    "zh-hant": os.environ.get("OPEN_DATA_SPATIAL_ZH", "高雄市"),
+    "en": os.environ.get("OPEN_DATA_SPATIAL_EN", "Kaohsiung City"),
+}

@@ -2,7 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from .progress_views import PlanProgress
-from .trees import linked_tree, published_plans
+from .trees import linked_tree, plan_knowledge, published_plans
 
 
 class BilingualSitemap(Sitemap):
@@ -14,14 +14,20 @@ class BilingualSitemap(Sitemap):
 
 class SitePagesSitemap(BilingualSitemap):
     def items(self):
-        return ["portal:home", "portal:site-map"]
+        return ["portal:home", "portal:site-map", "portal:glossary"]
 
     def location(self, item):
         return reverse(item)
 
 
 class PlanPagesSitemap(BilingualSitemap):
-    PAGES = ["portal:plan", "portal:full-text", "portal:preamble", "portal:closing"]
+    PAGES = [
+        "portal:plan",
+        "portal:full-text",
+        "portal:preamble",
+        "portal:closing",
+        "portal:topics",
+    ]
 
     def items(self):
         return [(plan, page) for plan in published_plans() for page in self.PAGES]
@@ -82,10 +88,28 @@ class AgencyPagesSitemap(BilingualSitemap):
         return reverse("portal:agency", args=[plan.slug, code])
 
 
+class TopicPagesSitemap(BilingualSitemap):
+    """Each topic's and each goal's page of a published plan (read from the plan's bundle,
+    which the agencies' sitemap reads too)."""
+
+    def items(self):
+        pages = []
+        for plan in published_plans():
+            knowledge = plan_knowledge(plan, "zh-hant")
+            pages += [(plan, "portal:topic", topic.key) for topic in knowledge.topics]
+            pages += [(plan, "portal:sdg", goal.key) for goal in knowledge.goals]
+        return pages
+
+    def location(self, item):
+        plan, page, key = item
+        return reverse(page, args=[plan.slug, key])
+
+
 SITEMAPS = {
     "site": SitePagesSitemap,
     "plans": PlanPagesSitemap,
     "nodes": NodePagesSitemap,
     "progress": ProgressPagesSitemap,
     "agencies": AgencyPagesSitemap,
+    "topics": TopicPagesSitemap,
 }

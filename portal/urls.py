@@ -29,6 +29,7 @@ urlpatterns = [
     path("sitemap.xml", page_query("p")(public(sitemap)), {"sitemaps": SITEMAPS}, name="sitemap"),
     # Open data: the same in every language, so outside the language prefixes.
     path("data/plans.json", public(opendata_views.plans_json), name="data-plans"),
+    path("data/catalog.json", public(opendata_views.catalog_json), name="data-catalog"),
     path("data/<slug:plan_slug>.json", public(opendata_views.plan_json), name="data-plan-json"),
     path("data/<slug:plan_slug>.csv", public(opendata_views.plan_csv), name="data-plan-csv"),
     # The plan's published progress, as spreadsheets (docs/progress-csv.md).

@@ -25,8 +25,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.functions import JSONObject
+from django.db.models import QuerySet
+
+from plan import bundle
 
 from .models import Indicator, Milestone, ProgressUpdate, Responsibility, Reviewed, Schedule
 
@@ -53,27 +54,20 @@ def _date(value):
 
 
 def _shown(model, plan, **filters):
-    # A plain QuerySet: modeltranslation's would add every field to values() (and the UNION
-    # needs the same few columns from each table).
     return QuerySet(model).filter(node__plan=plan, **filters)
-
-
-def _rows(queryset, kind, **fields):
-    return queryset.order_by().values(
-        kind=Value(kind, output_field=CharField()),
-        row=F("pk"),
-        node_ref=F("node_id"),
-        data=JSONObject(**fields),
-    )
 
 
 def _translated(name):
     return {f"{name}_zh_hant": f"{name}_zh_hant", f"{name}_en": f"{name}_en"}
 
 
-def read_bundle(plan):
-    """Everything published (and superseded, for the history) about the plan's progress,
-    from one query: {node id: NodeFacts}."""
+def _rows(queryset, kind, **fields):
+    return bundle.rows(queryset, kind, **fields)
+
+
+def bundle_parts(plan):
+    """The progress tables' part of a plan's bundle (plan.bundle): what is published (and
+    superseded, for the history) about the plan's progress."""
     reviewed = {"state": "state", "supersedes": "supersedes_id", "published_at": "published_at"}
     updates = _rows(
         _shown(ProgressUpdate, plan, state__in=SHOWN),
@@ -129,16 +123,26 @@ def read_bundle(plan):
         planned_end="planned_end",
         weight="weight",
     )
-    union = updates.union(indicators, milestones, responsibilities, schedules, all=True)
-    bundle = defaultdict(NodeFacts)
-    for row in union:
-        data = row["data"]
-        if isinstance(data, str):
-            data = json.loads(data)
-        bundle[row["node_ref"]].add(row["kind"], row["row"], data)
-    for facts in bundle.values():
-        facts.sort()
-    return dict(bundle)
+    return [updates, indicators, milestones, responsibilities, schedules]
+
+
+FACT_KINDS = {"update", "indicator", "milestone", "responsibility", "schedule"}
+
+
+def facts_from_rows(rows):
+    """{node id: NodeFacts} from the bundle's rows (rows of other kinds are not ours)."""
+    facts = defaultdict(NodeFacts)
+    for kind, pk, node_ref, data in rows:
+        if kind in FACT_KINDS:
+            facts[node_ref].add(kind, pk, data)
+    for node_facts in facts.values():
+        node_facts.sort()
+    return dict(facts)
+
+
+def read_bundle(plan):
+    """Everything published about the plan's progress, from one query: {node id: NodeFacts}."""
+    return facts_from_rows(bundle.read(bundle_parts(plan)))
 
 
 @dataclass

@@ -39,10 +39,14 @@ def plan_file_data():
 
 @pytest.fixture
 def plan(db, plan_file_data):
-    """The 112–115 plan loaded from its fixture, as `load_plan` loads it."""
+    """The 112–115 plan loaded from its fixture, as `load_plan` loads it (with its glossary,
+    topics and their proposed assignment, fixtures/knowledge/)."""
+    from knowledge.exchange import load_plan_knowledge
     from plan.exchange import create_plan
 
-    return create_plan(plan_file_data)
+    plan = create_plan(plan_file_data)
+    load_plan_knowledge(plan)
+    return plan
 
 
 @pytest.fixture
@@ -190,12 +194,16 @@ def screenshot():
 
 @pytest.fixture
 def editor_group(db):
-    """The "plan editor" group, as its migration makes it (transactional tests flush it)."""
+    """The "plan editor" group, as its migrations make it (transactional tests flush it): the
+    plan's permissions and the knowledge layer's."""
     from django.contrib.auth.models import Group, Permission
 
+    from knowledge.roles import grant_plan_editors
     from plan.roles import ensure_plan_editor_group
 
-    return ensure_plan_editor_group(Group, Permission)
+    group = ensure_plan_editor_group(Group, Permission)
+    grant_plan_editors(Group, Permission)
+    return group
 
 
 @pytest.fixture

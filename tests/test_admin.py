@@ -236,11 +236,12 @@ def test_admin_assets_are_served_from_this_site(client, editor, loaded):
 def test_migrations_create_the_plan_editor_group():
     from django.contrib.auth.models import Group
 
+    from knowledge.roles import KNOWLEDGE_EDITOR_PERMISSIONS
     from plan.roles import PLAN_EDITOR_PERMISSIONS
 
     group = Group.objects.get(name="plan editor")
     assert sorted(group.permissions.values_list("codename", flat=True)) == sorted(
-        PLAN_EDITOR_PERMISSIONS
+        PLAN_EDITOR_PERMISSIONS + KNOWLEDGE_EDITOR_PERMISSIONS
     )
 
 

@@ -58,6 +58,9 @@ def test_check_deploy_is_silent_with_production_settings():
         "DJANGO_ALLOWED_HOSTS": "plan.example.gov.tw",
         "DJANGO_HTTPS": "1",
         "DJANGO_BEHIND_PROXY": "1",
+        # The data catalogue's contact (data.gov.tw asks every dataset for one).
+        "OPEN_DATA_CONTACT_NAME": "研考會資訊室",
+        "OPEN_DATA_CONTACT_EMAIL": "opendata@example.gov.tw",
     }
     for test_only in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(test_only, None)

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from knowledge.exchange import load_plan_knowledge
 from plan.exchange import create_plan
 from plan.history import record_loaded
 from portal.caching import clear_process_caches
@@ -19,6 +20,16 @@ from .conftest import SLUG
 from .test_portal_pages import LANGS, PAGES
 
 BUDGET = 4
+# Simplified pages (issue 15 allows 6): the Traditional page's queries, plus at most one for
+# the glossary's names that the conversion keeps from phrase conversion (portal.simplified;
+# pages that read the plan's bundle already have them).
+SIMPLIFIED_BUDGET = 5
+
+
+def budget(lang):
+    return SIMPLIFIED_BUDGET if lang == "zh-hans" else BUDGET
+
+
 P = f"/{SLUG}"
 # Every public page type that exists in both languages (Chinese path; English under /en).
 LOCALISED = {
@@ -31,6 +42,10 @@ LOCALISED = {
     "vision-history": f"{P}/livable/history/",
     "changes": "/changes/",
     "feed": "/changes/feed/",
+    "glossary": "/glossary/",
+    "topics": f"{P}/topics/",
+    "topic": f"{P}/topics/transport/",
+    "sdg": f"{P}/sdgs/11/",
 }
 # Pages that exist once, outside the language prefixes.
 UNPREFIXED = {
@@ -39,6 +54,7 @@ UNPREFIXED = {
     "plans-json": "/data/plans.json",
     "plan-json": f"/data/{SLUG}.json",
     "plan-csv": f"/data/{SLUG}.csv",
+    "catalog": "/data/catalog.json",
 }
 
 
@@ -76,6 +92,7 @@ def load_with_history(data):
 
     plan = create_plan(data)
     record_loaded(plan, "kaohsiung-112-115.json")
+    load_plan_knowledge(plan)
     for ref, english in (
         ("mrt-network", "Completing Kaohsiung's MRT Network"),
         ("livable", "A Livable Kaohsiung for Everyone"),
@@ -129,20 +146,21 @@ def test_history_pages_have_entries_to_show(client, plan_file_data):
     for lang, prefix in LANGS.items():
         for path in ("/changes/", f"{P}/mrt-network/history/", "/changes/feed/"):
             html = client.get(prefix + path).content.decode()
-            assert "修訂" in html or "Completing Kaohsiung" in html, (lang, path)
+            assert "修訂" in html or "修订" in html or "Completing Kaohsiung" in html, (lang, path)
 
 
 @pytest.mark.django_db
 def test_every_public_page_costs_at_most_4_queries_cold(plan_file_data):
     load_with_history(plan_file_data)
     measured = measure()
-    over = {key: queries for key, queries in measured.items() if len(queries) > BUDGET}
+    over = {key: queries for key, queries in measured.items() if len(queries) > budget(key[0])}
     detail = "\n".join(
         f"  {name} [{lang}] {all_pages()[lang, name]}: {len(queries)} queries\n{listing(queries)}"
         for (lang, name), queries in sorted(over.items())
     )
     assert not over, (
-        f"{len(over)} page(s) cost more than {BUDGET} queries cold:\n{detail}\n"
+        f"{len(over)} page(s) cost more than {BUDGET} queries cold "
+        f"({SIMPLIFIED_BUDGET} in Simplified):\n{detail}\n"
         f"All cold counts:\n{report(measured)}"
     )
 

@@ -489,6 +489,8 @@ def test_pip_install_installs_the_apps(tmp_path):
         "plan/migrations/0001_initial.py",
         "progress/models.py",
         "staff/models.py",
+        "knowledge/models.py",
+        "knowledge/sdgs.json",
     } <= names
     assert not any(name.startswith("tests/") for name in names)
 
@@ -506,14 +508,15 @@ def test_no_build_artefacts_are_committed():
 
 
 def test_the_domain_knows_no_urls_html_or_colours():
-    """plan/ holds the data and its rules; pages, addresses and looks are the portal's.
-    (plan/admin.py is the staff's HTML, by design.)"""
+    """plan/ (and knowledge/, the glossary and topics) hold the data and its rules; pages,
+    addresses and looks are the portal's. (admin.py is the staff's HTML, by design.)"""
     forbidden = re.compile(
         r"django\.urls|reverse\(|mark_safe|format_html|django\.utils\.html|#[0-9a-fA-F]{6}\b"
     )
     offenders = [
         str(path.relative_to(ROOT))
-        for path in (ROOT / "plan").rglob("*.py")
+        for app in ("plan", "knowledge")
+        for path in (ROOT / app).rglob("*.py")
         if "migrations" not in path.parts
         and path.name != "admin.py"
         and forbidden.search(Path(path).read_text("utf-8"))

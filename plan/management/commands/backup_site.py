@@ -13,7 +13,7 @@ PostgreSQL and readable by people.
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-APPS = ["auth.group", "auth.user", "plan", "progress", "reversion", "axes"]
+APPS = ["auth.group", "auth.user", "plan", "progress", "knowledge", "reversion", "axes"]
 
 
 class Command(BaseCommand):

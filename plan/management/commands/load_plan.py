@@ -52,6 +52,7 @@ class Command(BaseCommand):
                 plan = create_plan(data)
                 record_loaded(plan, path.name)
                 self.stdout.write(f"{slug}: loaded {plan.nodes.count()} nodes from {path.name}")
+                self.load_knowledge(plan)
                 continue
             current = plan_data(
                 plan, PlanTree.load(plan, include_unpublished=True), with_urls=False
@@ -76,4 +77,19 @@ class Command(BaseCommand):
             raise CommandError(
                 f"not loaded: {', '.join(conflicts)} differ from their files; nothing was overwritten. "
                 "Use --replace to discard the database's version."
+            )
+
+    def load_knowledge(self, plan):
+        # The plan's glossary, topics and their proposed assignment (knowledge app), if its
+        # file exists: loaded with the plan, never over what staff have since edited.
+        from knowledge.exchange import load_plan_knowledge
+
+        try:
+            result = load_plan_knowledge(plan)
+        except ValueError as error:
+            raise CommandError(f"{plan.slug}: knowledge file: {error}") from error
+        if result:
+            created, skipped = result
+            self.stdout.write(
+                f"{plan.slug}: glossary and topics: {len(created)} added, {len(skipped)} kept as edited"
             )

@@ -1,0 +1,115 @@
+"""The glossary's order and its matching, as plain text rules (pages turn them into links).
+
+Order: Chinese entries by zhuyin (注音), the order of Taiwanese dictionaries, from pypinyin's
+readings (a staff-entered reading wins where the automatic one is wrong, e.g. 長照 read
+ㄔㄤˊ, not ㄓㄤˇ); entries starting with a Latin letter (MeNGo) come first, alphabetically.
+English entries are alphabetical. Groups are headed by the first zhuyin symbol or letter.
+
+Matching: where the glossary's terms and aliases occur in a text, leftmost and longest
+first, without overlaps; English matches whole words, ignoring case.
+"""
+
+import re
+import unicodedata
+from functools import cached_property
+
+from pypinyin import Style, pinyin
+
+# Zhuyin tone marks in the order dictionaries use (first tone is unmarked).
+TONES = {"ˊ": 2, "ˇ": 3, "ˋ": 4, "˙": 5}
+BOPOMOFO = re.compile(r"[\u3105-\u312f]")
+
+
+def zhuyin(text, reading=""):
+    """The zhuyin syllables of `text` (the staff's reading when given); a syllable that is
+    not Chinese (Latin letters, digits) stays as it is."""
+    if reading.strip():
+        return reading.split()
+    return [syllable[0] for syllable in pinyin(text, style=Style.BOPOMOFO)]
+
+
+def _syllable_key(syllable):
+    if not BOPOMOFO.search(syllable):
+        return (0, syllable.casefold(), 0)
+    tone = next((TONES[mark] for mark in syllable if mark in TONES), 1)
+    return (1, tuple(ord(c) for c in syllable if BOPOMOFO.match(c)), tone)
+
+
+def sort_key(text, language, reading=""):
+    if language == "en":
+        return (0, text.casefold())
+    return tuple(_syllable_key(s) for s in zhuyin(text, reading))
+
+
+def group_heading(text, language, reading=""):
+    """The heading an entry is listed under: its first zhuyin symbol or its first letter."""
+    if language != "en":
+        first = zhuyin(text, reading)[0] if text else ""
+        match = BOPOMOFO.search(first)
+        if match and first.find(match.group()) == 0:
+            return match.group()
+    letter = unicodedata.normalize("NFKD", text[:1]).upper()[:1]
+    return letter if letter.isalpha() else "#"
+
+
+class Glossary:
+    """The terms in one language: in order, grouped, and found in texts."""
+
+    def __init__(self, terms, language):
+        self.language = language
+        self.terms = sorted(terms, key=lambda t: sort_key(t.name, language, self._reading(t)))
+        self.by_key = {term.key: term for term in self.terms}
+
+    def _reading(self, term):
+        # The staff's zhuyin reading is for the Chinese name only.
+        return term.reading if self.language != "en" else ""
+
+    def groups(self):
+        groups = []
+        for term in self.terms:
+            heading = group_heading(term.name, self.language, self._reading(term))
+            if not groups or groups[-1][0] != heading:
+                groups.append((heading, []))
+            groups[-1][1].append(term)
+        return groups
+
+    def names(self, term, language=None):
+        """A term's name and aliases in a language (this glossary's by default)."""
+        language = language or self.language
+        return [n for n in [term.names.get(language, ""), *term.all_aliases.get(language, [])] if n]
+
+    @cached_property
+    def _pattern(self):
+        found = {}
+        for term in self.terms:
+            for name in self.names(term):
+                found.setdefault(name.casefold() if self.language == "en" else name, term)
+        self._found = found
+        if not found:
+            return None
+        alternatives = "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True))
+        if self.language == "en":
+            return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        return re.compile(alternatives)
+
+    def find(self, text):
+        """[(start, end, term)] where the glossary's names occur in `text`."""
+        if not text or self._pattern is None:
+            return []
+        result = []
+        for match in self._pattern.finditer(text):
+            name = match.group()
+            term = self._found[name.casefold() if self.language == "en" else name]
+            result.append((match.start(), match.end(), term))
+        return result
+
+    def protected_names(self):
+        """The Chinese names and aliases of every term (Simplified reading keeps them from
+        phrase conversion: portal.simplified)."""
+        return sorted(
+            {n for term in self.terms for n in self.names(term, "zh-hant")}, key=len, reverse=True
+        )
+
+    def synonym_groups(self):
+        """Each term's names and aliases in both languages: search treats them as one word."""
+        return [[*self.names(term, "zh-hant"), *self.names(term, "en")] for term in self.terms]

@@ -1,0 +1,136 @@
+"""The knowledge layer: what helps a reader who is not a city insider.
+
+- Term (名詞解釋): a word of the plan a newcomer would not know, its aliases and a plain
+  explanation, with the plan items it appears in. Shared by all plans (city vocabulary).
+- Topic (主題): a staff-defined cross-cutting theme (交通, 住宅, …) across the visions.
+- Goal: the 17 UN Sustainable Development Goals, in Taiwan's wording (loaded by a migration
+  from fixtures/sdgs.json, which cites its source).
+
+All of it is editorial: explanations, topics and the assignment of plan items to topics
+and goals are the portal's additions, not the official text, and pages say so. Like the
+plan's content, it is edited by plan editors, has its history (django-reversion), bumps the
+content version and is in backups.
+
+Nothing here knows about pages: no URLs, no HTML.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from plan.models import PlanNode
+
+CLASSIFIED_KINDS = [PlanNode.Kind.STRATEGY, PlanNode.Kind.ACTION]
+
+
+def plan_items(related_name, verbose_name, help_text):
+    return models.ManyToManyField(
+        PlanNode,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+        help_text=help_text,
+        limit_choices_to={"kind__in": CLASSIFIED_KINDS, "deleted": False},
+    )
+
+
+def lines(text):
+    """A text field holding one entry per line, as a list (blank lines dropped)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class Term(models.Model):
+    slug = models.SlugField(
+        _("short name"),
+        max_length=60,
+        unique=True,
+        help_text=_("Permanent short name, used in the glossary entry's address (e.g. mrt)."),
+    )
+    term = models.CharField(_("term"), max_length=100)
+    aliases = models.TextField(
+        _("aliases"),
+        blank=True,
+        help_text=_(
+            "Other ways readers write the term, one per line (full names, abbreviations, "
+            "other spellings). Search finds the term by these too."
+        ),
+    )
+    explanation = models.TextField(
+        _("explanation"),
+        help_text=_("A short, plain explanation. Shown as an editorial note, not plan text."),
+    )
+    reading = models.CharField(
+        _("zhuyin reading"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Optional: the term's reading in zhuyin (e.g. ㄔㄤˊ ㄓㄠˋ), where the automatic "
+            "reading would sort it in the wrong place."
+        ),
+    )
+    related = plan_items(
+        "glossary_terms",
+        _("related plan items"),
+        _("The strategies and action items this term appears in or explains."),
+    )
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary")
+
+    def __str__(self):
+        return self.term or self.slug
+
+    def alias_list(self, language="zh-hant"):
+        return lines(getattr(self, f"aliases_{language.replace('-', '_')}", ""))
+
+
+class Topic(models.Model):
+    slug = models.SlugField(
+        _("short name"),
+        max_length=60,
+        unique=True,
+        help_text=_("Permanent short name, used in the topic's address (e.g. transport)."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    nodes = plan_items(
+        "topics",
+        _("plan items"),
+        _("The strategies and action items under this topic (an editorial classification)."),
+    )
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name or self.slug
+
+
+class Goal(models.Model):
+    """A UN Sustainable Development Goal (永續發展目標)."""
+
+    number = models.PositiveSmallIntegerField(
+        _("number"),
+        primary_key=True,
+        validators=[MinValueValidator(1), MaxValueValidator(17)],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    nodes = plan_items(
+        "goals",
+        _("plan items"),
+        _("The strategies and action items that serve this goal (an editorial classification)."),
+    )
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("sustainable development goal")
+        verbose_name_plural = _("sustainable development goals")
+
+    def __str__(self):
+        return f"SDG {self.number} {self.name}"

@@ -1,0 +1,41 @@
+"""Many small tables in ONE query: each table's rows as (kind, row, node_ref, data), with
+the row's fields as a JSON object, put together with UNION ALL.
+
+Pages about a plan need its progress facts (progress app) and its glossary, topics and
+goals (knowledge app); each app says which rows it needs (`rows(...)` querysets) and reads
+back the kinds it knows, so a page pays one query for all of them however large the plan.
+"""
+
+import json
+
+from django.db.models import CharField, F, IntegerField, QuerySet, Value
+from django.db.models.functions import JSONObject
+
+
+def rows(queryset, kind, /, node="node_id", **fields):
+    """A queryset in the bundle's shape. `node` names the plan item a row is about (None:
+    about none). A plain QuerySet: modeltranslation's would add every field to values()."""
+    return (
+        QuerySet(queryset.model, query=queryset.query)
+        .order_by()
+        .values(
+            # Names no model has as a field (an annotation may not shadow one).
+            bundle_kind=Value(kind, output_field=CharField()),
+            bundle_row=F("pk"),
+            bundle_node=F(node) if node else Value(None, output_field=IntegerField()),
+            bundle_data=JSONObject(**fields),
+        )
+    )
+
+
+def read(parts):
+    """[(kind, row, node_ref, data dict)] of every part, from one query."""
+    first, *others = parts
+    union = first.union(*others, all=True) if others else first
+    result = []
+    for row in union:
+        data = row["bundle_data"]
+        if isinstance(data, str):
+            data = json.loads(data)
+        result.append((row["bundle_kind"], row["bundle_row"], row["bundle_node"], data))
+    return result
