@@ -40,7 +40,14 @@ CASES = [
     ("chart", f"/{SLUG}/chart/"),
     ("search", "/search/?q=%E6%8D%B7%E9%81%8B"),
     ("JSON export", f"/data/{SLUG}.json"),
+    # The knowledge layer (issue 15): its pages, and Simplified readings of two pages above.
+    ("glossary", "/glossary/"),
+    ("topic", f"/{SLUG}/topics/transport/"),
+    ("home 简", "/zh-hans/"),
+    ("strategy 简", f"/zh-hans/{SLUG}/mrt-network/"),
 ]
+# Simplified pages are compared with their Traditional twins (issue 15: within 0.8× uncached).
+SIMPLIFIED_TWINS = {"home 简": "home", "strategy 简": "strategy"}
 # With --progress (every node: 3 indicators, 8 updates; bench/progress_data.py).
 PROGRESS_CASES = [
     ("progress", f"/{SLUG}/progress/"),
@@ -216,6 +223,11 @@ def report(label, results, memory):
             f"{statistics.median(r['p50'] for r in rounds):>9.2f}{statistics.median(r['p99'] for r in rounds):>9.2f}"
             f"{sum(r['errors'] for r in rounds):>8}{statistics.median(ratios):>10.2f}"
         )
+    for simplified, traditional in SIMPLIFIED_TWINS.items():
+        if simplified in results and traditional in results:
+            pairs = zip(results[simplified], results[traditional], strict=True)
+            ratio = statistics.median(a["rps"] / b["rps"] for a, b in pairs)
+            print(f"{simplified} / {traditional}: {ratio:.2f}× the Traditional page's rate")
     if memory:
         print("peak resident memory per worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
 

@@ -41,6 +41,11 @@ QUERIES = [
     ("en", "long-term care"),
     ("en", "flood"),
     ("en", "semiconductor"),
+    # Issue 15: synonyms, a Simplified query, a partial match, a query naming a topic.
+    ("en", "fishing port"),
+    ("zh-hant", "长照"),
+    ("zh-hant", "捷運 太空電梯"),
+    ("zh-hant", "交通"),
 ]
 
 
@@ -91,6 +96,7 @@ def run(args):
     from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
+    from knowledge.exchange import load_knowledge
     from plan.exchange import create_plan
     from plan.models import Plan, PlanNode
     from plan.search import parse_query
@@ -100,8 +106,13 @@ def run(args):
     call_command("migrate", verbosity=0)
     data = json.loads((ROOT / "fixtures" / "kaohsiung-112-115.json").read_text("utf-8"))
     started = time.perf_counter()
+    knowledge = json.loads(
+        (ROOT / "fixtures" / "knowledge" / "kaohsiung-112-115.json").read_text("utf-8")
+    )
     for number in range(args.plans):
-        create_plan({**data, "slug": f"{data['slug']}-{number:02d}"})
+        plan = create_plan({**data, "slug": f"{data['slug']}-{number:02d}"})
+        # The glossary (synonyms) and topics; shared entries are loaded once, with the first.
+        load_knowledge(plan, knowledge)
     loaded = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -17,6 +17,7 @@ Nothing here knows about pages: no URLs, no HTML.
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from plan.models import PlanNode
 
@@ -46,7 +47,8 @@ class Term(models.Model):
         unique=True,
         help_text=_("Permanent short name, used in the glossary entry's address (e.g. mrt)."),
     )
-    term = models.CharField(_("term"), max_length=100)
+    # "term" alone is the plan's term of office (計畫期間) in the catalogue.
+    term = models.CharField(pgettext_lazy("glossary", "term"), max_length=100)
     aliases = models.TextField(
         _("aliases"),
         blank=True,

@@ -129,6 +129,7 @@ def _english_variants(word):
     return (base,)
 
 
+@functools.lru_cache(maxsize=4096)
 def term_variants(term, language):
     """The strings any one of which a text must contain to match `term`: a word, or a tuple
     of words any of which will do (a word with its synonyms, see `expand_terms`)."""
@@ -193,6 +194,18 @@ def _has(folded, term, language):
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _like_variants(term, language):
+    """The variants the database must look for: one that contains another is left out
+    (text with 大眾捷運 has 捷運), since the database only narrows what Python then checks."""
+    variants = sorted(set(term_variants(term, language)), key=len)
+    kept = []
+    for variant in variants:
+        if not any(shorter in variant for shorter in kept):
+            kept.append(variant)
+    return tuple(kept)
+
+
 def matches_q(terms, language):
     """Every term somewhere in the node's folded text of `language` (a Q on PlanNode): the
     database narrows the candidates with LIKE, text_matches() then applies word starts."""
@@ -200,7 +213,7 @@ def matches_q(terms, language):
     condition = Q()
     for term in terms:
         either = Q()
-        for variant in term_variants(term, language):
+        for variant in _like_variants(term, language):
             either |= Q(**{f"{name}__contains": variant})
         condition &= either
     return condition
@@ -211,7 +224,7 @@ def matches_any_q(terms, language):
     name = column(language)
     condition = Q()
     for term in terms:
-        for variant in term_variants(term, language):
+        for variant in _like_variants(term, language):
             condition |= Q(**{f"{name}__contains": variant})
     return condition
 

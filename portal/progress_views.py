@@ -29,7 +29,14 @@ from progress.rollup import EMPTY, Progress, thresholds
 from .chart import chart_description
 from .page_cache import page_query
 from .templatetags.plan_text import node_title
-from .trees import linked_tree, page_language, page_reading, plan_progress, published_plan
+from .trees import (
+    linked_tree,
+    page_language,
+    page_reading,
+    plan_knowledge,
+    plan_progress,
+    published_plan,
+)
 from .views import plan_context
 
 STATUS_LABELS = {
@@ -49,7 +56,7 @@ NOT_REPORTED = "none"  # the filter value for "nothing reported" / "no light"
 # Sorting by status puts what needs attention first.
 STATUS_ORDER = ["behind", "in_progress", "not_started", "suspended", "adjusted", "completed"]
 SORTS = ("number", "percent", "status", "date")
-FILTERS = ("vision", "agency", "status", "light")
+FILTERS = ("vision", "topic", "sdg", "agency", "status", "light")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -401,7 +408,9 @@ def overview_query(params):
             continue
         if name == "light" and value not in (*LIGHT_LABELS, NOT_REPORTED):
             continue
-        if name in ("vision", "agency") and not SLUG.match(value):
+        if name in ("vision", "agency", "topic") and not SLUG.match(value):
+            continue
+        if name == "sdg" and not (value.isascii() and value.isdigit() and len(value) <= 2):
             continue
         query[name] = value
     sort = params.get("sort")
@@ -436,9 +445,17 @@ def overview(request, plan_slug):
     tree = presenter.tree
     query = overview_query(request.GET)
     visions = {vision.ref: vision for vision in tree.visions}
+    knowledge = plan_knowledge(plan)
+    topics = {topic.key: topic for topic in knowledge.topics}
+    goals = {goal.key: goal for goal in knowledge.goals}
     unknown = [
         name
-        for name, known in (("vision", visions), ("agency", presenter.agencies))
+        for name, known in (
+            ("vision", visions),
+            ("topic", topics),
+            ("sdg", goals),
+            ("agency", presenter.agencies),
+        )
         if name in query and query[name] not in known
     ]
     if unknown:
@@ -449,7 +466,8 @@ def overview(request, plan_slug):
             query.pop(name)
         return redirect(reverse("portal:progress", args=[plan.slug]) + query_string(query))
     items = presenter.items()
-    rows = [item for item in items if _matches(item, query)]
+    classified = _classification(knowledge)
+    rows = [item for item in items if _matches(item, query, classified)]
     sort = query.get("sort", SORTS[0])
     key = _sort_key(sort)
     if key is not None:
@@ -471,6 +489,12 @@ def overview(request, plan_slug):
     not_reported = gettext("Not yet reported")
     filters = [
         ("vision", gettext("Vision"), [(v.ref, vision_label(v)) for v in tree.visions]),
+        ("topic", gettext("Topic"), [(key, topic.name) for key, topic in topics.items()]),
+        (
+            "sdg",
+            gettext("UN Sustainable Development Goal"),
+            [(key, f"SDG {key} {goal.name}") for key, goal in goals.items() if goal.items],
+        ),
         (
             "agency",
             gettext("Agency (lead or supporting)"),
@@ -494,7 +518,7 @@ def overview(request, plan_slug):
             for name, label, choices in filters
             if choices
         ],
-        unfiltered_url=link(vision="", agency="", status="", light=""),
+        unfiltered_url=link(**dict.fromkeys(FILTERS, "")),
         sort_label=dict(SORT_LABELS)[sort],
     )
     return render(request, "portal/progress/overview.html", context)
@@ -512,12 +536,31 @@ def vision_label(vision):
     return format_html("{}{}", vision.number, node_title(vision))
 
 
-def _matches(item, query):
+def _classification(knowledge):
+    """{node id: {"topic": {slugs}, "sdg": {numbers}}} as assigned by the editors."""
+    found = {}
+    for name, entries in (("topic", knowledge.topics), ("sdg", knowledge.goals)):
+        for entry in entries:
+            for node_id in entry.items:
+                found.setdefault(node_id, {"topic": set(), "sdg": set()})[name].add(entry.key)
+    return found
+
+
+def _classified(node, name, classified):
+    """A strategy's topics (or goals) with its action items'; an action item's with its
+    strategy's: the overview shows a strategy's whole family under a topic."""
+    family = [node, *node.children] if node.kind == PlanNode.Kind.STRATEGY else [node, node.parent]
+    return set().union(*(classified.get(member.pk, {}).get(name, set()) for member in family))
+
+
+def _matches(item, query, classified):
     """Whether an overview row passes the query's filters."""
     node = item.node
     vision = node.parent if node.kind == PlanNode.Kind.STRATEGY else node.parent.parent
     values = {
         "vision": {vision.ref},
+        "topic": _classified(node, "topic", classified),
+        "sdg": _classified(node, "sdg", classified),
         "agency": {agency.code for agency in (*item.lead, *item.support)},
         "status": {item.status or NOT_REPORTED},
         "light": {item.light or NOT_REPORTED},

@@ -25,6 +25,7 @@ from plan.search import (
     fold,
     match_spans,
     matches_any_q,
+    matches_q,
     occurrences,
     parse_query,
     plan_text_matches,
@@ -139,26 +140,27 @@ def _index_rows(plans):
     (each result's place), the site's glossary, topics and goals (synonyms and pages named by
     a search) and the agencies with a role in each plan."""
     ids = [plan.pk for plan in plans]
-    nodes = PlanNode.objects.filter(plan_id__in=ids).published()
-    agencies = QuerySet(Responsibility).filter(node__plan_id__in=ids)
-    parts = [
-        bundle.rows(
-            nodes,
-            "node",
-            node="plan_id",
-            **{name: name for name in _TREE_FIELDS if name not in ("id", "plan_id")},
-        ),
-        bundle.rows(
-            agencies,
-            "agency",
-            node="node__plan_id",
-            code="agency__code",
-            name_zh_hant="agency__name_zh_hant",
-            name_en="agency__name_en",
-        ),
-        *knowledge_parts(),
-    ]
-    return per_version("search rows", tuple(ids), build=lambda: bundle.read(parts))
+
+    def read():
+        nodes = PlanNode.objects.filter(plan_id__in=ids).published()
+        agencies = QuerySet(Responsibility).filter(node__plan_id__in=ids)
+        fields = {name: name for name in _TREE_FIELDS if name not in ("id", "plan_id")}
+        return bundle.read(
+            [
+                bundle.rows(nodes, "node", node="plan_id", **fields),
+                bundle.rows(
+                    agencies,
+                    "agency",
+                    node="node__plan_id",
+                    code="agency__code",
+                    name_zh_hant="agency__name_zh_hant",
+                    name_en="agency__name_en",
+                ),
+                *knowledge_parts(),
+            ]
+        )
+
+    return per_version("search rows", tuple(ids), build=read)
 
 
 @dataclass
@@ -295,10 +297,11 @@ def search(query, language, plans=None):
     results.pages = named_pages(query, terms, index, plans, language)
     suffix = language.replace("-", "_")
 
-    # One query for every node with any of the words: those with all of them are the results;
-    # when there are none, those with the most of them are (partial matches).
+    # One query for every node with any of the words in this language (those with all of them
+    # are the results; when there are none, those with the most of them are: partial
+    # matches), or with all of them in the other (how many results the other language has).
     candidates = visible_nodes([p.pk for p in plans]).filter(
-        matches_any_q(terms, language) | matches_any_q(terms, other)
+        matches_any_q(terms, language) | matches_q(terms, other)
     )
     columns = (column(language), column(other), f"title_{suffix}", f"chart_label_{suffix}")
     full, partial = [], []
