@@ -7,8 +7,13 @@ like the glossary: it widens search, it never changes a text.
 """
 
 CURATED = [
-    ["港", "漁港", "港口", "harbor", "harbour", "port", "fishing port"],
-    ["捷運", "MRT", "metro", "subway", "underground", "mass rapid transit"],
+    # Not 港 alone: it is part of place names (小港, 高雄港) that are not about harbours.
+    ["漁港", "港口", "harbor", "harbour", "port", "fishing port"],
+    # 地鐵: the mainland's word (a Simplified 地铁 arrives as 地鐵).
+    ["捷運", "地鐵", "MRT", "metro", "subway", "underground", "mass rapid transit"],
+    # Taiwan writes 臺 officially and 台 commonly; the plan uses both.
+    ["臺灣", "台灣", "Taiwan"],
+    ["臺鐵", "台鐵", "Taiwan Railway", "TRA"],
     ["長照", "長期照顧", "long-term care", "elderly care"],
     ["銀髮", "高齡", "長者", "senior", "seniors", "elderly", "older people"],
     ["社宅", "社會住宅", "social housing", "public housing"],

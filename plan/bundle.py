@@ -8,8 +8,8 @@ back the kinds it knows, so a page pays one query for all of them however large 
 
 import json
 
-from django.db.models import CharField, F, IntegerField, QuerySet, Value
-from django.db.models.functions import JSONObject
+from django.db.models import BigIntegerField, CharField, F, QuerySet, Value
+from django.db.models.functions import Cast, JSONObject
 
 
 def rows(queryset, kind, /, node="node_id", **fields):
@@ -22,7 +22,9 @@ def rows(queryset, kind, /, node="node_id", **fields):
             # Names no model has as a field (an annotation may not shadow one).
             bundle_kind=Value(kind, output_field=CharField()),
             bundle_row=F("pk"),
-            bundle_node=F(node) if node else Value(None, output_field=IntegerField()),
+            # A typed NULL: PostgreSQL takes an untyped one for text, which a UNION with the
+            # other parts' ids refuses.
+            bundle_node=F(node) if node else Cast(Value(None), output_field=BigIntegerField()),
             bundle_data=JSONObject(**fields),
         )
     )

@@ -40,7 +40,7 @@ from progress.models import Responsibility
 
 from .caching import per_version
 from .simplified import to_traditional
-from .trees import link, plan_url, published_plans
+from .trees import link, page_reading, plan_url, published_plans, text_language
 
 # A page shows at most this many results (the best ranked), and says how many there are.
 MAX_RESULTS = 100
@@ -171,8 +171,9 @@ class SearchIndex:
     agencies: list  # (plan id, code, {language: name})
 
 
-def search_index(plans, language):
-    """What search needs beside the matching rows, for pages in `language` (kept)."""
+def search_index(plans, reading):
+    """What search needs beside the matching rows, for pages in `reading` (kept)."""
+    language = text_language(reading)
     rows = _index_rows(plans)
 
     def build():
@@ -189,7 +190,7 @@ def search_index(plans, language):
         trees = {}
         for plan in plans:
             tree = PlanTree(plan, sorted(by_plan[plan.pk], key=lambda node: node.path))
-            link(tree, language)
+            link(tree, reading)
             tree.positions = {node.pk: index for index, node in enumerate(tree.nodes)}
             trees[plan.pk] = tree
         knowledge = knowledge_from_rows(rows, language)
@@ -200,7 +201,7 @@ def search_index(plans, language):
             agencies=[(plan_id, code, names) for (plan_id, code), names in agencies.items()],
         )
 
-    return per_version("search index", tuple(p.pk for p in plans), language, build=build)
+    return per_version("search index", tuple(p.pk for p in plans), reading, build=build)
 
 
 def synonym_groups(knowledge):
@@ -291,7 +292,9 @@ def search(query, language, plans=None):
     results = SearchResults(query=query, language=language, plans=plans, other_language=other)
     if not query or not plans:
         return results
-    index = search_index(plans, language)
+    # The reading results link to: a Simplified page's results stay Simplified.
+    reading = page_reading() if language == "zh-hant" else language
+    index = search_index(plans, reading)
     terms = expanded(query, index)
     results.alternatives = [(term[0], list(term[1:])) for term in terms if isinstance(term, tuple)]
     results.pages = named_pages(query, terms, index, plans, language)
@@ -371,7 +374,7 @@ def search(query, language, plans=None):
                 hit.matched = [term_words(t)[0] for t in terms_matched(folded, terms, language)]
         else:
             kind, plan, heading, text = found_in
-            url = f"{plan_url(plan, language)}{kind}/"
+            url = f"{plan_url(plan, reading)}{kind}/"
             number = section_number(1 if kind == "preamble" else 3)[language]
             hit = Hit(
                 plan=plan,
@@ -388,7 +391,7 @@ def search(query, language, plans=None):
 
 # Pages a search names ---------------------------------------------------------------------
 
-_SDG = re.compile(r"sdgs?\s*(\d{1,2})")
+_SDG = re.compile(r"\bsdgs?\s*(\d{1,2})\b")
 
 
 @dataclass

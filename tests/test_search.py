@@ -90,6 +90,32 @@ CITIZEN_QUERIES = [
     ("en", "free, open, diverse and inclusive", [f"{P}/closing/"]),
     ("en", "one-stop online portal", [f"{P}/digital-services/"]),
     ("en", "housing", [f"{P}/social-housing/"]),
+    # Forgiving search: the words citizens use for what the plan says otherwise (synonyms
+    # from the glossary and the curated list), Simplified characters, abbreviations.
+    ("en", "fishing port", [f"{P}/fishing-harbors/"]),
+    ("en", "harbours", [f"{P}/fishing-harbors/"]),
+    ("zh-hant", "漁港", [f"{P}/fishing-harbors/"]),
+    ("en", "subway", [f"{P}/mrt-network/"]),
+    ("en", "metro", [f"{P}/mrt-network/"]),
+    ("en", "LRT", [f"{P}/mrt-network/", f"{P}/regional-transport/"]),
+    ("zh-hant", "轻轨", [f"{P}/mrt-network/", f"{P}/regional-transport/"]),
+    ("zh-hant", "长照", [f"{P}/care-centers/"]),
+    ("zh-hant", "长期照顾", [f"{P}/care-centers/"]),
+    ("en", "elderly care", [f"{P}/care-centers/"]),
+    ("zh-hant", "社会住宅", [f"{P}/social-housing/"]),
+    (
+        "en",
+        "social housing",
+        [f"{P}/social-housing/", f"{P}/social-housing/#social-housing-supply"],
+    ),
+    ("en", "public housing", [f"{P}/social-housing/"]),
+    ("en", "daycare", [f"{P}/care-centers/", f"{P}/care-centers/#public-childcare"]),
+    ("en", "seniors", [f"{P}/senior-employment/"]),
+    ("en", "detention pond", [f"{P}/disaster-resilience/#flood-control"]),
+    ("en", "carbon neutral", [f"{P}/net-zero/", f"{P}/traditional-industry-upgrade/"]),
+    ("zh-hant", "新移民", [f"{P}/ethnic-cultures/#new-immigrant-services"]),
+    ("zh-hant", "做月子", [f"{P}/maternal-care/"]),
+    ("en", "zuo yuezi", [f"{P}/maternal-care/"]),
 ]
 
 

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from ..trees import page_reading, plan_knowledge
+from ..trees import page_language, page_reading, plan_knowledge
 from .plan_text import node_body
 
 register = template.Library()
@@ -51,14 +51,20 @@ def gloss(text, glossary, seen, url):
 
 
 @register.simple_tag(takes_context=True)
-def glossed(context, text, plan=None):
-    """`text` is a node (its body) or a string (the preamble, the closing)."""
-    if not isinstance(text, str):
+def glossed(context, text, field=None):
+    """`text` is a node (its body), or the plan with the name of one of its texts
+    (`{% glossed plan "preamble" %}`)."""
+    plan = context.get("plan")
+    if field:
+        # A plan's text on an English page with no English yet: the Chinese, as it is.
+        if page_language() == "en" and not getattr(text, f"{field}_en", ""):
+            return getattr(text, field) or ""
+        plan, text = text, getattr(text, field) or ""
+    elif not isinstance(text, str):
         node = text
         if "body" in getattr(node, "untranslated", ()):
             return node_body(node)
         text = node.body or ""
-    plan = plan or context.get("plan")
     if plan is None:
         return text
     glossary = plan_knowledge(plan).glossary

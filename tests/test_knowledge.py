@@ -1,0 +1,803 @@
+"""The knowledge layer: the glossary (名詞解釋) and its marking in the plan's text, topics and
+SDGs, staff editing them, search that forgives (synonyms, Simplified, partial matches, pages
+the words name), backups, and query counts that do not grow with the glossary."""
+
+import html as htmllib
+import re
+from io import StringIO
+
+import pytest
+from django.core import serializers
+from django.core.management import call_command
+from django.test import Client
+from reversion.models import Version
+
+from knowledge.glossary import sort_key
+from knowledge.models import Goal, Term, Topic
+from plan.content import read_content_version
+from plan.models import Plan, PlanNode
+from portal.search import search
+
+from .conftest import SLUG
+
+P = f"/{SLUG}"
+PREFIX = {"zh-hant": "", "en": "/en", "zh-hans": "/zh-hans"}
+
+
+# Helpers ---------------------------------------------------------------------------------
+
+
+def get(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    return response.content.decode()
+
+
+def main(html):
+    """The page's <main> (header, footer and the language switch left out)."""
+    return html.split('<main id="main-content"', 1)[1].split("</main>", 1)[0]
+
+
+def text_of(fragment):
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def glossary_entries(html):
+    """[(slug, heading, block)] in page order: each entry with the heading it is listed under."""
+    found = []
+    for section in html.split('<section class="glossary-group"')[1:]:
+        heading = text_of(re.search(r"<h2[^>]*>(.*?)</h2>", section, re.S).group(1)).strip()
+        for block in section.split('<div class="glossary-entry" id="')[1:]:
+            slug = block.split('"', 1)[0]
+            found.append((slug, heading, block.split("</dd>", 1)[0]))
+    return found
+
+
+def hrefs(fragment):
+    return re.findall(r'<a [^>]*href="([^"]*)"', fragment)
+
+
+def term_links(html):
+    """[(href, text)] of the glossary links in a page."""
+    return re.findall(r'<a class="term" href="([^"]+)">([^<]*)</a>', html)
+
+
+def node(plan, ref):
+    return PlanNode.objects.get(plan=plan, ref=ref)
+
+
+def page_url(item, prefix=""):
+    """A strategy's or action item's address on the public site (as the tree links them)."""
+    if item.kind == PlanNode.Kind.ACTION:
+        return f"{prefix}{P}/{PlanNode.objects.get_parent(item).ref}/#{item.ref}"
+    return f"{prefix}{P}/{item.ref}/"
+
+
+def strategy_of(item):
+    if item.kind == PlanNode.Kind.ACTION:
+        return PlanNode.objects.get_parent(item)
+    return item
+
+
+def term_form(term, **changes):
+    """A term's admin change form as a browser submits it (modeltranslation's tabs)."""
+    data = {
+        "slug": term.slug,
+        "term_zh_hant": term.term_zh_hant,
+        "term_en": term.term_en or "",
+        "aliases_zh_hant": term.aliases_zh_hant or "",
+        "aliases_en": term.aliases_en or "",
+        "reading": term.reading,
+        "explanation_zh_hant": term.explanation_zh_hant,
+        "explanation_en": term.explanation_en or "",
+        "related": [str(pk) for pk in term.related.values_list("pk", flat=True)],
+        "_save": "save",
+    }
+    data.update(changes)
+    return data
+
+
+def topic_form(topic, **changes):
+    data = {
+        "slug": topic.slug,
+        "name_zh_hant": topic.name_zh_hant,
+        "name_en": topic.name_en or "",
+        "description_zh_hant": topic.description_zh_hant or "",
+        "description_en": topic.description_en or "",
+        "order": str(topic.order),
+        "nodes": [str(pk) for pk in topic.nodes.values_list("pk", flat=True)],
+        "_save": "save",
+    }
+    data.update(changes)
+    return data
+
+
+def post(client, url, data):
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response
+
+
+# Glossary: order, entries, links ---------------------------------------------------------
+
+
+def test_glossary_lists_every_term_once(client, plan):
+    entries = glossary_entries(get(client, "/glossary/"))
+    slugs = [slug for slug, _, _ in entries]
+    assert len(slugs) == len(set(slugs))
+    assert sorted(slugs) == sorted(Term.objects.values_list("slug", flat=True))
+    assert len(slugs) >= 25
+    english = [slug for slug, _, _ in glossary_entries(get(client, "/en/glossary/"))]
+    assert sorted(english) == sorted(slugs)
+
+
+def test_chinese_glossary_is_in_zhuyin_order(client, plan):
+    entries = glossary_entries(get(client, "/glossary/"))
+    slugs = [slug for slug, _, _ in entries]
+    heading = {slug: heading for slug, heading, _ in entries}
+    # Latin-initial names first, then ㄅㄆㄇㄈㄉㄊㄋㄌㄍㄎㄏㄐㄑㄒㄓㄔㄕㄖㄗㄘㄙ…ㄧㄨㄩ.
+    assert slugs[0] == "mengo" and heading["mengo"] == "M"
+    known = [
+        "ppfcc",  # 特公盟 ㄊ
+        "drop-in-childcare",  # 臨托 ㄌ
+        "kaohsiung-coin",  # 高雄幣 ㄍ
+        "hakka-language",  # 客語 ㄎ
+        "mrt",  # 捷運 ㄐㄧㄝˊ
+        "net-zero",  # 淨零 ㄐㄧㄥˋ
+        "light-rail",  # 輕軌 ㄑ
+        "new-immigrants",  # 新住民 ㄒ
+        "detention-pond",  # 滯洪池 ㄓ
+        "long-term-care",  # 長照 ㄔ (its staff reading: pypinyin reads ㄓㄤˇ)
+        "social-housing",  # 社宅 ㄕ
+        "postpartum-care",  # 坐月子 ㄗ
+        "asia-new-bay-area",  # 亞灣 ㄧㄚˋ
+        "childcare",  # 幼托 ㄧㄡˋ
+        "senior",  # 銀髮 ㄧㄣˊ
+    ]
+    assert [slug for slug in slugs if slug in known] == known
+    assert heading["long-term-care"] == "ㄔ"
+    assert heading["detention-pond"] == "ㄓ"
+    assert heading["mrt"] == heading["net-zero"] == "ㄐ"
+    # The whole list follows the glossary's rule, staff readings included.
+    terms = {t.slug: t for t in Term.objects.all()}
+    expected = sorted(
+        terms, key=lambda s: sort_key(terms[s].term_zh_hant, "zh-hant", terms[s].reading)
+    )
+    assert slugs == expected
+    # Headings appear once each, in the order of the list (no heading split in two).
+    headings = list(dict.fromkeys(heading[s] for s in slugs))
+    assert len(headings) == len(re.findall(r'<h2 id="group-\d+"', get(client, "/glossary/")))
+
+
+def test_a_staff_reading_moves_a_term_between_zhuyin_groups(client, editor, plan):
+    term = Term.objects.get(slug="long-term-care")
+    url = f"/admin/knowledge/term/{term.pk}/change/"
+    post(client, url, term_form(term, reading=""))  # pypinyin's reading: 長 ㄓㄤˇ
+    heading = {s: h for s, h, _ in glossary_entries(get(client, "/glossary/"))}
+    assert heading["long-term-care"] == "ㄓ"
+
+
+def test_english_glossary_is_alphabetical_ignoring_case(client, plan):
+    entries = glossary_entries(get(client, "/en/glossary/"))
+    slugs = [slug for slug, _, _ in entries]
+    names = {t.slug: t.term_en for t in Term.objects.all()}
+    assert slugs == sorted(slugs, key=lambda s: names[s].casefold())
+    assert slugs[0] == "asia-new-bay-area" and slugs[-1] == "youth-startups"
+    # Lower-case names are not put after every capitalised one.
+    assert slugs.index("childcare") < slugs.index("hakka-language") < slugs.index("mengo")
+    assert slugs.index("mengo") < slugs.index("mrt") < slugs.index("mrt-joint-development")
+    assert slugs.index("mrt-joint-development") < slugs.index("net-zero")
+    heading = {s: h for s, h, _ in entries}
+    assert heading["asia-new-bay-area"] == "A" and heading["net-zero"] == "N"
+    assert heading["childcare"] == "C"
+
+
+@pytest.mark.parametrize("lang", ["zh-hant", "en"])
+def test_each_entry_has_its_slug_a_dfn_and_its_chinese_or_english_name(client, plan, lang):
+    html = get(client, f"{PREFIX[lang]}/glossary/")
+    entries = {slug: block for slug, _, block in glossary_entries(html)}
+    for term in Term.objects.all():
+        block = entries[term.slug]
+        name = term.term_zh_hant if lang == "zh-hant" else term.term_en
+        other = term.term_en if lang == "zh-hant" else term.term_zh_hant
+        assert text_of(re.search(r"<dfn>(.*?)</dfn>", block).group(1)) == name, term.slug
+        if other != name:
+            assert other in text_of(block), term.slug
+        explanation = term.explanation_zh_hant if lang == "zh-hant" else term.explanation_en
+        assert explanation in text_of(block), term.slug
+    # The page says these are the editors' explanations, not the plan's text.
+    assert main(html).count('class="editorial-label"') >= 1
+    assert 'class="note editorial-note"' in html
+
+
+@pytest.mark.parametrize("lang", ["zh-hant", "en"])
+def test_related_items_link_to_their_pages(client, plan, lang):
+    entries = {s: b for s, _, b in glossary_entries(get(client, f"{PREFIX[lang]}/glossary/"))}
+    for term in Term.objects.prefetch_related("related"):
+        items = sorted(term.related.all(), key=lambda n: n.path)
+        expected = [page_url(item, PREFIX[lang]) for item in items]
+        assert expected, term.slug
+        related = entries[term.slug].split('class="related-items"', 1)
+        assert hrefs(related[1]) == expected, term.slug
+    # The addresses exist.
+    for href in {h for b in entries.values() for h in hrefs(b)}:
+        assert client.get(href.split("#")[0]).status_code == 200, href
+
+
+def test_staff_edit_of_a_term_shows_and_is_recorded(client, editor, plan):
+    term = Term.objects.get(slug="mrt")
+    url = f"/admin/knowledge/term/{term.pk}/change/"
+    versions = Version.objects.get_for_object(term).count()
+    before = read_content_version()
+    fishing = node(plan, "fishing-harbors")
+    data = term_form(
+        term,
+        explanation_zh_hant="捷運是都市裡的快速軌道運輸（編輯修訂）。",
+        aliases_zh_hant="大眾捷運\n高雄捷運\n地鐵",
+        related=[*term_form(term)["related"], str(fishing.pk)],
+    )
+    post(client, url, data)
+    assert read_content_version() != before
+    assert Version.objects.get_for_object(term).count() == versions + 1
+    latest = Version.objects.get_for_object(term).select_related("revision").first()
+    assert latest.revision.user == editor
+    entry = {s: b for s, _, b in glossary_entries(get(client, "/glossary/"))}["mrt"]
+    assert "（編輯修訂）" in entry
+    assert "地鐵" in entry
+    assert f'href="{P}/fishing-harbors/"' in entry
+    # The new alias finds the term in search, and the English explanation is untouched.
+    assert search("地鐵", "zh-hant").hits[0].url == f"{P}/mrt-network/"
+    assert term.explanation_en in get(client, "/en/glossary/")
+
+
+def test_content_version_bumps_on_a_term_edit_and_on_an_assignment(plan):
+    term = Term.objects.get(slug="mrt")
+    before = read_content_version()
+    term.explanation_zh_hant += "。"
+    term.save()
+    middle = read_content_version()
+    assert middle != before
+    term.related.remove(node(plan, "regional-transport"))
+    assert read_content_version() != middle
+
+
+def test_a_deleted_item_leaves_the_related_links(client, editor, plan):
+    regional = node(plan, "regional-transport")
+    entries = {s: b for s, _, b in glossary_entries(get(client, "/glossary/"))}
+    assert f'href="{P}/regional-transport/"' in entries["mengo"]
+    assert f'href="{P}/regional-transport/"' in entries["mrt"]
+    post(client, f"/admin/plan/plannode/{regional.pk}/delete/", {"post": "yes"})
+    assert node(plan, "regional-transport").deleted
+    entries = {s: b for s, _, b in glossary_entries(get(client, "/glossary/"))}
+    assert "regional-transport" not in get(client, "/glossary/")
+    assert 'class="related-items"' not in entries["mengo"]  # its only item
+    assert hrefs(entries["mrt"].split('class="related-items"')[1]) == [
+        f"{P}/social-housing/#social-housing-supply",  # (二) before (六): the plan's order
+        f"{P}/mrt-network/",
+    ]
+    # Nor on the topic pages.
+    assert "regional-transport" not in get(client, f"{P}/topics/transport/")
+
+
+def test_an_unpublished_item_leaves_the_related_links(client, plan):
+    PlanNode.objects.filter(plan=plan, ref="mrt-network").update(published=False)
+    html = get(client, "/glossary/")
+    assert f'href="{P}/mrt-network/"' not in html
+    assert f'href="{P}/regional-transport/"' in html
+
+
+# Marking the plan's text -----------------------------------------------------------------
+
+
+def test_first_occurrence_of_a_term_links_to_its_entry(client, plan):
+    html = main(get(client, f"{P}/mrt-network/"))
+    assert '<a class="term" href="/glossary/#mrt">捷運</a>' in html
+    assert '<a class="term" href="/glossary/#light-rail">環狀輕軌</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("path", "slug"),
+    [
+        (f"{P}/net-zero/", "net-zero"),  # 淨零 twice in one text
+        (f"{P}/social-housing/", "social-housing"),  # 社宅 in two action items
+        (f"{P}/ethnic-cultures/", "new-immigrants"),  # 新住民 three times
+        (f"{P}/livable/", "mrt"),  # 捷運 in several strategies of the vision
+    ],
+)
+def test_a_term_is_linked_once_per_page(client, plan, path, slug):
+    html = main(get(client, path))
+    links = [text for href, text in term_links(html) if href == f"/glossary/#{slug}"]
+    assert len(links) == 1, links
+    # ...though the page names it again.
+    names = [
+        n
+        for t in Term.objects.filter(slug=slug)
+        for n in [t.term_zh_hant, *t.aliases_zh_hant.splitlines()]
+        if n
+    ]
+    assert sum(text_of(html).count(n) for n in names) >= 2
+
+
+def test_each_term_links_once_even_where_the_page_repeats_it(client, plan):
+    for strategy in PlanNode.objects.filter(plan=plan, kind="strategy"):
+        html = main(get(client, f"{P}/{strategy.ref}/"))
+        targets = [href for href, _ in term_links(html)]
+        assert len(targets) == len(set(targets)), strategy.ref
+
+
+def test_english_pages_link_english_names(client, plan):
+    html = main(get(client, f"/en{P}/mrt-network/"))
+    assert '<a class="term" href="/en/glossary/#mrt">MRT</a>' in html
+    html = main(get(client, f"/en{P}/regional-transport/"))
+    assert '<a class="term" href="/en/glossary/#mengo">MeNGo</a>' in html
+    for href, _ in term_links(html):
+        assert href.startswith("/en/glossary/#")
+
+
+def test_simplified_pages_link_the_simplified_glossary(client, plan):
+    html = main(get(client, f"/zh-hans{P}/mrt-network/"))
+    links = term_links(html)
+    assert ("/zh-hans/glossary/#mrt", "捷运") in links
+    assert all(href.startswith("/zh-hans/glossary/#") for href, _ in links)
+
+
+def test_headings_are_not_glossed(client, plan):
+    html = main(get(client, f"{P}/mrt-network/"))
+    h1 = re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
+    assert h1 == "健全大眾運輸捷運路網"
+
+
+@pytest.mark.parametrize("lang", ["zh-hant", "en"])
+def test_marking_changes_no_word_of_the_official_text(client, plan, lang):
+    suffix = lang.replace("-", "_")
+    strategies = PlanNode.objects.filter(plan=plan, kind="strategy")
+    assert strategies.count() == 28
+    linked = 0
+    for strategy in strategies:
+        html = main(get(client, f"{PREFIX[lang]}{P}/{strategy.ref}/"))
+        linked += len(term_links(html))
+        page_text = text_of(html)
+        actions = PlanNode.objects.filter(plan=plan, kind="action", path__startswith=strategy.path)
+        for item in [strategy, *actions]:
+            body = getattr(item, f"body_{suffix}")
+            if body:
+                assert body in page_text, (strategy.ref, item.ref)
+    assert linked > 20  # the test is about pages that do have links
+
+
+def test_marking_changes_no_word_on_vision_pages_and_the_full_text(client, plan):
+    for path in [f"{P}/livable/", f"{P}/full-text/", f"{P}/preamble/", f"{P}/closing/"]:
+        html = main(get(client, path))
+        page_text = text_of(html)
+        for item in PlanNode.objects.filter(plan=plan).exclude(body_zh_hant=""):
+            if f"/{item.ref}" in path or path.endswith("/full-text/"):
+                assert item.body_zh_hant in page_text, (path, item.ref)
+    full = text_of(main(get(client, f"{P}/full-text/")))
+    plan_row = Plan.objects.get(pk=plan.pk)
+    assert plan_row.preamble_zh_hant in full and plan_row.closing_zh_hant in full
+
+
+def test_untranslated_english_fallback_is_not_marked(client, plan):
+    PlanNode.objects.filter(plan=plan, ref="mrt-network").update(body_en="")
+    html = main(get(client, f"/en{P}/mrt-network/"))
+    chinese = node(plan, "mrt-network").body_zh_hant
+    assert chinese in text_of(html)  # shown, marked as not translated
+    assert 'class="term"' not in html
+
+
+def test_untranslated_opening_text_on_an_english_page_is_not_marked(client, plan):
+    """The opening (壹) and closing (參) are glossed strings, not nodes: an English page that
+    shows their Chinese because the English is missing must leave them as they are too."""
+    Plan.objects.filter(pk=plan.pk).update(preamble_en="")
+    # A term staff have not translated yet (its English name falls back to the Chinese).
+    Term.objects.create(
+        slug="lead-kaohsiung",
+        term_zh_hant="帶領高雄轉型",
+        explanation_zh_hant="施政計畫開頭的一句話。",
+    )
+    html = main(get(client, f"/en{P}/preamble/"))
+    assert "帶領高雄轉型" in text_of(html)
+    assert 'class="term"' not in html, term_links(html)
+
+
+# Topics and SDGs -------------------------------------------------------------------------
+
+
+def expected_strategies(entry_nodes):
+    """The strategies an entry covers, directly or through an action item."""
+    return {strategy_of(item).pk for item in entry_nodes if not item.deleted}
+
+
+def counts(html, kind):
+    """{slug or number: count} from the topics page's list."""
+    pattern = (
+        rf'<a href="{P}/topics/([^/"]+)/">[^<]*</a> <span class="count">(\d+)'
+        if kind == "topic"
+        else rf'<a href="{P}/sdgs/(\d+)/">.*?</a> <span class="count">(\d+)'
+    )
+    return {key: int(n) for key, n in re.findall(pattern, html)}
+
+
+def test_topics_page_lists_topics_and_17_goals_with_counts(client, plan):
+    html = main(get(client, f"{P}/topics/"))
+    topics = counts(html, "topic")
+    assert list(topics) == list(
+        Topic.objects.order_by("order", "slug").values_list("slug", flat=True)
+    )
+    for topic in Topic.objects.prefetch_related("nodes"):
+        assert topics[topic.slug] == len(expected_strategies(topic.nodes.all())), topic.slug
+    goals = counts(html, "goal")
+    assert list(goals) == [str(n) for n in range(1, 18)]
+    for goal in Goal.objects.prefetch_related("nodes"):
+        assert goals[str(goal.number)] == len(expected_strategies(goal.nodes.all())), goal.number
+    assert goals["11"] > 10 and goals["14"] == 1  # fishing harbours: life below water
+    assert 'class="editorial-label"' in html
+
+
+def topic_sections(html):
+    """{vision ref: [strategy hrefs]} in page order."""
+    found = {}
+    for section in html.split('<section class="topic-vision')[1:]:
+        ref = re.search(r'aria-labelledby="v-([^"]+)"', section).group(1)
+        strategies = re.findall(r'<li>\s*<a href="([^"]+)"><span class="number">', section)
+        found[ref] = strategies
+    return found
+
+
+def test_a_topic_lists_its_strategies_under_each_of_their_visions(client, plan, tree):
+    # A topic of the knowledge file whose strategies are in two visions or more.
+    spread = None
+    for topic in Topic.objects.prefetch_related("nodes").order_by("order"):
+        strategies = expected_strategies(topic.nodes.all())
+        visions = {v.ref for v in tree.visions for s in v.children if s.pk in strategies}
+        if len(visions) >= 2:
+            spread = topic, strategies
+            break
+    assert spread, "the knowledge file has a topic across visions"
+    topic, strategies = spread
+    sections = topic_sections(main(get(client, f"{P}/topics/{topic.slug}/")))
+    expected = {
+        vision.ref: [f"{P}/{s.ref}/" for s in vision.children if s.pk in strategies]
+        for vision in tree.visions
+    }
+    expected = {ref: urls for ref, urls in expected.items() if urls}
+    assert sections == expected
+    assert list(sections) == [v.ref for v in tree.visions if v.ref in expected]  # plan order
+
+
+def test_transport_spans_two_visions(client, plan):
+    sections = topic_sections(main(get(client, f"{P}/topics/transport/")))
+    assert sections == {
+        "tech": [f"{P}/park-transport-corridors/", f"{P}/smart-infrastructure/"],
+        "livable": [f"{P}/mrt-network/", f"{P}/regional-transport/"],
+    }
+
+
+def test_a_topic_lists_a_strategy_through_its_action_item(client, plan):
+    # 住宅: the social-housing strategy, and one action item of care-centers.
+    html = main(get(client, f"{P}/topics/housing/"))
+    sections = topic_sections(html)
+    assert f"{P}/social-housing/" in sections["livable"]
+    assert f"{P}/care-centers/" in [h for urls in sections.values() for h in urls]
+    assert f'href="{P}/care-centers/#community-elder-care"' in html
+
+
+def test_an_sdg_page_lists_its_strategies(client, plan, tree):
+    html = main(get(client, f"{P}/sdgs/14/"))
+    assert topic_sections(html) == {"charm": [f"{P}/fishing-harbors/"]}
+    assert "SDG 14" in html
+    assert 'class="editorial-label"' in html
+
+
+@pytest.mark.parametrize("lang", ["zh-hant", "en"])
+def test_a_strategy_shows_its_topics_and_sdgs(client, plan, lang):
+    prefix = PREFIX[lang]
+    html = main(get(client, f"{prefix}{P}/mrt-network/"))
+    tags = html.split('class="knowledge-tags"', 1)[1].split("</div>", 1)[0]
+    assert hrefs(tags) == [
+        f"{prefix}{P}/topics/transport/",
+        f"{prefix}{P}/topics/environment-and-energy/",
+        f"{prefix}{P}/sdgs/9/",
+        f"{prefix}{P}/sdgs/11/",
+        f"{prefix}{P}/sdgs/13/",
+        f"{prefix}{P}/topics/",
+    ]
+    assert 'class="editorial-label"' in tags
+    for href in hrefs(tags):
+        assert client.get(href).status_code == 200
+
+
+def test_a_strategy_shows_the_topics_of_its_action_items(client, plan):
+    # care-centers has 住宅 only through its action item community-elder-care.
+    html = main(get(client, f"{P}/care-centers/"))
+    tags = html.split('class="knowledge-tags"', 1)[1].split("</div>", 1)[0]
+    assert f'href="{P}/topics/housing/"' in tags
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{P}/topics/no-such-topic/",
+        f"{P}/sdgs/0/",
+        f"{P}/sdgs/18/",
+        f"{P}/sdgs/99/",
+        f"/en{P}/sdgs/18/",
+        f"/zh-hans{P}/topics/no-such-topic/",
+        "/no-such-plan/topics/",
+        "/no-such-plan/topics/transport/",
+        "/no-such-plan/sdgs/11/",
+    ],
+)
+def test_unknown_topics_and_goals_are_not_found(client, plan, path):
+    assert client.get(path).status_code == 404
+
+
+def test_staff_reassignment_changes_the_pages(client, editor, plan):
+    topic = Topic.objects.get(slug="transport")
+    mrt, fishing = node(plan, "mrt-network"), node(plan, "fishing-harbors")
+    before = read_content_version()
+    nodes = [pk for pk in topic_form(topic)["nodes"] if pk != str(mrt.pk)] + [str(fishing.pk)]
+    post(client, f"/admin/knowledge/topic/{topic.pk}/change/", topic_form(topic, nodes=nodes))
+    assert read_content_version() != before
+    assert Version.objects.get_for_object(topic).count() == 2  # loaded, then edited
+    sections = topic_sections(main(get(client, f"{P}/topics/transport/")))
+    assert f"{P}/mrt-network/" not in sections["livable"]
+    assert sections["charm"] == [f"{P}/fishing-harbors/"]
+    strategy = main(get(client, f"{P}/mrt-network/"))
+    assert f'href="{P}/topics/transport/"' not in strategy
+    assert f'href="{P}/topics/transport/"' in main(get(client, f"{P}/fishing-harbors/"))
+    assert counts(main(get(client, f"{P}/topics/")), "topic")["transport"] == 4
+
+
+def test_staff_assign_an_sdg_but_cannot_add_or_delete_goals(client, editor, plan):
+    goal = Goal.objects.get(number=14)
+    mrt = node(plan, "mrt-network")
+    data = {
+        "name_zh_hant": goal.name_zh_hant,
+        "name_en": goal.name_en,
+        "description_zh_hant": goal.description_zh_hant,
+        "description_en": goal.description_en,
+        "nodes": [str(pk) for pk in goal.nodes.values_list("pk", flat=True)] + [str(mrt.pk)],
+        "_save": "save",
+    }
+    post(client, f"/admin/knowledge/goal/{goal.pk}/change/", data)
+    assert f'href="{P}/sdgs/14/"' in get(client, f"{P}/mrt-network/")
+    assert f"{P}/mrt-network/" in topic_sections(main(get(client, f"{P}/sdgs/14/")))["livable"]
+    assert client.get("/admin/knowledge/goal/add/").status_code == 403
+    assert client.get(f"/admin/knowledge/goal/{goal.pk}/delete/").status_code == 403
+    assert Goal.objects.count() == 17
+
+
+# Search ----------------------------------------------------------------------------------
+
+HIT = re.compile(r'<li class="search-hit[^"]*">(.*?)</li>', re.S)
+
+
+def search_page(client, q, lang="zh-hant"):
+    response = client.get(f"{PREFIX[lang]}/search/", {"q": q})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def hit_links(html):
+    return [re.search(r'<h2><a href="([^"]+)"', block).group(1) for block in HIT.findall(html)]
+
+
+def named(html):
+    """The hrefs in the "pages about these words" box."""
+    box = re.search(r'<section class="named-pages".*?</section>', html, re.S)
+    return hrefs(box.group(0)) if box else []
+
+
+def test_partial_matches_are_labelled_and_ranked_by_how_many_words(client, plan):
+    q = "捷運 輕軌 太空"  # no text has 太空 (space)
+    results = search(q, "zh-hant")
+    assert results.partial
+    counts_ = [len(hit.matched) for hit in results.hits]
+    assert counts_ == sorted(counts_, reverse=True)
+    assert counts_[0] == 2 and counts_[-1] == 1
+    assert results.hits[0].url == f"{P}/mrt-network/"
+    html = search_page(client, q)
+    assert 'class="search-summary partial-summary"' in html
+    blocks = HIT.findall(html)
+    assert len(blocks) == len(results.hits)
+    for block, hit in zip(blocks, results.hits, strict=True):
+        matched = re.search(r'<p class="search-matched">(.*?)</p>', block, re.S)
+        assert matched, block
+        words = text_of(matched.group(1))
+        assert all(word in words for word in hit.matched)
+        assert "太空" not in words
+
+
+def test_a_full_match_is_not_labelled_partial(client, plan):
+    html = search_page(client, "捷運 輕軌")
+    assert "partial-summary" not in html and 'class="search-matched"' not in html
+    assert hit_links(html)[:2] == [f"{P}/mrt-network/", f"{P}/regional-transport/"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "q", "href"),
+    [
+        ("zh-hant", "交通", f"{P}/topics/transport/"),
+        ("en", "transport", f"/en{P}/topics/transport/"),
+        ("zh-hant", "SDG 11", f"{P}/sdgs/11/"),
+        ("zh-hant", "sdg11", f"{P}/sdgs/11/"),
+        ("en", "SDG 14", f"/en{P}/sdgs/14/"),
+        ("zh-hant", "滯洪池", "/glossary/#detention-pond"),
+        ("zh-hant", "長照", "/glossary/#long-term-care"),
+        ("en", "MRT", "/en/glossary/#mrt"),
+        ("en", "metro", "/en/glossary/#mrt"),  # an alias names the entry too
+        ("zh-hans", "交通", f"/zh-hans{P}/topics/transport/"),
+        ("zh-hans", "长照", "/zh-hans/glossary/#long-term-care"),
+    ],
+)
+def test_a_search_naming_a_page_lists_it(client, plan, lang, q, href):
+    html = search_page(client, q, lang)
+    assert href in named(html)
+    target = client.get(href.split("#")[0])
+    assert target.status_code == 200
+    if "#" in href:
+        assert f'id="{href.split("#")[1]}"' in target.content.decode()
+
+
+def test_a_search_naming_nothing_has_no_named_pages_box(client, plan):
+    html = search_page(client, "岡山路竹")
+    assert named(html) == [] and 'class="named-pages"' not in html
+
+
+def test_port_does_not_name_the_transport_topic(client, plan):
+    # Latin words name a page from a word start only.
+    assert f"/en{P}/topics/transport/" not in named(search_page(client, "port", "en"))
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("社会住宅", f"{P}/social-housing/"),
+        ("长照", f"{P}/care-centers/"),
+        ("捷运", f"{P}/mrt-network/"),
+        ("亚湾", f"{P}/asia-new-bay/"),
+    ],
+)
+def test_a_simplified_query_finds_the_traditional_text(client, plan, q, first):
+    assert hit_links(search_page(client, q))[0] == first
+    html = search_page(client, q)
+    # The Traditional form is what was searched for, and is marked in the results.
+    assert "<mark>" in "".join(HIT.findall(html))
+
+
+# Backups ---------------------------------------------------------------------------------
+
+KNOWLEDGE_MODELS = (Term, Topic, Goal)
+
+
+def dump_knowledge():
+    return {
+        model.__name__: serializers.serialize(
+            "json", model.objects.order_by("pk"), use_natural_foreign_keys=True
+        )
+        for model in KNOWLEDGE_MODELS
+    }
+
+
+def assignments():
+    """Every assignment by plan item ref (the database numbers items afresh on restore)."""
+    return {
+        "terms": sorted((t.slug, n.ref) for t in Term.objects.all() for n in t.related.all()),
+        "topics": sorted((t.slug, n.ref) for t in Topic.objects.all() for n in t.nodes.all()),
+        "goals": sorted((g.number, n.ref) for g in Goal.objects.all() for n in g.nodes.all()),
+    }
+
+
+def knowledge_versions():
+    return {
+        model.__name__: Version.objects.get_for_model(model).count() for model in KNOWLEDGE_MODELS
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_round_trip_the_knowledge_layer(tmp_path, plan_file_data):
+    from knowledge.exchange import GOALS_FILE, load_goals, load_plan_knowledge, read
+    from plan.exchange import create_plan
+
+    load_goals(read(GOALS_FILE), Goal)  # an earlier transactional test may have flushed them
+    plan = create_plan(plan_file_data)
+    load_plan_knowledge(plan)
+    # Staff edits on top of the loaded file: a new term, a new topic, a goal's wording.
+    new = Term.objects.create(
+        slug="port", term_zh_hant="漁港", term_en="fishing port", explanation_zh_hant="說明"
+    )
+    new.related.add(PlanNode.objects.get(ref="fishing-harbors"))
+    topic = Topic.objects.create(slug="oceans", name_zh_hant="海洋", order=99)
+    topic.nodes.add(PlanNode.objects.get(ref="fishing-harbors"))
+    Goal.objects.filter(number=14).update(name_en="Life Below Water (edited)")
+    before, links, versions = dump_knowledge(), assignments(), knowledge_versions()
+    assert versions["Term"] == Term.objects.count() - 1  # the new term was made without one
+    assert len(links["terms"]) > 30 and len(links["topics"]) > 50 and len(links["goals"]) > 60
+    backup = tmp_path / "backup.json"
+    call_command("backup_site", str(backup), stdout=StringIO())
+
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    assert not Term.objects.exists() and not Topic.objects.exists()
+    call_command("restore_site", str(backup), stdout=StringIO())
+
+    assert dump_knowledge() == before
+    assert assignments() == links
+    assert Goal.objects.get(number=14).name_en == "Life Below Water (edited)"
+    # Their history came back too (the loaded file's revision of each entry).
+    assert knowledge_versions() == versions
+
+
+# Query counts ----------------------------------------------------------------------------
+
+
+KNOWLEDGE_PAGES = {
+    "glossary": "/glossary/",
+    "topics": f"{P}/topics/",
+    "topic": f"{P}/topics/transport/",
+    "sdg": f"{P}/sdgs/11/",
+    "strategy": f"{P}/mrt-network/",
+    "vision": f"{P}/livable/",
+    "search": "/search/?q=捷運",
+}
+
+
+@pytest.mark.django_db
+def test_knowledge_page_query_counts_do_not_grow_with_more_terms_and_topics(plan_file_data):
+    from .test_query_budget import cold_queries, load_with_history
+
+    plan = load_with_history(plan_file_data)
+    paths = {
+        (lang, name): PREFIX[lang] + path
+        for lang in PREFIX
+        for name, path in KNOWLEDGE_PAGES.items()
+    }
+    from django.db import connection
+
+    connection.features.supports_json_field  # noqa: B018 - probed once, not a page's cost
+    normal = {key: len(cold_queries(path)) for key, path in paths.items()}
+
+    items = list(PlanNode.objects.filter(plan=plan, kind__in=["strategy", "action"]))
+    for i in range(30):
+        term = Term.objects.create(
+            slug=f"extra-term-{i}",
+            term_zh_hant=f"附加名詞{i:02d}",
+            term_en=f"extra term {i}",
+            aliases_zh_hant=f"別名{i:02d}",
+            explanation_zh_hant="測試用的名詞。",
+        )
+        term.related.set(items[i % len(items) : i % len(items) + 3])
+    for i in range(10):
+        topic = Topic.objects.create(slug=f"extra-topic-{i}", name_zh_hant=f"主題{i}", order=50 + i)
+        topic.nodes.set(items[i : i + 5])
+    assert Term.objects.count() >= 55 and Topic.objects.count() >= 21
+    more = {key: len(cold_queries(path)) for key, path in paths.items()}
+    assert "extra-term-29" in Client().get("/glossary/").content.decode()
+
+    differ = {key: (normal[key], more[key]) for key in normal if normal[key] != more[key]}
+    assert not differ, f"cold query counts change with the glossary's size: {differ}"
+    assert all(count <= (5 if lang == "zh-hans" else 4) for (lang, _), count in more.items()), more
+
+
+def test_a_number_that_only_starts_like_a_goal_names_none(client, plan):
+    assert not [href for href in named(search_page(client, "SDG 110")) if "/sdgs/" in href]
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        # The plan writes 台鐵 and 臺灣; readers write either.
+        ("臺鐵", f"{P}/regional-transport/"),
+        # The mainland's word for the MRT, typed in Simplified characters.
+        ("地铁", f"{P}/mrt-network/"),
+        # 港 alone is not a harbour: 小港 (a district) is no answer to "harbor".
+        ("漁港", f"{P}/fishing-harbors/"),
+    ],
+)
+def test_curated_synonyms_find_what_the_plan_calls_otherwise(client, plan, q, found):
+    assert found in hit_links(search_page(client, q))
+
+
+def test_harbor_does_not_find_a_district_named_with_gang(client, plan):
+    assert f"{P}/mrt-network/" not in hit_links(search_page(client, "harbor", "en"))

@@ -1,0 +1,327 @@
+"""The Simplified Chinese reading (/zh-hans/): every page, converted as it leaves (OpenCC
+tw2sp), with the glossary's names converted character by character only, once per content
+version; it never leaves its reading through a link, and never reaches the admin or the
+open-data downloads."""
+
+import html as htmllib
+import re
+from urllib.parse import unquote_plus, urlsplit
+
+import pytest
+
+from knowledge.models import Term
+from plan.models import PlanNode
+from portal import simplified
+from portal.simplified import KEPT_PHRASES, characters, convert, phrase
+
+from .conftest import SLUG
+from .test_query_budget import LOCALISED
+
+P = f"/{SLUG}"
+HANS = "/zh-hans"
+# The pages that are HTML (the rest: the chart drawing and the feed).
+HTML_PAGES = {name: path for name, path in LOCALISED.items() if name not in ("chart-svg", "feed")}
+# Characters only Traditional text has (each converts in tw2s): none may be left in a page's
+# main text. 繁體中文, the Traditional reading's name, is kept verbatim and is not in <main>.
+TRADITIONAL_ONLY = "計畫運區與為們會發這個開來對時說灣國臺際務產業態環經"
+
+
+def get(client, path, **headers):
+    response = client.get(path, **headers)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    return response
+
+
+def main(html):
+    return html.split('<main id="main-content"', 1)[1].split("</main>", 1)[0]
+
+
+def text_of(fragment):
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def path_only(path):
+    """The path and query as a browser sends them (the search's words unquoted)."""
+    return unquote_plus(path)
+
+
+# Every page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", HTML_PAGES)
+def test_every_page_has_a_simplified_reading(client, plan, name):
+    path = HTML_PAGES[name]
+    response = get(client, HANS + path)
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert '<html lang="zh-Hans">' in html
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html))
+    assert set(alternates) == {"zh-Hant", "zh-Hans", "en", "x-default"}
+    origin = "http://testserver"
+    assert path_only(alternates["zh-Hant"]) == origin + path
+    assert path_only(alternates["zh-Hans"]) == origin + HANS + path
+    assert path_only(alternates["en"]) == origin + "/en" + path
+    assert alternates["x-default"] == alternates["zh-Hant"]
+    # The automatic-conversion note, which the Traditional reading does not have.
+    assert '<p class="translation-note">' in html
+    assert '<p class="translation-note">' not in get(client, path).content.decode()
+    # The switch names the Traditional reading as it names itself, and offers English.
+    switch = {
+        lang: (unquote_plus(href), label)
+        for href, lang, label in re.findall(
+            r'<a class="language-switch" href="([^"]+)" hreflang="([^"]+)" lang="[^"]+">([^<]+)</a>',
+            html,
+        )
+    }
+    assert switch == {
+        "zh-Hant": (path_only(path), "繁體中文"),
+        "en": ("/en" + path_only(path), "English"),
+    }
+
+
+@pytest.mark.parametrize("name", ["chart-svg", "feed"])
+def test_drawings_and_feeds_are_converted_too(client, plan, name):
+    body = get(client, HANS + LOCALISED[name]).content.decode()
+    assert "計畫" not in body and "计划" in body
+
+
+@pytest.mark.parametrize(
+    "name", ["plan", "full-text", "strategy", "vision", "preamble", "glossary", "topic", "sdg"]
+)
+def test_no_traditional_characters_are_left_in_the_main_text(client, plan, name):
+    traditional = text_of(main(get(client, HTML_PAGES[name]).content.decode()))
+    text = text_of(main(get(client, HANS + HTML_PAGES[name]).content.decode()))
+    left = sorted({char for char in text if char in TRADITIONAL_ONLY})
+    assert not left, left
+    assert any(char in traditional for char in TRADITIONAL_ONLY)  # there was something to do
+    if "計畫" in traditional:
+        assert "计划" in text
+
+
+def test_the_plan_reads_as_mainland_phrases(client, plan):
+    text = text_of(main(get(client, f"{HANS}{P}/full-text/").content.decode()))
+    assert "高雄市政府112至115年度中程施政计划" in text
+    assert "计画" not in text
+
+
+# Links stay in the reading ---------------------------------------------------------------
+
+ALLOWED = ("/zh-hans/", "/static/", "/data/")
+# A page's icon is not a page of any reading.
+NOT_PAGES = ("/favicon.ico",)
+LINK = re.compile(r"<(a|link|form)\b[^>]*>", re.S)
+ATTRIBUTE = re.compile(r'\b(href|xlink:href|action)="([^"]*)"')
+
+
+def leaving_links(body):
+    """Internal addresses in a Simplified page that lead out of the Simplified reading (the
+    language switch and the hreflang alternates excepted)."""
+    found = []
+    for tag in LINK.finditer(body):
+        tag = tag.group(0)
+        if 'class="language-switch"' in tag or "hreflang=" in tag:
+            continue
+        for _, href in ATTRIBUTE.findall(tag):
+            parts = urlsplit(href)
+            if parts.netloc not in ("", "testserver") or not parts.path.startswith("/"):
+                continue  # another site, or a fragment / relative link
+            if parts.path.startswith(ALLOWED) or parts.path in NOT_PAGES:
+                continue
+            found.append(href)
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("name", LOCALISED)
+def test_every_link_stays_in_the_simplified_reading(client, plan, name):
+    body = get(client, HANS + LOCALISED[name]).content.decode()
+    assert leaving_links(body) == []
+
+
+def test_the_check_finds_links_that_leave(client, plan):
+    """The helper above is not blind: the Traditional page's links all leave /zh-hans/."""
+    body = get(client, f"{P}/mrt-network/").content.decode()
+    assert f"{P}/livable/" in leaving_links(body)
+
+
+def test_glossary_links_in_simplified_pages_lead_to_the_simplified_glossary(client, plan):
+    html = main(get(client, f"{HANS}{P}/regional-transport/").content.decode())
+    links = re.findall(r'<a class="term" href="([^"]+)">', html)
+    assert links and all(link.startswith("/zh-hans/glossary/#") for link in links)
+    glossary = get(client, "/zh-hans/glossary/").content.decode()
+    for link in links:
+        assert f'id="{link.split("#")[1]}"' in glossary
+
+
+def test_simplified_glossary_keeps_the_traditional_order(client, plan):
+    def ids(html):
+        return re.findall(r'<div class="glossary-entry" id="([^"]+)">', html)
+
+    traditional = get(client, "/glossary/").content.decode()
+    simple = get(client, "/zh-hans/glossary/").content.decode()
+    assert ids(simple) == ids(traditional) and len(ids(simple)) == Term.objects.count()
+    assert "<dfn>捷运</dfn>" in simple and "<dfn>长照</dfn>" in simple
+
+
+def simplified_hits(client, q):
+    html = get(client, f"{HANS}/search/", data={"q": q}).content.decode()
+    return re.findall(r'<li class="search-hit[^"]*">.*?<h2><a href="([^"]+)"', html, re.S)
+
+
+def test_a_simplified_search_finds_the_traditional_text(client, plan):
+    assert simplified_hits(client, "长照"), "a Simplified query finds the Traditional text"
+    assert simplified_hits(client, "社会住宅")
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("长照", f"{P}/care-centers/"),  # a strategy
+        ("带领高雄转型", f"{P}/preamble/"),  # the plan's opening text
+    ],
+    ids=["strategy", "opening-text"],
+)
+def test_simplified_search_results_stay_simplified(client, plan, q, first):
+    hits = simplified_hits(client, q)
+    assert hits[0] == HANS + first
+    assert all(hit.startswith(HANS + "/") for hit in hits), hits
+
+
+# The glossary's names are converted character by character -------------------------------
+
+
+def test_phrase_conversion_changes_words_the_glossary_keeps():
+    # What tw2sp would do to a term's name, and what a reader should see instead.
+    assert phrase("數位市民卡") == "数字市民卡"
+    assert convert("發展數位市民卡，", protected=["數位市民卡"]) == "发展数位市民卡，"
+    assert convert("發展數位市民卡，") == "发展数字市民卡，"  # not a glossary name: phrases
+    assert convert("推動數位淨零雙軸轉型", ["數位淨零雙軸轉型"]) == "推动数位净零双轴转型"
+
+
+def test_kept_phrases_are_converted_character_by_character():
+    for word in KEPT_PHRASES:
+        assert phrase(word) != characters(word)  # each is there for a reason
+        assert convert(f"提升{word}。") == f"提升{characters(word)}。"
+    assert convert("國際指標大廠") == "国际指标大厂"
+    assert convert("系統效能") == "系统效能"
+
+
+def test_other_words_still_convert_as_phrases():
+    assert convert("計程車", ["數位市民卡"]) == "出租车"
+    assert convert("搭計程車用數位市民卡", ["數位市民卡"]) == "搭出租车用数位市民卡"
+    assert convert("施政計畫") == "施政计划"
+    # A protected name converts only where it occurs; the longest name wins.
+    assert convert("數位市民卡與數位服務", ["數位市民卡", "數位"]) == "数位市民卡与数位服务"
+    assert convert("繁體中文") == "繁體中文"
+
+
+def test_protected_names_do_not_leak_their_placeholders():
+    text = "第1項數位市民卡、第2項指標\ue000"
+    converted = convert(text, ["數位市民卡"])
+    assert "\ue001" not in converted and "\ue0000" not in converted
+    assert converted.startswith("第1项数位市民卡、第2项指标")
+
+
+def test_glossary_names_on_pages_are_kept_from_phrase_conversion(client, plan):
+    # An alias of the glossary's 雙軸轉型 (tw2sp would make 数位 数字).
+    html = get(client, f"{HANS}{P}/traditional-industry-upgrade/").content.decode()
+    assert "数位净零双轴转型" in html and "数字净零双轴转型" not in html
+    # 指標 (indicator) is not 指针 (pointer).
+    html = get(client, f"{HANS}{P}/quality-jobs/").content.decode()
+    assert "国际指标大厂" in html and "指针" not in html
+
+
+def test_a_term_staff_add_is_kept_from_then_on(client, plan):
+    path = f"{HANS}{P}/digital-citizen/"
+    assert "数字市民卡" in main(get(client, path).content.decode())
+    term = Term.objects.create(
+        slug="digital-citizen-card",
+        term_zh_hant="數位市民卡",
+        term_en="digital citizen card",
+        explanation_zh_hant="高雄市民的數位身分與服務卡。",
+    )
+    term.related.add(PlanNode.objects.get(plan=plan, ref="digital-citizen"))
+    html = main(get(client, path).content.decode())
+    assert "数位市民卡" in html and "数字市民卡" not in html
+    assert '<a class="term" href="/zh-hans/glossary/#digital-citizen-card">数位市民卡</a>' in html
+
+
+# Converted once per content version ------------------------------------------------------
+
+
+@pytest.fixture
+def conversions(monkeypatch, settings):
+    """Every call of the conversion, with the page cache off (each request renders)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    simplified.clear()
+    calls = []
+    original = simplified.convert
+
+    def spy(text, protected=()):
+        calls.append(len(text))
+        return original(text, protected)
+
+    monkeypatch.setattr(simplified, "convert", spy)
+    return calls
+
+
+def test_a_page_is_converted_once_per_content_version(client, plan, conversions):
+    path = f"{HANS}{P}/mrt-network/"
+    first = get(client, path).content
+    assert len(conversions) == 1
+    second = get(client, path).content
+    assert second == first
+    assert len(conversions) == 1  # the second request rendered again, but was not converted
+    get(client, f"{HANS}{P}/livable/")
+    assert len(conversions) == 2  # another page is converted on its own
+    node = PlanNode.objects.get(plan=plan, ref="mrt-network")
+    node.body_zh_hant += "（修正）"
+    node.save()  # a new content version
+    changed = get(client, path).content.decode()
+    assert len(conversions) == 3
+    assert "（修正）" in changed
+    get(client, path)
+    assert len(conversions) == 3
+
+
+def test_traditional_and_english_pages_are_never_converted(client, plan, conversions):
+    get(client, f"{P}/mrt-network/")
+    get(client, f"/en{P}/mrt-network/")
+    get(client, f"/data/{SLUG}.json")
+    assert conversions == []
+
+
+# Never the admin, never the downloads ----------------------------------------------------
+
+
+def test_the_admin_is_never_simplified(client, editor, plan):
+    for path in ("/admin/", "/admin/knowledge/term/", "/admin/plan/plannode/"):
+        response = get(client, path, HTTP_ACCEPT_LANGUAGE="zh-CN,zh-Hans;q=0.9")
+        html = response.content.decode()
+        assert "管理" in html and "计划" not in html, path
+        assert re.search(r'<html lang="zh-hant"', html, re.I), path
+    assert client.get("/zh-hans/admin/").status_code == 404
+
+
+def test_a_browser_asking_for_simplified_gets_the_address_it_asked_for(client, plan):
+    """The reading comes from the address alone: no redirect, no conversion by header."""
+    response = get(client, f"{P}/mrt-network/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    html = response.content.decode()
+    assert '<html lang="zh-Hant">' in html and "計畫" in html and "计划" not in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/data/{SLUG}.json",
+        f"/data/{SLUG}.csv",
+        "/data/plans.json",
+        "/data/catalog.json",
+    ],
+)
+def test_downloads_are_never_converted(client, plan, path):
+    plain = get(client, path).content
+    asked = get(client, path, HTTP_ACCEPT_LANGUAGE="zh-CN").content
+    assert asked == plain
+    body = plain.decode()
+    assert "計畫" in body and "计划" not in body
+    assert client.get(HANS + path).status_code == 404
