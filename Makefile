@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run dev test setup lint messages clean
+.PHONY: run dev test setup lint messages compile clean
 
 # The portal with its production server extra and the test tools (pyproject's "test" group).
 $(BIN)/.installed: pyproject.toml
@@ -35,6 +35,18 @@ dev: setup
 # The whole test suite (browser tests run when Chromium is installed; see README).
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# Catalogues: collect the strings, then (after translating zh_Hant) `make compile`. The
+# Simplified reading uses the Traditional catalogue (its pages are converted as they leave):
+# the copy keeps Django's own Simplified catalogue from taking over our shared strings.
+messages: $(BIN)/.installed
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hant -l en --no-obsolete \
+		--ignore=.venv --ignore=bench --ignore=tests --ignore=deploy --ignore=.ci \
+		--ignore=artifacts --ignore=build
+
+compile: $(BIN)/.installed
+	cp locale/zh_Hant/LC_MESSAGES/django.po locale/zh_Hans/LC_MESSAGES/django.po
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=.ci
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -42,6 +42,15 @@ class KnowledgeAdmin(VersionAdmin, TabbedTranslationAdmin):
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def save_related(self, request, form, formsets, change):
+        # The form offers live items only; an assignment to an item in the deleted items must
+        # survive the save, so that restoring the item brings it back where it was.
+        field = getattr(form.instance, self.items_field)
+        deleted = list(field.filter(deleted=True)) if change else []
+        super().save_related(request, form, formsets, change)
+        if deleted:
+            field.add(*deleted)
+
     @admin.display(description=_("plan items"))
     def item_count(self, obj):
         return obj.items

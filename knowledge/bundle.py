@@ -81,6 +81,7 @@ class Entry:
     aliases: list = field(default_factory=list)
     reading: str = ""
     items: list = field(default_factory=list)  # node ids, in no particular order
+    untranslated: set = field(default_factory=set)  # "name", "description": Chinese shown
     names: dict = field(default_factory=dict)  # a term's name in each language
     all_aliases: dict = field(default_factory=dict)  # a term's aliases in each language
 
@@ -96,6 +97,18 @@ class Entry:
 def _text(data, name, language):
     suffix = language.replace("-", "_")
     return data.get(f"{name}_{suffix}") or data.get(f"{name}_zh_hant") or ""
+
+
+def _untranslated(data, fields, language):
+    """Which of the entry's texts ("name", "description") an English page shows in Chinese
+    because the English is missing: pages mark them, as they mark plan text."""
+    if language != "en":
+        return set()
+    return {
+        shown
+        for shown, name in fields.items()
+        if data.get(f"{name}_zh_hant") and not data.get(f"{name}_en")
+    }
 
 
 class Knowledge:
@@ -116,6 +129,9 @@ class Knowledge:
                     aliases=_lines(data.get(f"aliases_{language.replace('-', '_')}")),
                     reading=data.get("reading") or "",
                     names={code: _text(data, "term", code) for code in ("zh-hant", "en")},
+                    untranslated=_untranslated(
+                        data, {"name": "term", "description": "explanation"}, language
+                    ),
                     all_aliases={
                         code: _lines(data.get(f"aliases_{code.replace('-', '_')}"))
                         for code in ("zh-hant", "en")
@@ -128,6 +144,9 @@ class Knowledge:
                     _text(data, "name", language),
                     _text(data, "description", language),
                     (data.get("order") or 0, data["slug"]),
+                    untranslated=_untranslated(
+                        data, {"name": "name", "description": "description"}, language
+                    ),
                 )
             elif kind == "goal":
                 entries["goal", pk] = Entry(
@@ -136,6 +155,9 @@ class Knowledge:
                     _text(data, "name", language),
                     _text(data, "description", language),
                     (pk,),
+                    untranslated=_untranslated(
+                        data, {"name": "name", "description": "description"}, language
+                    ),
                 )
             elif kind in ("term-item", "topic-item", "goal-item"):
                 owner = kind.removesuffix("-item")

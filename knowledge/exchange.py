@@ -59,8 +59,10 @@ def load_goals(data, Goal):
 
 
 def load_knowledge(plan, data):
-    """Create the file's topics and terms that are missing and assign the plan's items to
-    them (only for entries created now). Returns (created, skipped) short names."""
+    """Create the file's topics and terms that are missing, and add the plan's items to the
+    topics, terms and goals the file assigns them to (new or already there: a second plan's
+    items join shared topics). Nothing is removed and no staff wording is overwritten.
+    Returns (created, skipped) short names."""
     from plan.models import PlanNode
 
     from .models import Goal, Term, Topic
@@ -78,46 +80,50 @@ def load_knowledge(plan, data):
 
     with transaction.atomic(), reversion.create_revision(manage_manually=True):
         reversion.set_comment(LOADED)
-        new_topics = {}
+        # A flushed or restored database may have lost the goals its migration loaded.
+        load_goals(read(GOALS_FILE), Goal)
+        topics = {}
         for order, entry in enumerate(data.get("topics", []), 1):
-            if Topic.objects.filter(slug=entry["slug"]).exists():
-                skipped.append(entry["slug"])
-                continue
-            topic = Topic(slug=entry["slug"], order=order)
-            _translated(topic, "name", entry["name"])
-            _translated(topic, "description", entry.get("description"))
-            topic.save()
-            new_topics[topic.slug] = topic
-            created.append(topic.slug)
+            topic = Topic.objects.filter(slug=entry["slug"]).first()
+            if topic is None:
+                topic = Topic(slug=entry["slug"], order=order)
+                _translated(topic, "name", entry["name"])
+                _translated(topic, "description", entry.get("description"))
+                topic.save()
+                created.append(topic.slug)
+            else:
+                skipped.append(topic.slug)
+            topics[topic.slug] = topic
+        terms = {}
         for entry in data.get("terms", []):
-            if Term.objects.filter(slug=entry["slug"]).exists():
-                skipped.append(entry["slug"])
-                continue
-            term = Term(slug=entry["slug"], reading=entry.get("zhuyin", ""))
-            _translated(term, "term", entry["term"])
-            _translated(term, "aliases", entry.get("aliases"))
-            _translated(term, "explanation", entry["explanation"])
-            term.save()
-            term.related.set(node_list(entry.get("related", []), f"term {term.slug}"))
-            reversion.add_to_revision(term)
-            created.append(term.slug)
+            term = Term.objects.filter(slug=entry["slug"]).first()
+            if term is None:
+                term = Term(slug=entry["slug"], reading=entry.get("zhuyin", ""))
+                _translated(term, "term", entry["term"])
+                _translated(term, "aliases", entry.get("aliases"))
+                _translated(term, "explanation", entry["explanation"])
+                term.save()
+                created.append(term.slug)
+            else:
+                skipped.append(term.slug)
+            term.related.add(*node_list(entry.get("related", []), f"term {term.slug}"))
+            terms[term.slug] = term
         goals = {goal.number: goal for goal in Goal.objects.all()}
-        goal_nodes = {}
-        for ref, assigned in data.get("assignments", {}).items():
+        assigned = {}
+        for ref, assignment in data.get("assignments", {}).items():
             (node,) = node_list([ref], "assignments")
-            for slug in assigned.get("topics", []):
-                if slug in new_topics:
-                    new_topics[slug].nodes.add(node)
-            for number in assigned.get("sdgs", []):
+            for slug in assignment.get("topics", []):
+                if slug not in topics:
+                    raise ValueError(f"assignments: {ref}: no topic {slug} in the file")
+                assigned.setdefault(topics[slug], []).append(node)
+            for number in assignment.get("sdgs", []):
                 if number not in goals:
                     raise ValueError(f"assignments: {ref}: no SDG {number}")
-                goal_nodes.setdefault(number, []).append(node)
-        for topic in new_topics.values():
-            reversion.add_to_revision(topic)
-        # Goals are shared: the file adds this plan's items to them, never removes any.
-        for number, items in goal_nodes.items():
-            goals[number].nodes.add(*items)
-            reversion.add_to_revision(goals[number])
+                assigned.setdefault(goals[number], []).append(node)
+        for entry, items in assigned.items():
+            entry.nodes.add(*items)
+        for entry in [*topics.values(), *terms.values(), *assigned]:
+            reversion.add_to_revision(entry)
     return created, skipped
 
 

@@ -49,7 +49,7 @@ def group_heading(text, language, reading=""):
         if match and first.find(match.group()) == 0:
             return match.group()
     letter = unicodedata.normalize("NFKD", text[:1]).upper()[:1]
-    return letter if letter.isalpha() else "#"
+    return letter if letter.isascii() and letter.isalpha() else "#"
 
 
 class Glossary:
@@ -78,12 +78,20 @@ class Glossary:
         language = language or self.language
         return [n for n in [term.names.get(language, ""), *term.all_aliases.get(language, [])] if n]
 
+    def _key(self, name):
+        return name.casefold() if self.language == "en" else name
+
     @cached_property
     def _pattern(self):
+        # Every term's own names first, then aliases: another term's alias never takes over
+        # a term's name (an alias 捷運 on 高雄幣 leaves 捷運 to the MRT's entry).
         found = {}
         for term in self.terms:
+            found.setdefault(self._key(term.names.get(self.language) or term.name), term)
+        for term in self.terms:
             for name in self.names(term):
-                found.setdefault(name.casefold() if self.language == "en" else name, term)
+                found.setdefault(self._key(name), term)
+        found.pop("", None)
         self._found = found
         if not found:
             return None
@@ -92,15 +100,26 @@ class Glossary:
             return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
         return re.compile(alternatives)
 
+    def _term_for(self, text):
+        term = self._found.get(self._key(text))
+        if term is None:
+            # Case-insensitive matching pairs letters that casefold() does not (i and İ):
+            # find the name the pattern matched the slow way.
+            term = next(
+                (t for n, t in self._found.items() if re.fullmatch(re.escape(n), text, re.I)),
+                None,
+            )
+        return term
+
     def find(self, text):
         """[(start, end, term)] where the glossary's names occur in `text`."""
         if not text or self._pattern is None:
             return []
         result = []
         for match in self._pattern.finditer(text):
-            name = match.group()
-            term = self._found[name.casefold() if self.language == "en" else name]
-            result.append((match.start(), match.end(), term))
+            term = self._term_for(match.group())
+            if term is not None:
+                result.append((match.start(), match.end(), term))
         return result
 
     def protected_names(self):

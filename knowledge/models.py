@@ -14,12 +14,13 @@ content version and is in backups.
 Nothing here knows about pages: no URLs, no HTML.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from plan.models import PlanNode
+from plan.models import PlanNode, ref_validator
 
 CLASSIFIED_KINDS = [PlanNode.Kind.STRATEGY, PlanNode.Kind.ACTION]
 
@@ -45,6 +46,7 @@ class Term(models.Model):
         _("short name"),
         max_length=60,
         unique=True,
+        validators=[ref_validator],
         help_text=_("Permanent short name, used in the glossary entry's address (e.g. mrt)."),
     )
     # "term" alone is the plan's term of office (計畫期間) in the catalogue.
@@ -84,6 +86,24 @@ class Term(models.Model):
     def __str__(self):
         return self.term or self.slug
 
+    def clean(self):
+        # An alias that is another term's name would send that term's links here.
+        others = Term.objects.exclude(pk=self.pk)
+        errors = {}
+        for language in ("zh_hant", "en"):
+            taken = [
+                alias
+                for alias in lines(getattr(self, f"aliases_{language}", ""))
+                if others.filter(models.Q(term_zh_hant=alias) | models.Q(term_en=alias)).exists()
+            ]
+            if taken:
+                errors[f"aliases_{language}"] = _(
+                    "“%(names)s” is the name of another glossary term; an alias here would "
+                    "send its links to this entry."
+                ) % {"names": "、".join(taken)}
+        if errors:
+            raise ValidationError(errors)
+
     def alias_list(self, language="zh-hant"):
         return lines(getattr(self, f"aliases_{language.replace('-', '_')}", ""))
 
@@ -93,6 +113,7 @@ class Topic(models.Model):
         _("short name"),
         max_length=60,
         unique=True,
+        validators=[ref_validator],
         help_text=_("Permanent short name, used in the topic's address (e.g. transport)."),
     )
     name = models.CharField(_("name"), max_length=100)

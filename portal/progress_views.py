@@ -410,8 +410,10 @@ def overview_query(params):
             continue
         if name in ("vision", "agency", "topic") and not SLUG.match(value):
             continue
-        if name == "sdg" and not (value.isascii() and value.isdigit() and len(value) <= 2):
-            continue
+        if name == "sdg":
+            if not (value.isascii() and value.isdigit() and len(value) <= 3):
+                continue
+            value = str(int(value))  # ?sdg=01 is ?sdg=1
         query[name] = value
     sort = params.get("sort")
     if sort in SORTS and sort != SORTS[0]:
@@ -466,6 +468,7 @@ def overview(request, plan_slug):
             query.pop(name)
         return redirect(reverse("portal:progress", args=[plan.slug]) + query_string(query))
     items = presenter.items()
+    visible = {node.pk for node in tree}
     classified = _classification(knowledge)
     rows = [item for item in items if _matches(item, query, classified)]
     sort = query.get("sort", SORTS[0])
@@ -493,7 +496,12 @@ def overview(request, plan_slug):
         (
             "sdg",
             gettext("UN Sustainable Development Goal"),
-            [(key, f"SDG {key} {goal.name}") for key, goal in goals.items() if goal.items],
+            # Goals with an item this page lists (not only deleted or unpublished ones).
+            [
+                (key, f"SDG {key} {goal.name}")
+                for key, goal in goals.items()
+                if visible.intersection(goal.items)
+            ],
         ),
         (
             "agency",

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import (
     chart_views,
@@ -13,6 +13,21 @@ from . import (
 from .views import public
 
 app_name = "portal"
+
+
+class GoalNumber:
+    """1 to 99 without leading zeros: /sdgs/01/ is not a second address of /sdgs/1/."""
+
+    regex = "[1-9][0-9]?"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(GoalNumber, "goal")
 
 urlpatterns = [
     path("", public(views.home), name="home"),
@@ -57,7 +72,7 @@ urlpatterns = [
     # Topics and Sustainable Development Goals: the plan's items across its visions.
     path("<slug:plan_slug>/topics/", public(knowledge_views.topics), name="topics"),
     path("<slug:plan_slug>/topics/<slug:slug>/", public(knowledge_views.topic), name="topic"),
-    path("<slug:plan_slug>/sdgs/<int:number>/", public(knowledge_views.goal), name="sdg"),
+    path("<slug:plan_slug>/sdgs/<goal:number>/", public(knowledge_views.goal), name="sdg"),
     # A strategy's updates. (/<ref>/updates/feed/ would need "updates" in RESERVED_NAMES.)
     path(
         "<slug:plan_slug>/<slug:ref>/feed/",

@@ -169,6 +169,8 @@ class SearchIndex:
     knowledge: object  # knowledge.bundle.Knowledge in the page's language
     synonyms: dict  # folded word → the folded words of its synonym groups
     agencies: list  # (plan id, code, {language: name})
+    display: dict  # folded word → as written in its synonym group ("mrt" → "MRT")
+    names: dict  # ("topic" | "goal", key) → its names in both languages
 
 
 def search_index(plans, reading):
@@ -194,20 +196,27 @@ def search_index(plans, reading):
             tree.positions = {node.pk: index for index, node in enumerate(tree.nodes)}
             trees[plan.pk] = tree
         knowledge = knowledge_from_rows(rows, language)
+        other = knowledge_from_rows(rows, "en" if language == "zh-hant" else "zh-hant")
+        names = {}
+        for both in (knowledge, other):
+            for entry in [*both.topics, *both.goals]:
+                names.setdefault((entry.kind, entry.key), []).append(entry.name)
+        groups = [*CURATED, *knowledge.glossary.synonym_groups()]
         return SearchIndex(
             trees=trees,
             knowledge=knowledge,
-            synonyms=synonym_groups(knowledge),
+            synonyms=synonym_groups(groups),
             agencies=[(plan_id, code, names) for (plan_id, code), names in agencies.items()],
+            display={fold(word): word for group in groups for word in group},
+            names=names,
         )
 
     return per_version("search index", tuple(p.pk for p in plans), reading, build=build)
 
 
-def synonym_groups(knowledge):
+def synonym_groups(groups):
     """Folded word → the words that also count for it: the curated groups and, for each
     glossary term, its names and aliases in both languages."""
-    groups = [*CURATED, *knowledge.glossary.synonym_groups()]
     found = {}
     for group in groups:
         words = [fold(word) for word in group if word.strip()]
@@ -228,15 +237,27 @@ def expanded(query, index):
         forms = [word]
         if _HAN.search(word):
             forms += [fold(form) for form in sorted(to_traditional(word)) if fold(form) != word]
-        found = []
+        groups = []
         for form in forms:
-            found += [form, *index.synonyms.get(form, ())]
-            if form.endswith("s") and not index.synonyms.get(form):
-                found += index.synonyms.get(form[:-1], ())  # harbors → harbor's group
-        found = list(dict.fromkeys(found))
+            group = index.synonyms.get(form, ())
+            if not group and form.endswith("s"):
+                group = index.synonyms.get(form[:-1], ())  # harbors → harbor's group
+            groups.append(group)
+        if " " in word and not any(groups):
+            return ()  # words join into one term only where they are a known phrase
+        found = list(dict.fromkeys([*forms, *(w for group in groups for w in group)]))
         return tuple(found) if len(found) > 1 else ()
 
     return expand_terms(query.terms, alternatives)
+
+
+def _written(word, language):
+    """A word as the page shows it, with the language it is in where that is not the page's
+    (screen readers switch voice): (word, lang attribute or "")."""
+    latin = word.isascii()
+    if language == "en":
+        return word, "" if latin else "zh-Hant"
+    return word, "en" if latin else ""
 
 
 @dataclass
@@ -296,7 +317,11 @@ def search(query, language, plans=None):
     reading = page_reading() if language == "zh-hant" else language
     index = search_index(plans, reading)
     terms = expanded(query, index)
-    results.alternatives = [(term[0], list(term[1:])) for term in terms if isinstance(term, tuple)]
+    results.alternatives = [
+        (term[0], [_written(index.display.get(word, word), language) for word in term[1:]])
+        for term in terms
+        if isinstance(term, tuple)
+    ]
     results.pages = named_pages(query, terms, index, plans, language)
     suffix = language.replace("-", "_")
 
@@ -401,43 +426,51 @@ class NamedPage:
     url: str
 
 
-def _names(words, name):
-    """Whether a search's words name an entry: a word (or one of its alternatives) of two or
-    more characters occurs in the entry's name (Latin words from a word start: "port" does
-    not name Transport), or the whole name is among the words."""
-    folded = fold(name)
-    if not folded:
-        return False
-    return any(
-        folded == word or (len(word) >= 2 and next(occurrences(folded, word), None) is not None)
-        for word in words
-    )
+def _names(text, words, names):
+    """Whether a search names an entry: the search is one of the entry's names (in either
+    language) or one of its words' alternatives is; or the search holds a whole name ("交通
+    建設" names 交通); or it is most of a name ("sustainable cities" names Sustainable Cities
+    and Communities). A common word alone ("and", "care" in "care for the elderly" but not
+    "for") never names everything that contains it."""
+    for name in names:
+        folded = fold(name)
+        if not folded:
+            continue
+        if folded == text or folded in words:
+            return True
+        if len(folded) >= 2 and next(occurrences(text, folded), None) is not None:
+            return True
+        if len(text) >= 2 and 2 * len(text) >= len(folded) and text in folded:
+            return True
+    return False
 
 
 def named_pages(query, terms, index, plans, language):
     """The topics, goals, agencies and glossary entries the search's words name."""
-    words = [word for term in terms for word in term_words(term)]
-    words.append(fold(query.text))
+    words = {word for term in terms for word in term_words(term)}
+    text = fold(query.text)
     plan = plans[0]  # topics and goals: the current plan's pages
     pages = []
     # Addresses in the page's own reading: reverse() follows the active language.
     for topic in index.knowledge.topics:
-        if _names(words, topic.name):
+        if _names(text, words, index.names.get(("topic", topic.key), [topic.name])):
             url = reverse("portal:topic", args=[plan.slug, topic.key])
             pages.append(NamedPage("topic", topic.name, url))
-    numbers = {int(n) for n in _SDG.findall(fold(query.text))}
+    numbers = {int(n) for n in _SDG.findall(text)}
     for goal in index.knowledge.goals:
-        if int(goal.key) in numbers or _names(words, goal.name):
+        names = index.names.get(("goal", goal.key), [goal.name])
+        if int(goal.key) in numbers or _names(text, words, names):
             url = reverse("portal:sdg", args=[plan.slug, goal.key])
             pages.append(NamedPage("goal", f"SDG {goal.key} {goal.name}", url))
     for plan_id, code, names in index.agencies:
         name = names.get(language) or names["zh-hant"]
-        if plan_id == plan.pk and (_names(words, name) or fold(code) in words):
+        if plan_id == plan.pk and (_names(text, words, names.values()) or fold(code) == text):
             url = reverse("portal:agency", args=[plan.slug, code])
             pages.append(NamedPage("agency", name, url))
     glossary_url = reverse("portal:glossary")
-    for term in index.knowledge.glossary.terms:
-        names = index.knowledge.glossary.names(term)
-        if any(fold(name) in words for name in names):
+    glossary = index.knowledge.glossary
+    for term in glossary.terms:
+        names = [*glossary.names(term, "zh-hant"), *glossary.names(term, "en")]
+        if any(fold(name) in words or fold(name) == text for name in names):
             pages.append(NamedPage("term", term.name, f"{glossary_url}#{term.key}"))
     return pages

@@ -14,25 +14,30 @@ The Traditional text prevails, and the page says so (templates/base.html).
 """
 
 import hashlib
+import re
 from functools import cache
 
 import opencc
+from django.db import InterfaceError, OperationalError
 from django.utils.cache import set_response_etag
 
-from .caching import LRU, content_version
+from .caching import LRU, _page_stores, content_version
 
 LANGUAGE = "zh-hans"
-# Kept verbatim in a Simplified page: the name of the Traditional reading in the switch.
-VERBATIM = ("繁體中文",)
+# Kept verbatim in a Simplified page: the name of the Traditional reading in the language
+# switch (a link marked lang="zh-Hant"), not the same words in a Simplified sentence.
+VERBATIM = ('lang="zh-Hant">繁體中文<',)
 # Words tw2sp's computing vocabulary would turn into another meaning in a policy text
 # (measured on the Kaohsiung plan): 指標 (indicator) → 指针 (pointer), 效能 (effectiveness)
 # → 性能 (performance), 整合 (integrate, in three strategy titles) → 集成 (IT integration).
 # Converted character by character, like the glossary's names. docs/decisions.md.
-KEPT_PHRASES = ("指標", "效能", "整合")
-# Private-use characters around a protected name's number: OpenCC leaves them alone.
-OPEN, CLOSE = "\ue000", "\ue001"
+KEPT_PHRASES = ("指標", "效能", "整合", "執行")
+# Addresses are kept as they are: a link to a source's page (…/wiki/高雄捷運) is an address,
+# not text, and converting it would lead elsewhere.
+ADDRESS = re.compile(r'(?:href|src|action)="[^"]*[^\x00-\x7f][^"]*"')
 
 _converted = LRU(512)
+_page_stores.add(_converted)  # cleared with the other process caches
 
 
 @cache
@@ -55,27 +60,41 @@ def to_traditional(text):
     return {_converter("s2tw").convert(text), _converter("s2twp").convert(text)}
 
 
+def _markers(text):
+    """Two private-use characters the text does not contain, to stand around a kept name's
+    number while OpenCC (which leaves them alone) converts the rest."""
+    free = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    return next(free), next(free)
+
+
 def convert(text, protected=()):
     """`text` in Simplified characters. Each name in `protected` is converted character by
-    character only, where phrase conversion would change it otherwise; VERBATIM names stay."""
+    character only, where phrase conversion would change it otherwise; VERBATIM names and
+    non-ASCII addresses (href, src) stay as they are."""
     keep = {name: name for name in VERBATIM}
+    keep.update((address, address) for address in ADDRESS.findall(text))
     for name in (*KEPT_PHRASES, *protected):
         if name not in keep and phrase(name) != characters(name):
             keep[name] = characters(name)
-    if not keep:
-        return phrase(text)
     names = sorted((name for name in keep if name in text), key=len, reverse=True)
+    if not names:
+        return phrase(text)
+    opening, closing = _markers(text)
     for number, name in enumerate(names):
-        text = text.replace(name, f"{OPEN}{number}{CLOSE}")
+        text = text.replace(name, f"{opening}{number}{closing}")
     text = phrase(text)
     for number, name in enumerate(names):
-        text = text.replace(f"{OPEN}{number}{CLOSE}", keep[name])
+        text = text.replace(f"{opening}{number}{closing}", keep[name])
     return text
 
 
 def convert_page(html, protected=()):
     """`convert`, kept per content version by the page's digest: a page is converted once."""
-    key = (content_version(), hashlib.blake2b(html.encode(), digest_size=16).digest())
+    try:
+        version = content_version()
+    except (OperationalError, InterfaceError):
+        return convert(html, protected)  # no version to keep it under: convert, keep nothing
+    key = (version, hashlib.blake2b(html.encode(), digest_size=16).digest())
     found = _converted.get(key)
     if found is None:
         found = convert(html, protected)
@@ -109,7 +128,13 @@ class SimplifiedChineseMiddleware:
             return response
         charset = response.charset or "utf-8"
         html = response.content.decode(charset)
-        response.content = convert_page(html, protected_names()).encode(charset)
+        try:
+            protected = protected_names()
+        except (OperationalError, InterfaceError):
+            # The database went away during the request (the page is the 503 page): convert
+            # without the glossary's names rather than fail.
+            protected = ()
+        response.content = convert_page(html, protected).encode(charset)
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         if response.has_header("ETag"):

@@ -137,9 +137,12 @@ def test_language_switch_keeps_you_on_the_same_strategy(open_page):
     assert page.url.endswith("/en/kaohsiung-112-115/mrt-network/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "MRT" in page.locator("h1").inner_text()
-    page.get_by_role("link", name="中文").click()
+    page.get_by_role("link", name="繁體中文").click()
     assert page.url.endswith("/kaohsiung-112-115/mrt-network/")
     assert page.locator("h1").inner_text() == "健全大眾運輸捷運路網"
+    page.get_by_role("link", name="简体中文").click()
+    assert page.url.endswith("/zh-hans/kaohsiung-112-115/mrt-network/")
+    assert page.locator("h1").inner_text() == "健全大众运输捷运路网"
 
 
 def test_print_stylesheet_hides_navigation(open_page):

@@ -211,7 +211,9 @@ def test_other_words_still_convert_as_phrases():
     assert convert("施政計畫") == "施政计划"
     # A protected name converts only where it occurs; the longest name wins.
     assert convert("數位市民卡與數位服務", ["數位市民卡", "數位"]) == "数位市民卡与数位服务"
-    assert convert("繁體中文") == "繁體中文"
+    # The switch's link to the Traditional reading keeps its name; a sentence converts.
+    assert convert('<a lang="zh-Hant">繁體中文</a>') == '<a lang="zh-Hant">繁體中文</a>'
+    assert convert("以繁體中文為準") == "以繁体中文为准"
 
 
 def test_protected_names_do_not_leak_their_placeholders():
@@ -325,3 +327,19 @@ def test_downloads_are_never_converted(client, plan, path):
     body = plain.decode()
     assert "計畫" in body and "计划" not in body
     assert client.get(HANS + path).status_code == 404
+
+
+def test_the_simplified_catalogue_is_the_traditional_one():
+    """Simplified pages are the Traditional page converted; their strings come from the
+    Traditional catalogue, copied to zh_Hans so that Django's own Simplified catalogue does
+    not take over strings both define (历史 for our 異動紀錄). `make compile` copies it."""
+    from .conftest import ROOT
+
+    locale = ROOT / "locale"
+    traditional = (locale / "zh_Hant" / "LC_MESSAGES" / "django.po").read_bytes()
+    assert (locale / "zh_Hans" / "LC_MESSAGES" / "django.po").read_bytes() == traditional
+
+
+def test_simplified_pages_use_the_portals_words_not_djangos(client, plan):
+    html = client.get(f"/zh-hans/{plan.slug}/mrt-network/").content.decode()
+    assert "异动纪录" in html and "历史" not in html

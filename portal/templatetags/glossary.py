@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from ..trees import page_language, page_reading, plan_knowledge
 from .plan_text import node_body
@@ -82,3 +83,23 @@ def classified(context, node):
         entries = {e.key: e for pk in ids for e in knowledge.of_item(pk, kind)}
         found[f"{kind}s"] = sorted(entries.values(), key=lambda e: e.order)
     return found
+
+
+@register.filter
+def entry_name(entry):
+    """A term's, topic's or goal's name; in Chinese, marked so, where the English is missing."""
+    if "name" in entry.untranslated:
+        return format_html('<span lang="zh-Hant">{}</span>', entry.name)
+    return entry.name
+
+
+@register.filter
+def entry_description(entry):
+    """Its explanation or description, labelled where it is the Chinese for want of English."""
+    if "description" in entry.untranslated:
+        return format_html(
+            '<span lang="zh-Hant">{}</span> <span class="untranslated">{}</span>',
+            entry.description,
+            gettext("(not yet translated)"),
+        )
+    return entry.description

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from plan.exchange import comparable, create_plan, differences, plan_data, replace_plan
 from plan.history import record_loaded
@@ -49,10 +50,13 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: not a plan file (no slug or tree)")
             plan = Plan.objects.filter(slug=slug).first()
             if plan is None:
-                plan = create_plan(data)
-                record_loaded(plan, path.name)
+                # With its knowledge file, or not at all: a plan left loaded without it would
+                # be "already loaded, unchanged" at the next run, and never get it.
+                with transaction.atomic():
+                    plan = create_plan(data)
+                    record_loaded(plan, path.name)
+                    self.load_knowledge(plan)
                 self.stdout.write(f"{slug}: loaded {plan.nodes.count()} nodes from {path.name}")
-                self.load_knowledge(plan)
                 continue
             current = plan_data(
                 plan, PlanTree.load(plan, include_unpublished=True), with_urls=False
@@ -61,8 +65,11 @@ class Command(BaseCommand):
             if not changes:
                 self.stdout.write(f"{slug}: already loaded, unchanged")
             elif replace:
-                plan = replace_plan(plan, data)
-                record_loaded(plan, path.name)
+                with transaction.atomic():
+                    plan = replace_plan(plan, data)
+                    record_loaded(plan, path.name)
+                    # The replaced items were new rows: assign them again.
+                    self.load_knowledge(plan)
                 self.stdout.write(f"{slug}: replaced from {path.name} ({len(changes)} differences)")
             else:
                 conflicts.append(slug)
