@@ -129,13 +129,23 @@ def _english_variants(word):
     return (base,)
 
 
+# A synonym in Latin letters stands for its whole word (or its plural): "port" for harbour
+# is not the start of "portal". What the visitor typed keeps matching word starts.
+WORD_END = "\x00"
+
+
+def whole_word(word):
+    """`word` as a synonym: matched as a whole word where it is in Latin letters."""
+    return word + WORD_END if word and _latin(word[-1]) else word
+
+
 @functools.lru_cache(maxsize=4096)
 def term_variants(term, language):
     """The strings any one of which a text must contain to match `term`: a word, or a tuple
     of words any of which will do (a word with its synonyms, see `expand_terms`)."""
     if isinstance(term, tuple):
         return tuple(dict.fromkeys(v for word in term for v in term_variants(word, language)))
-    if language != "en":
+    if language != "en" or term.endswith(WORD_END):
         return (term,)
     head, hyphen, tail = term.rpartition("-")
     return tuple(head + hyphen + variant for variant in _english_variants(tail))
@@ -176,13 +186,19 @@ def occurrences(folded, variant):
     """Where `variant` occurs in the folded text. Latin letters and digits must start a word
     ("mrt" finds MRT, not "smrt"), and one or two of them must be the whole word ("ai" finds
     AI, not "air" or "maintain"); Chinese matches anywhere."""
-    whole_word = len(variant) <= 2 and _latin(variant[-1])
+    whole = variant.endswith(WORD_END)
+    variant = variant.removesuffix(WORD_END)
+    short = whole or (len(variant) <= 2 and _latin(variant[-1]))
     found = folded.find(variant)
     while found != -1:
         end = found + len(variant)
+        if whole and folded.startswith("es", end):
+            end += 2  # a synonym's plural: harbor → harbors, bus → buses
+        elif whole and folded.startswith("s", end):
+            end += 1
         if not (
             (found and _latin(variant[0]) and _latin(folded[found - 1]))
-            or (whole_word and end < len(folded) and _latin(folded[end]))
+            or (short and end < len(folded) and _latin(folded[end]))
         ):
             yield found
         found = folded.find(variant, found + 1)
@@ -198,7 +214,7 @@ def _has(folded, term, language):
 def _like_variants(term, language):
     """The variants the database must look for: one that contains another is left out
     (text with 大眾捷運 has 捷運), since the database only narrows what Python then checks."""
-    variants = sorted(set(term_variants(term, language)), key=len)
+    variants = sorted({v.removesuffix(WORD_END) for v in term_variants(term, language)}, key=len)
     kept = []
     for variant in variants:
         if not any(shorter in variant for shorter in kept):
@@ -320,7 +336,8 @@ def match_spans(text, terms, language):
     for term in terms:
         for variant in term_variants(term, language):
             for found in occurrences(folded, variant):
-                start, end = origin[found], origin[found + len(variant) - 1] + 1
+                length = len(variant.removesuffix(WORD_END))
+                start, end = origin[found], origin[found + length - 1] + 1
                 if _latin(variant[-1]):
                     # An English stem marks its whole word: <mark>subsidies</mark>.
                     while end < len(text) and _latin(text[end]):

@@ -19,6 +19,7 @@ from plan import bundle
 from plan.models import PlanNode
 from plan.numbering import section_number
 from plan.search import (
+    WORD_END,
     Query,
     column,
     expand_terms,
@@ -34,6 +35,7 @@ from plan.search import (
     text_matches,
     title_hits,
     visible_nodes,
+    whole_word,
 )
 from plan.tree import PlanTree, ancestors
 from progress.models import Responsibility
@@ -246,6 +248,9 @@ def expanded(query, index):
         if " " in word and not any(groups):
             return ()  # words join into one term only where they are a known phrase
         found = list(dict.fromkeys([*forms, *(w for group in groups for w in group)]))
+        # The visitor's own words match word starts (subsidy → subsidies); a synonym in
+        # Latin letters only its whole word ("port" for harbour is not "portal").
+        found = [*forms, *(whole_word(w) for w in found[len(forms) :])]
         return tuple(found) if len(found) > 1 else ()
 
     return expand_terms(query.terms, alternatives)
@@ -318,7 +323,13 @@ def search(query, language, plans=None):
     index = search_index(plans, reading)
     terms = expanded(query, index)
     results.alternatives = [
-        (term[0], [_written(index.display.get(word, word), language) for word in term[1:]])
+        (
+            term[0],
+            [
+                _written(index.display.get(bare, bare), language)
+                for bare in (word.removesuffix(WORD_END) for word in term[1:])
+            ],
+        )
         for term in terms
         if isinstance(term, tuple)
     ]
@@ -447,7 +458,7 @@ def _names(text, words, names):
 
 def named_pages(query, terms, index, plans, language):
     """The topics, goals, agencies and glossary entries the search's words name."""
-    words = {word for term in terms for word in term_words(term)}
+    words = {word.removesuffix(WORD_END) for term in terms for word in term_words(term)}
     text = fold(query.text)
     plan = plans[0]  # topics and goals: the current plan's pages
     pages = []

@@ -801,3 +801,14 @@ def test_curated_synonyms_find_what_the_plan_calls_otherwise(client, plan, q, fo
 
 def test_harbor_does_not_find_a_district_named_with_gang(client, plan):
     assert f"{P}/mrt-network/" not in hit_links(search_page(client, "harbor", "en"))
+
+
+def test_a_synonym_in_latin_letters_is_a_whole_word(client, plan):
+    """ "fishing port" finds the fishing harbours (port ~ harbor), not the online portal: a
+    synonym stands for its whole word (or plural); the visitor's own words still match word
+    starts (subsidy finds subsidies)."""
+    links = hit_links(search_page(client, "fishing port", "en"))
+    assert links[0] == f"/en{P}/fishing-harbors/"
+    assert f"/en{P}/digital-services/" not in links
+    assert f"/en{P}/fishing-harbors/" in hit_links(search_page(client, "harbour", "en"))
+    assert f"/en{P}/digital-services/" in hit_links(search_page(client, "portal", "en"))
