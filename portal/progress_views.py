@@ -57,6 +57,9 @@ NOT_REPORTED = "none"  # the filter value for "nothing reported" / "no light"
 STATUS_ORDER = ["behind", "in_progress", "not_started", "suspended", "adjusted", "completed"]
 SORTS = ("number", "percent", "status", "date")
 FILTERS = ("vision", "topic", "sdg", "agency", "status", "light")
+# A filter with more choices than this folds into a <details> (the 17 goals would otherwise
+# push the table a phone's screen height down).
+FOLDED_OVER = 12
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -522,7 +525,14 @@ def overview(request, plan_slug):
         sort=sort,
         sorts={s: {"url": link(sort=s), "current": s == sort} for s in SORTS},
         filters=[
-            {"name": name, "label": label, "options": options(name, choices)}
+            {
+                "name": name,
+                "label": label,
+                "options": options(name, choices),
+                # Long lists (the 17 goals) fold on the page, open when one is chosen.
+                "folded": len(choices) > FOLDED_OVER,
+                "chosen": dict(choices).get(query.get(name), ""),
+            }
             for name, label, choices in filters
             if choices
         ],
