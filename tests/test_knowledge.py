@@ -812,3 +812,48 @@ def test_a_synonym_in_latin_letters_is_a_whole_word(client, plan):
     assert f"/en{P}/digital-services/" not in links
     assert f"/en{P}/fishing-harbors/" in hit_links(search_page(client, "harbour", "en"))
     assert f"/en{P}/digital-services/" in hit_links(search_page(client, "portal", "en"))
+
+
+# The shipped data (README, "The knowledge layer") ------------------------------------------
+
+
+def test_every_shipped_term_occurs_in_the_official_text_and_in_its_related_items(plan):
+    import json
+
+    from .conftest import ROOT
+
+    official = (ROOT / "fixtures" / "source" / "kaohsiung-112-115.zh-hant.txt").read_text("utf-8")
+    official = re.sub(r"\s+", "", official)  # the page breaks split a few words
+    data = json.loads((ROOT / "fixtures" / "knowledge" / f"{SLUG}.json").read_text("utf-8"))
+    assert len(data["terms"]) >= 15
+    for entry in data["terms"]:
+        names = [entry["term"]["zh-hant"], *entry.get("aliases", {}).get("zh-hant", [])]
+        assert any(name in official for name in names), entry["slug"]
+        assert entry["explanation"]["zh-hant"] and entry["explanation"]["en"], entry["slug"]
+        for ref in entry["related"]:
+            item = node(plan, ref)
+            text = f"{item.title_zh_hant}{item.body_zh_hant}"
+            assert any(name in text for name in names), (entry["slug"], ref)
+
+
+def test_the_goals_file_cites_its_source_and_holds_the_17_goals():
+    import json
+
+    from knowledge.exchange import GOALS_FILE
+
+    data = json.loads(GOALS_FILE.read_text("utf-8"))
+    assert data["source"]["zh-hant"] and data["source"]["en"] and data["source"]["urls"]
+    assert [goal["number"] for goal in data["goals"]] == list(range(1, 18))
+    assert all(goal["name"]["zh-hant"] and goal["name"]["en"] for goal in data["goals"])
+
+
+def test_loading_again_never_overwrites_what_staff_edited(plan):
+    from knowledge.exchange import load_plan_knowledge
+
+    term = Term.objects.get(slug="mrt")
+    term.explanation_zh_hant = "工作人員改寫的說明。"
+    term.save()
+    created, skipped = load_plan_knowledge(plan)
+    assert created == [] and "mrt" in skipped
+    term.refresh_from_db()
+    assert term.explanation_zh_hant == "工作人員改寫的說明。"
