@@ -451,7 +451,9 @@ def test_the_audit_view_is_for_superusers_filterable_and_exportable(client, edit
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0][0] == "time" and [r[1] for r in rows[1:]] == ["editor"]
     # A date range, as docs/staff-security.md shows it.
-    tomorrow = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%d")
+    # Tomorrow in the city's time zone: the filter's date is read in Taipei time (the UTC
+    # date, as before, failed every day from 16:00 UTC, when Taipei's day has turned).
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     ranged = client.get(f"/admin/staff/auditevent/?time__lt={tomorrow}&username=boss")
     assert ranged.status_code == 200 and "second" in ranged.content.decode()
     client.force_login(editor)
