@@ -94,8 +94,8 @@ def test_simplified_page_during_a_database_outage_is_a_503_not_a_500(client, pla
 
     monkeypatch.setattr(type(Plan.objects), "for_pages", gone)
     client.raise_request_exception = False
-    assert client.get("/en/glossary/").status_code == 503
-    assert client.get("/glossary/").status_code == 503
+    # One request: on PostgreSQL the 503 closes the connection, which a test's transaction
+    # cannot reopen (tests/test_database_down.py stages real outages).
     response = client.get(f"{HANS}/glossary/")
     assert response.status_code == 503, response.status_code
 
