@@ -1,3 +1,4 @@
+import contextlib
 import json
 import os
 import shutil
@@ -137,6 +138,17 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": chromium_path(), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, settled before the test's database is flushed: the admin's
+    tree opens itself with background requests, and one still being answered when the flush
+    starts holds SQLite's lock (every later test then fails on "database table is locked")."""
+    yield page
+    with contextlib.suppress(Exception):
+        page.wait_for_load_state("networkidle", timeout=5_000)
+        page.goto("about:blank")
 
 
 @pytest.fixture

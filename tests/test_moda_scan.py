@@ -56,6 +56,9 @@ def test_every_page_passes_the_moda_rules_at_level_aa(live_plan, tmp_path):
         "sitemap",
         "--max-pages",
         "1000",
+        # Two at a time (the machine's cores): the live server answers requests in threads.
+        "--workers",
+        "2",
         "--format",
         "json",
         "-o",
