@@ -31,6 +31,7 @@ def bundle_parts(plan=None):
             node=None,
             slug="slug",
             reading="reading",
+            automatic_reading="automatic_reading",
             **_both("term"),
             **_both("aliases"),
             **_both("explanation"),
@@ -127,7 +128,7 @@ class Knowledge:
                     _text(data, "explanation", language),
                     (),
                     aliases=_lines(data.get(f"aliases_{language.replace('-', '_')}")),
-                    reading=data.get("reading") or "",
+                    reading=data.get("reading") or data.get("automatic_reading") or "",
                     names={code: _text(data, "term", code) for code in ("zh-hant", "en")},
                     untranslated=_untranslated(
                         data, {"name": "term", "description": "explanation"}, language

@@ -13,8 +13,6 @@ import re
 import unicodedata
 from functools import cached_property
 
-from pypinyin import Style, pinyin
-
 # Zhuyin tone marks in the order dictionaries use (first tone is unmarked).
 TONES = {"ˊ": 2, "ˇ": 3, "ˋ": 4, "˙": 5}
 BOPOMOFO = re.compile(r"[\u3105-\u312f]")
@@ -25,6 +23,10 @@ def zhuyin(text, reading=""):
     not Chinese (Latin letters, digits) stays as it is."""
     if reading.strip():
         return reading.split()
+    # Imported here: its dictionaries take some 40 MB, and pages never need them (each term
+    # stores its automatic reading when saved: Term.automatic_reading).
+    from pypinyin import Style, pinyin
+
     return [syllable[0] for syllable in pinyin(text, style=Style.BOPOMOFO)]
 
 

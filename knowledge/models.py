@@ -72,6 +72,9 @@ class Term(models.Model):
             "reading would sort it in the wrong place."
         ),
     )
+    # The reading pypinyin gives the Chinese term, stored when saved, so that pages sort the
+    # glossary without loading pypinyin's dictionaries (some 40 MB in every app process).
+    automatic_reading = models.CharField(max_length=200, blank=True, editable=False)
     related = plan_items(
         "glossary_terms",
         _("related plan items"),
@@ -85,6 +88,12 @@ class Term(models.Model):
 
     def __str__(self):
         return self.term or self.slug
+
+    def save(self, *args, **kwargs):
+        from .glossary import zhuyin
+
+        self.automatic_reading = " ".join(zhuyin(self.term_zh_hant or self.term or ""))
+        super().save(*args, **kwargs)
 
     def clean(self):
         # An alias that is another term's name would send that term's links here.

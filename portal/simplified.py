@@ -55,9 +55,34 @@ def characters(text):
     return _converter("tw2s").convert(text)
 
 
+# Traditional forms a Simplified word can stand for, at most this many (发 is 發 or 髮).
+FORMS = 16
+
+
+@cache
+def _traditional_characters():
+    """Simplified character → the Traditional characters that simplify to it, read off
+    tw2s one character at a time over the CJK block (about 40 ms, once). Search needs only
+    this: OpenCC's own s2tw would load dictionaries of some 40 MB into every app process."""
+    forms = {}
+    for code in range(0x3400, 0xA000):
+        traditional = chr(code)
+        simplified = characters(traditional)
+        if len(simplified) == 1 and simplified != traditional:
+            forms.setdefault(simplified, []).append(traditional)
+    return forms
+
+
 def to_traditional(text):
-    """A Simplified query as Traditional text, characters and Taiwan phrases (search)."""
-    return {_converter("s2tw").convert(text), _converter("s2twp").convert(text)}
+    """The Traditional spellings a word typed in Simplified characters may stand for (the
+    word itself among them): each character as it is or as any Traditional character that
+    simplifies to it, at most FORMS spellings (search)."""
+    table = _traditional_characters()
+    spellings = [""]
+    for char in text:
+        options = [char, *table.get(char, ())]
+        spellings = [s + option for s in spellings for option in options][:FORMS]
+    return set(spellings)
 
 
 def _markers(text):

@@ -857,3 +857,25 @@ def test_loading_again_never_overwrites_what_staff_edited(plan):
     assert created == [] and "mrt" in skipped
     term.refresh_from_db()
     assert term.explanation_zh_hant == "工作人員改寫的說明。"
+
+
+def test_pages_need_neither_pypinyin_nor_opencc_s2tw(client, plan, monkeypatch):
+    """Each of them loads some 40 MB of dictionaries into an app process: pages sort the
+    glossary by the reading each term stored when saved, and search reads a Simplified word
+    through a character table taken from tw2s (which Simplified pages load anyway)."""
+    import sys
+
+    from portal import simplified
+
+    monkeypatch.setitem(sys.modules, "pypinyin", None)  # importing it now fails
+    converter = simplified._converter
+
+    def no_s2t(config):
+        assert not config.startswith("s2t"), config
+        return converter(config)
+
+    monkeypatch.setattr(simplified, "_converter", no_s2t)
+    for path in ("/glossary/", "/zh-hans/glossary/", "/en/glossary/", f"{P}/mrt-network/"):
+        assert client.get(path).status_code == 200, path
+    assert f"{P}/care-centers/" in hit_links(search_page(client, "长照"))
+    assert f"{P}/mrt-network/" in hit_links(search_page(client, "地铁"))
