@@ -35,6 +35,20 @@ def reading():
     return "zh-hans" if language == "zh-hans" else active_language()
 
 
+def switch_links(urls, shown):
+    """The language switch: a link to each other reading of the page ({code: url} given)."""
+    return [
+        {
+            "code": code,
+            "html_lang": HTML_LANG[code],
+            "name": LANGUAGE_NAMES[code],
+            "url": urls[code],
+        }
+        for code in PREFIXES
+        if code != shown
+    ]
+
+
 def twin_paths(path, language):
     """The same page's path in each reading. Every public page lives under i18n_patterns
     with Chinese unprefixed and the others under their prefix, so this is string work, not
@@ -76,16 +90,7 @@ def site(request):
         "html_lang": HTML_LANG[shown],
         "og_locale": OG_LOCALE[shown],
         "og_locale_alternates": [OG_LOCALE[code] for code in PREFIXES if code != shown],
-        "other_languages": [
-            {
-                "code": code,
-                "html_lang": HTML_LANG[code],
-                "name": LANGUAGE_NAMES[code],
-                "url": urls[code],
-            }
-            for code in PREFIXES
-            if code != shown
-        ],
+        "other_languages": switch_links(urls, shown),
         "alternates": [(HTML_LANG[code], origin + url) for code, url in urls.items()],
         "x_default": origin + urls["zh-hant"],
         "canonical": origin + urls[shown],

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from plan.search import MAX_QUERY_LENGTH, parse_query
 
-from .context_processors import HTML_LANG, LANGUAGE_NAMES, PREFIXES
+from .context_processors import HTML_LANG, PREFIXES, switch_links
 from .page_cache import page_query
 from .search import search as search_plans
 from .trees import page_language, page_reading, published_plans
@@ -60,16 +60,7 @@ def search(request):
         "max_query_length": MAX_QUERY_LENGTH,
         "other_search_url": urls[other],
         # The language switch and canonical link keep the words, not just the path.
-        "other_languages": [
-            {
-                "code": code,
-                "html_lang": HTML_LANG[code],
-                "name": LANGUAGE_NAMES[code],
-                "url": urls[code],
-            }
-            for code in PREFIXES
-            if code != reading
-        ],
+        "other_languages": switch_links(urls, reading),
         "canonical": request.build_absolute_uri(urls[reading]),
         "alternates": [
             (HTML_LANG[code], request.build_absolute_uri(urls[code])) for code in PREFIXES
