@@ -13,11 +13,7 @@ from django.db.models import QuerySet
 from plan import bundle
 
 from .glossary import Glossary
-from .models import Goal, Term, Topic
-
-
-def _both(name):
-    return {f"{name}_zh_hant": f"{name}_zh_hant", f"{name}_en": f"{name}_en"}
+from .models import Goal, Term, Topic, lines
 
 
 def bundle_parts(plan=None):
@@ -32,9 +28,9 @@ def bundle_parts(plan=None):
             slug="slug",
             reading="reading",
             automatic_reading="automatic_reading",
-            **_both("term"),
-            **_both("aliases"),
-            **_both("explanation"),
+            **bundle.both_languages("term"),
+            **bundle.both_languages("aliases"),
+            **bundle.both_languages("explanation"),
         ),
         bundle.rows(
             QuerySet(Topic),
@@ -42,10 +38,16 @@ def bundle_parts(plan=None):
             node=None,
             slug="slug",
             order="order",
-            **_both("name"),
-            **_both("description"),
+            **bundle.both_languages("name"),
+            **bundle.both_languages("description"),
         ),
-        bundle.rows(QuerySet(Goal), "goal", node=None, **_both("name"), **_both("description")),
+        bundle.rows(
+            QuerySet(Goal),
+            "goal",
+            node=None,
+            **bundle.both_languages("name"),
+            **bundle.both_languages("description"),
+        ),
         bundle.rows(
             QuerySet(Term.related.through).filter(**on_plan),
             "term-item",
@@ -127,14 +129,14 @@ class Knowledge:
                     _text(data, "term", language),
                     _text(data, "explanation", language),
                     (),
-                    aliases=_lines(data.get(f"aliases_{language.replace('-', '_')}")),
+                    aliases=lines(data.get(f"aliases_{language.replace('-', '_')}")),
                     reading=data.get("reading") or data.get("automatic_reading") or "",
                     names={code: _text(data, "term", code) for code in ("zh-hant", "en")},
                     untranslated=_untranslated(
                         data, {"name": "term", "description": "explanation"}, language
                     ),
                     all_aliases={
-                        code: _lines(data.get(f"aliases_{code.replace('-', '_')}"))
+                        code: lines(data.get(f"aliases_{code.replace('-', '_')}"))
                         for code in ("zh-hant", "en")
                     },
                 )
@@ -187,10 +189,6 @@ class Knowledge:
 
 def _order(entry):
     return entry.order
-
-
-def _lines(text):
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def knowledge_from_rows(rows, language):

@@ -124,12 +124,17 @@ class Glossary:
                 result.append((match.start(), match.end(), term))
         return result
 
-    def protected_names(self):
-        """The Chinese names and aliases of every term (Simplified reading keeps them from
-        phrase conversion: portal.simplified)."""
+    @cached_property
+    def _protected(self):
         return sorted(
             {n for term in self.terms for n in self.names(term, "zh-hant")}, key=len, reverse=True
         )
+
+    def protected_names(self):
+        """The Chinese names and aliases of every term (Simplified reading keeps them from
+        phrase conversion: portal.simplified). Kept with the glossary, which is kept per
+        content version: every Simplified request asks for them."""
+        return self._protected
 
     def synonym_groups(self):
         """Each term's names and aliases in both languages: search treats them as one word."""

@@ -30,6 +30,11 @@ def rows(queryset, kind, /, node="node_id", **fields):
     )
 
 
+def both_languages(name):
+    """A translated field's two columns, as `rows(..., **both_languages("title"))` names them."""
+    return {f"{name}_zh_hant": f"{name}_zh_hant", f"{name}_en": f"{name}_en"}
+
+
 def read(parts):
     """[(kind, row, node_ref, data dict)] of every part, from one query."""
     first, *others = parts

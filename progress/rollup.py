@@ -57,10 +57,6 @@ def _shown(model, plan, **filters):
     return QuerySet(model).filter(node__plan=plan, **filters)
 
 
-def _translated(name):
-    return {f"{name}_zh_hant": f"{name}_zh_hant", f"{name}_en": f"{name}_en"}
-
-
 def _rows(queryset, kind, **fields):
     return bundle.rows(queryset, kind, **fields)
 
@@ -79,7 +75,7 @@ def bundle_parts(plan):
         reason="reason",
         remedy="remedy",
         agency="agency__code",
-        **_translated("summary"),
+        **bundle.both_languages("summary"),
         **reviewed,
     )
     indicators = _rows(
@@ -93,9 +89,9 @@ def bundle_parts(plan):
         values="values",
         source="source",
         target_change_reason="target_change_reason",
-        **_translated("name"),
-        **_translated("measure"),
-        **_translated("unit"),
+        **bundle.both_languages("name"),
+        **bundle.both_languages("measure"),
+        **bundle.both_languages("unit"),
         **reviewed,
     )
     milestones = _rows(
@@ -104,7 +100,7 @@ def bundle_parts(plan):
         planned_date="planned_date",
         done_on="done_on",
         source="source",
-        **_translated("description"),
+        **bundle.both_languages("description"),
         **reviewed,
     )
     responsibilities = _rows(
