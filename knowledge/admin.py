@@ -5,9 +5,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
-from reversion.admin import VersionAdmin
 
 from plan.models import PlanNode
+from staff.revisions import GuardedVersionAdmin
 
 from .models import CLASSIFIED_KINDS, Goal, Term, Topic
 
@@ -24,7 +24,7 @@ class PlanItemChoice(forms.ModelMultipleChoiceField):
         return f"{node.plan.slug} · {node.ref} · {node}"
 
 
-class KnowledgeAdmin(VersionAdmin, TabbedTranslationAdmin):
+class KnowledgeAdmin(GuardedVersionAdmin, TabbedTranslationAdmin):
     items_field = None
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

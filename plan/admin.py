@@ -11,10 +11,9 @@ import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import localize
@@ -23,10 +22,11 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
-from reversion.admin import VersionAdmin
 from reversion.models import Version
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
+
+from staff.revisions import GuardedVersionAdmin
 
 from .deletion import move_to_deleted, restore
 from .history import MOVED, comment_for, text_diff
@@ -169,7 +169,7 @@ class PlanNodeForm(EditVersionForm, MoveNodeForm):
 
 
 @admin.register(PlanNode)
-class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
+class PlanNodeAdmin(GuardedVersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     form = movenodeform_factory(PlanNode, form=PlanNodeForm)
     # The tree list, with reversion's "recover deleted" link added.
     change_list_template = "admin/plan/plannode/change_list.html"
@@ -305,9 +305,10 @@ class PlanNodeAdmin(VersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     def recoverlist_view(self, request, extra_context=None):
         # Deleted items are restored from their own list (DeletedPlanNodeAdmin), in place;
         # reversion's "recover" would write back a row without its place in the tree.
-        raise Http404("Deleted plan items are restored from the deleted items list.")
+        return redirect("admin:plan_deletedplannode_changelist")
 
-    recover_view = recoverlist_view
+    def recover_view(self, request, version_id, extra_context=None):
+        raise PermissionDenied  # the same, for one recorded version (plan.rules)
 
     def get_view_on_site_url(self, obj=None):
         # "View on site" opens the staff preview, which also shows unpublished content.
@@ -402,7 +403,7 @@ class PlanForm(EditVersionForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(VersionAdmin, TabbedTranslationAdmin):
+class PlanAdmin(GuardedVersionAdmin, TabbedTranslationAdmin):
     form = PlanForm
 
     class Media:

@@ -6,26 +6,27 @@ new draft revision that supersedes it, reviewed again; the published one stays p
 the correction is published (progress.review).
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
-from reversion.admin import VersionAdmin
 
-from plan.models import Plan, PlanNode
+from plan.models import Plan
+from staff.revisions import GuardedVersionAdmin
 
+from . import rules
 from .models import Agency, Indicator, Milestone, ProgressUpdate, Responsibility, Reviewed, Schedule
-from .review import can_review, publish, return_draft
+from .numbers import field_limits, format_number, parse_number
+from .review import erase, publish, return_draft, withdraw
 
 State = Reviewed.State
-REPORTED_KINDS = (PlanNode.Kind.STRATEGY, PlanNode.Kind.ACTION)
 
 
 @admin.display(description=_("plan"), ordering="node__plan__slug")
@@ -34,17 +35,28 @@ def plan(obj):
     return obj.node.plan.slug
 
 
-def editable_nodes(user):
-    """The plan items a user may report on: all for reviewers and superusers; for an agency
-    editor, those an agency they belong to leads or supports."""
-    nodes = PlanNode.objects.live().filter(kind__in=REPORTED_KINDS)
-    if user.is_superuser or can_review(user):
-        return nodes
-    return nodes.filter(responsibilities__agency__editors=user).distinct()
+class RulesAdmin(GuardedVersionAdmin):
+    """Every permission question asked of progress.rules, with the object where there is one."""
+
+    def has_add_permission(self, request):
+        return rules.may_add(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return rules.may_change(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_view_permission(request)
+        return rules.may_view(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return rules.may_delete(request.user, obj if obj is not None else self.model)
 
 
 @admin.register(Agency)
-class AgencyAdmin(VersionAdmin, TabbedTranslationAdmin):
+class AgencyAdmin(RulesAdmin, TabbedTranslationAdmin):
     change_list_template = "admin/progress/change_list.html"
     list_display = ("code", "name", "url")
     search_fields = ("code", "name_zh_hant", "name_en")
@@ -53,9 +65,14 @@ class AgencyAdmin(VersionAdmin, TabbedTranslationAdmin):
     # An address typed without a scheme is a city site: https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "editors":
+            kwargs["queryset"] = rules.possible_agency_editors()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(VersionAdmin):
+class ResponsibilityAdmin(RulesAdmin):
     change_list_template = "admin/progress/change_list.html"
     list_display = ("node", plan, "agency", "role")
     list_filter = ("role", "agency", "node__plan")
@@ -64,20 +81,33 @@ class ResponsibilityAdmin(VersionAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "node":
-            kwargs["queryset"] = PlanNode.objects.live().filter(kind__in=REPORTED_KINDS)
+            kwargs["queryset"] = rules.editable_nodes(request.user).select_related("plan")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(VersionAdmin):
+class ScheduleAdmin(RulesAdmin):
     list_display = ("node", plan, "planned_start", "planned_end", "weight")
     list_filter = ("node__plan",)
     list_select_related = ("node__plan",)
 
 
-class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
-    """Progress facts: drafts, the review actions, corrections of what is published."""
+class FactForm(forms.ModelForm):
+    """A fact's form: the reporter must be one of the agencies the user reports for (the
+    list offers only those; a forged POST is refused here too)."""
 
+    def clean_agency(self):
+        agency = self.cleaned_data.get("agency")
+        user = getattr(self, "user", None)
+        if agency is not None and user is not None and not rules.may_name_agency(user, agency.pk):
+            raise ValidationError(_("Name one of your own agencies as the reporter."))
+        return agency
+
+
+class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
+    """Progress facts: drafts, the review actions, corrections, withdrawals."""
+
+    form = FactForm
     change_list_template = "admin/progress/change_list.html"
 
     class Media:
@@ -85,40 +115,47 @@ class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
 
     list_filter = ("state", "node__plan")
     list_select_related = ("node__plan",)
-    actions = ["publish_selected", "return_selected"]
+    actions = ["publish_selected", "return_selected", "withdraw_selected"]
     review_fields = ("state", "supersedes", "published_at")
+    withdrawal_fields = ("withdrawn_at", "withdrawal_reason")
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if request.user.is_superuser or can_review(request.user):
+        if rules.is_reviewer(request.user):
             return queryset
-        return queryset.filter(node__in=editable_nodes(request.user))
+        return queryset.editable_by(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.review_fields)
-        if not can_review(request.user):
+        if obj is not None and obj.state == State.WITHDRAWN:
+            fields += self.withdrawal_fields
+        if not rules.is_reviewer(request.user):
             fields.append("review_comment")  # written by reviewers, read by the agency
         return fields
 
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.state == State.WITHDRAWN:
+            fields += [f for f in self.withdrawal_fields if f not in fields]
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "node":
-            kwargs["queryset"] = editable_nodes(request.user).select_related("plan")
-        elif db_field.name == "agency" and not (
-            request.user.is_superuser or can_review(request.user)
-        ):
-            kwargs["queryset"] = Agency.objects.filter(editors=request.user)
+            kwargs["queryset"] = rules.editable_nodes(request.user).select_related("plan")
+        elif db_field.name == "agency":
+            kwargs["queryset"] = rules.reporting_agencies(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        if not allowed or obj is None:
-            return allowed
-        if obj.state == State.SUPERSEDED:
-            return False  # history: a superseded revision is never changed
-        return editable_nodes(request.user).filter(pk=obj.node_id).exists()
-
     def has_review_permission(self, request):
-        return can_review(request.user)
+        return rules.may_publish(request.user)
+
+    def has_withdraw_permission(self, request):
+        return rules.may_withdraw(request.user)
 
     def save_model(self, request, obj, form, change):
         original = type(obj).objects.filter(pk=obj.pk).first() if change else None
@@ -131,10 +168,20 @@ class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
             obj.published_at = None
             obj.reviewed_by = None
             obj.review_comment = ""
+            obj.submitted_by = None
             messages.info(request, _("Saved as a correction: a draft that a reviewer publishes."))
         obj.state = State.DRAFT
-        obj.submitted_by = request.user
+        if obj.submitted_by_id is None:
+            # Who reported it stays who reported it, whoever saves the draft later.
+            obj.submitted_by = request.user
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        erase(obj, request.user)  # superusers only (rules.may_delete), recorded
+
+    def delete_queryset(self, request, queryset):
+        for fact in queryset:
+            erase(fact, request.user)
 
     @admin.action(description=_("Publish the selected drafts"), permissions=["review"])
     def publish_selected(self, request, queryset):
@@ -162,6 +209,49 @@ class FactAdmin(VersionAdmin, TabbedTranslationAdmin):
                 return_draft(fact, request.user, fact.review_comment)
             except ValidationError as error:
                 self.message_user(request, f"{fact}: {' '.join(error.messages)}", messages.ERROR)
+
+    @admin.action(
+        description=_("Withdraw the selected published facts, with a reason"),
+        permissions=["withdraw"],
+    )
+    def withdraw_selected(self, request, queryset):
+        """A confirmation page asks for the reason; the facts stay in the public history,
+        marked withdrawn with the date and the reason."""
+        facts = list(queryset.select_related("node"))
+        reason = (request.POST.get("withdrawal_reason") or "").strip()
+        error = ""
+        if request.POST.get("confirm"):
+            if not reason:
+                error = _("Say why: a withdrawal needs a reason.")
+            else:
+                done = 0
+                for fact in facts:
+                    try:
+                        withdraw(fact, request.user, reason)
+                        done += 1
+                    except ValidationError as problem:
+                        self.message_user(
+                            request, f"{fact}: {' '.join(problem.messages)}", messages.ERROR
+                        )
+                if done:
+                    self.message_user(
+                        request,
+                        ngettext("%(count)d withdrawn.", "%(count)d withdrawn.", done)
+                        % {"count": done},
+                        messages.SUCCESS,
+                    )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Withdraw published facts"),
+            "opts": self.model._meta,
+            "facts": facts,
+            "not_published": [f for f in facts if f.state != State.PUBLISHED],
+            "reason": reason,
+            "error": error,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/progress/withdraw.html", context)
 
 
 @admin.register(ProgressUpdate)
@@ -194,7 +284,7 @@ class ProgressUpdateAdmin(FactAdmin):
         drafts = []
         for model in (ProgressUpdate, Indicator, Milestone):
             admin_ = self.admin_site._registry[model]
-            for fact in admin_.get_queryset(request).filter(state=State.DRAFT):
+            for fact in admin_.get_queryset(request).pending():
                 url = reverse(f"admin:progress_{model._meta.model_name}_change", args=[fact.pk])
                 drafts.append((model._meta.verbose_name, fact, url))
         context = {
@@ -207,6 +297,7 @@ class ProgressUpdateAdmin(FactAdmin):
 
 
 YEAR_PARTS = ("target", "actual", "source")
+YEAR_LABELS = {"target": _("target"), "actual": _("actual"), "source": _("source")}
 
 
 def term_years(node=None):
@@ -214,17 +305,25 @@ def term_years(node=None):
     every plan's."""
     plans = [node.plan] if node is not None else Plan.objects.all()
     years = set()
-    for plan in plans:
-        years.update(range(plan.term_start_roc, plan.term_end_roc + 1))
+    for plan_ in plans:
+        years.update(range(plan_.term_start_roc, plan_.term_end_roc + 1))
     return sorted(years)
 
 
-class IndicatorForm(forms.ModelForm):
-    """The indicator with a target, an actual and a source for each year of the term."""
+def yearly_field_names(years):
+    return [[f"{part}_{year}" for part in YEAR_PARTS] for year in years]
+
+
+class IndicatorForm(FactForm):
+    """The indicator with a target, an actual and a source for each year of the term. The
+    yearly fields are declared on the class (`indicator_form`), as the admin builds its form
+    class from the fields its fieldsets name."""
+
+    years = ()
 
     class Meta:
         model = Indicator
-        # The yearly values are the form's own fields (below), gathered into `values`.
+        # The yearly values are the form's own fields, gathered into `values`.
         fields = (
             "node",
             "key",
@@ -242,39 +341,52 @@ class IndicatorForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        node = self.instance.node if self.instance.node_id else None
-        self.years = term_years(node)
         values = self.instance.values or {}
-        labels = {"target": _("target"), "actual": _("actual"), "source": _("source")}
         for year in self.years:
             entry = values.get(str(year), {})
             for part in YEAR_PARTS:
-                self.fields[f"{part}_{year}"] = forms.CharField(
-                    label=f"{year} {labels[part]}",
-                    required=False,
-                    initial=entry.get(part, ""),
-                    max_length=500 if part == "source" else 30,
-                )
+                self.fields[f"{part}_{year}"].initial = entry.get(part, "")
 
     def clean(self):
         cleaned = super().clean()
+        node = cleaned.get("node")
+        term = set(term_years(node)) if node is not None else set(self.years)
+        limits = field_limits(Indicator._meta.get_field("baseline"))
         values = {}
         for year in self.years:
             entry = {}
             for part in YEAR_PARTS:
-                raw = (cleaned.get(f"{part}_{year}") or "").strip()
-                if raw and part != "source":
+                name = f"{part}_{year}"
+                raw = (cleaned.get(name) or "").strip()
+                if not raw:
+                    continue
+                if year not in term:
+                    self.add_error(name, _("This year is outside the plan's term."))
+                    continue
+                if part != "source":
                     try:
-                        raw = str(Decimal(raw.replace(",", "")))
-                    except InvalidOperation:
-                        self.add_error(f"{part}_{year}", _("Enter a number."))
+                        raw = format_number(parse_number(raw, limits))
+                    except ValidationError as error:
+                        self.add_error(name, error)
                         continue
-                if raw:
-                    entry[part] = raw
+                entry[part] = raw
             if entry:
                 values[str(year)] = entry
         self.instance.values = values
         return cleaned
+
+
+def indicator_form(years):
+    """IndicatorForm with a target, actual and source field for each of `years`."""
+    fields = {}
+    for year in years:
+        for part in YEAR_PARTS:
+            fields[f"{part}_{year}"] = forms.CharField(
+                label=f"{year} {YEAR_LABELS[part]}",
+                required=False,
+                max_length=500 if part == "source" else 40,
+            )
+    return type("IndicatorForm", (IndicatorForm,), {**fields, "years": tuple(years)})
 
 
 @admin.register(Indicator)
@@ -283,14 +395,24 @@ class IndicatorAdmin(FactAdmin):
     list_display = ("key", "name", "node", plan, "direction", "state")
     search_fields = ("key", "name_zh_hant", "name_en", "node__ref")
 
+    def years(self, obj):
+        return term_years(obj.node if obj is not None and obj.node_id else None)
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = indicator_form(self.years(obj))
+        return super().get_form(request, obj, **kwargs)
+
     def get_fieldsets(self, request, obj=None):
-        years = term_years(obj.node if obj is not None and obj.node_id else None)
         base = IndicatorForm.Meta.fields[:-1]
-        yearly = [tuple(f"{part}_{year}" for part in YEAR_PARTS) for year in years]
         review = ("review_comment", *self.review_fields)
+        if obj is not None and obj.state == State.WITHDRAWN:
+            review += self.withdrawal_fields
         return (
             (None, {"fields": base}),
-            (_("Targets and actuals by year (ROC)"), {"fields": yearly}),
+            (
+                _("Targets and actuals by year (ROC)"),
+                {"fields": yearly_field_names(self.years(obj))},
+            ),
             (_("Review"), {"fields": review}),
         )
 

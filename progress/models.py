@@ -22,6 +22,31 @@ from django.utils.translation import gettext_lazy as _
 from plan.models import PlanNode
 
 
+class FactQuerySet(models.QuerySet):
+    """The one way to ask for progress facts by review state, plan and editor."""
+
+    def published(self):
+        """Current public facts (what figures are made of)."""
+        return self.filter(state=Reviewed.State.PUBLISHED)
+
+    def shown(self):
+        """Everything the public may read: current facts, the revisions they corrected and
+        the facts withdrawn (both for the history)."""
+        return self.filter(state__in=Reviewed.SHOWN)
+
+    def pending(self):
+        return self.filter(state__in=Reviewed.PENDING)
+
+    def for_plan(self, plan):
+        return self.filter(node__plan=plan)
+
+    def editable_by(self, user):
+        """The facts about the plan items `user` may report on (progress.rules)."""
+        from .rules import editable_nodes
+
+        return self.filter(node__in=editable_nodes(user))
+
+
 def reported_item(related_name):
     """The plan item a progress record is about: a strategy or an action item."""
     return models.ForeignKey(
@@ -119,6 +144,9 @@ class Reviewed(models.Model):
         RETURNED = "returned", _("returned for changes")
         PUBLISHED = "published", _("published")
         SUPERSEDED = "superseded", _("superseded by a correction")
+        # A published fact taken back by a reviewer, with a reason: it leaves current
+        # figures, and the public history says when and why (progress.rules, review).
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     state = models.CharField(
         _("review"), max_length=12, choices=State.choices, default=State.DRAFT, editable=False
@@ -150,7 +178,19 @@ class Reviewed(models.Model):
         related_name="+",
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = FactQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -158,6 +198,14 @@ class Reviewed(models.Model):
     @property
     def is_published(self):
         return self.state == self.State.PUBLISHED
+
+
+Reviewed.SHOWN = (
+    Reviewed.State.PUBLISHED,
+    Reviewed.State.SUPERSEDED,
+    Reviewed.State.WITHDRAWN,
+)
+Reviewed.PENDING = (Reviewed.State.DRAFT, Reviewed.State.RETURNED)
 
 
 class ProgressUpdate(Reviewed):

@@ -1,8 +1,12 @@
-"""The review of progress facts: draft → published, returned with a comment, corrections.
+"""The review of progress facts: draft → published, returned with a comment, corrections,
+withdrawals, erasure. Who may do each is progress.rules'; these functions do it, each in one
+transaction and one revision, whoever calls (admin, importer, command).
 
 A published fact is never changed in place. `correction()` makes a new draft revision that
 `supersedes` it; publishing that draft marks the old one superseded, so the public history
-shows both (what was said, and what it was corrected to, each with its date).
+shows both (what was said, and what it was corrected to, each with its date). A published
+fact taken back is `withdraw()`n with a reason: it leaves current figures and downloads, and
+the public history shows the withdrawal. Only a superuser `erase()`s, and that is recorded.
 """
 
 import reversion
@@ -10,15 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from reversion.models import Version
 
+from . import rules
 from .models import Reviewed
 
 State = Reviewed.State
-REVIEW_PERMISSION = "progress.review_progress"
-
-
-def can_review(user):
-    return user.is_active and user.has_perm(REVIEW_PERMISSION)
 
 
 def correction(published, user=None):
@@ -35,21 +36,22 @@ def correction(published, user=None):
     return draft
 
 
-def publish(fact, reviewer, comment="審核發布"):
-    """Publish a draft (validated again), retiring the revision it corrects."""
-    if not can_review(reviewer):
+def publish(fact, reviewer, comment="審核發布", *, now=None, validate=True):
+    """Publish a draft (validated again), retiring the revision it corrects. Inside a
+    revision already (the importer's), it joins that one. `reviewer` None: a command."""
+    if reviewer is not None and not rules.may_publish(reviewer):
         raise PermissionDenied
-    if fact.state not in (State.DRAFT, State.RETURNED):
+    if fact.pk is not None and fact.state not in Reviewed.PENDING:
         raise ValidationError(_("Only a draft can be published."))
-    fact.full_clean()
-    with transaction.atomic(), reversion.create_revision():
-        reversion.set_user(reviewer)
-        reversion.set_comment(comment)
-        now = timezone.now()
+    if validate:
+        fact.full_clean()
+    with transaction.atomic(), _revision(reviewer, comment):
+        now = now or timezone.now()
         if fact.supersedes_id:
             old = type(fact).objects.select_for_update().get(pk=fact.supersedes_id)
-            old.state = State.SUPERSEDED
-            old.save(update_fields=["state"])
+            if old.state == State.PUBLISHED:
+                old.state = State.SUPERSEDED
+                old.save(update_fields=["state"])
         fact.state = State.PUBLISHED
         fact.published_at = now
         fact.reviewed_by = reviewer
@@ -59,17 +61,74 @@ def publish(fact, reviewer, comment="審核發布"):
 
 def return_draft(fact, reviewer, comment):
     """Send a draft back to its agency with the reviewer's comment (required)."""
-    if not can_review(reviewer):
+    if not rules.may_return(reviewer):
         raise PermissionDenied
-    if fact.state not in (State.DRAFT, State.RETURNED):
+    if fact.state not in Reviewed.PENDING:
         raise ValidationError(_("Only a draft can be returned."))
     if not (comment or "").strip():
         raise ValidationError(_("Say what needs changing: a returned draft needs a comment."))
-    with transaction.atomic(), reversion.create_revision():
-        reversion.set_user(reviewer)
-        reversion.set_comment("退回修正")
+    with transaction.atomic(), _revision(reviewer, "退回修正"):
         fact.state = State.RETURNED
         fact.review_comment = comment
         fact.reviewed_by = reviewer
         fact.save(update_fields=["state", "review_comment", "reviewed_by"])
     return fact
+
+
+def withdraw(fact, reviewer, reason):
+    """Take a published fact back, with the reason (required): it leaves current figures,
+    and the public history shows when and why. Its row and versions stay."""
+    if not rules.may_withdraw(reviewer):
+        raise PermissionDenied
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why: a withdrawal needs a reason."))
+    with transaction.atomic(), _revision(reviewer, f"撤回：{reason.strip()}"[:200]):
+        fact = type(fact).objects.select_for_update().get(pk=fact.pk)
+        if fact.state != State.PUBLISHED:
+            raise ValidationError(_("Only a published fact can be withdrawn."))
+        fact.state = State.WITHDRAWN
+        fact.withdrawn_at = timezone.now()
+        fact.withdrawn_by = reviewer
+        fact.withdrawal_reason = reason.strip()
+        fact.save(update_fields=["state", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    return fact
+
+
+def erase(fact, user):
+    """Delete a fact and every stored version of it (superusers only), recorded in the
+    audit trail. A correction that depends on it is erased with it."""
+    from staff.audit import record
+
+    if not rules.may_erase(user):
+        raise PermissionDenied
+    model = type(fact)
+    with transaction.atomic():
+        for correction_ in model.objects.filter(supersedes=fact):
+            erase(correction_, user)
+        label = f"{model._meta.app_label}.{model._meta.model_name} #{fact.pk}: {fact}"
+        versions = Version.objects.get_for_object(fact)
+        count = versions.count()
+        versions.delete()
+        fact.delete()
+        record("erase", user=user, target=label[:300], detail=f"versions: {count}")
+
+
+class _revision:
+    """A revision with the acting user and comment; inside one already, join it."""
+
+    def __init__(self, user, comment):
+        self.user, self.comment = user, comment
+
+    def __enter__(self):
+        self.joined = reversion.is_active()
+        self.context = None if self.joined else reversion.create_revision()
+        if self.context is not None:
+            self.context.__enter__()
+        if self.user is not None:
+            reversion.set_user(self.user)
+        reversion.set_comment(self.comment)
+
+    def __exit__(self, *exc):
+        if self.context is not None:
+            return self.context.__exit__(*exc)
+        return False

@@ -3,9 +3,11 @@
 - **agency editor** (機關填報人員): enters indicators, progress updates and milestones, only
   on the plan items that an agency they belong to (Agency.editors) leads or supports; what
   they enter is a draft.
-- **reviewer** (研考人員): sees the queue of drafts, publishes them or returns them with a
-  comment, and manages agencies and responsibilities.
-Superusers may do everything.
+- **reviewer** (審核人員): sees the queue of drafts, publishes them or returns them with a
+  comment, withdraws published facts with a reason, and manages agencies and
+  responsibilities. No delete permission on facts: only superusers erase (progress.rules).
+Superusers may do everything. The object-level rules (which items, which agencies, which
+review states) are progress.rules'; these are the model-level permissions they start from.
 """
 
 AGENCY_EDITOR = "agency editor"
@@ -19,7 +21,7 @@ AGENCY_EDITOR_PERMISSIONS = [
     "view_schedule",
 ]
 REVIEWER_PERMISSIONS = [
-    *(f"{action}_{model}" for model in FACTS for action in ("add", "change", "view", "delete")),
+    *(f"{action}_{model}" for model in FACTS for action in ("add", "change", "view")),
     *(
         f"{action}_{model}"
         for model in ("agency", "responsibility", "schedule")

@@ -21,11 +21,13 @@ A node with nothing reported has no percent, no expected value and no light.
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from plan import bundle
 
@@ -33,7 +35,7 @@ from .models import Indicator, Milestone, ProgressUpdate, Responsibility, Review
 
 Status = ProgressUpdate.Status
 LIGHT_STATUSES = (Status.IN_PROGRESS, Status.BEHIND)
-SHOWN = (Reviewed.State.PUBLISHED, Reviewed.State.SUPERSEDED)
+SHOWN = Reviewed.SHOWN  # published, superseded (history), withdrawn (history)
 
 
 def thresholds():
@@ -53,6 +55,19 @@ def _date(value):
     return date.fromisoformat(value[:10]) if value else None
 
 
+def _datetime(value):
+    """A moment from the bundle's JSON (text on both engines), aware, in UTC."""
+    if not value or isinstance(value, datetime):
+        return value
+    moment = parse_datetime(value.replace(" ", "T"))
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _shown(model, plan, **filters):
     return QuerySet(model).filter(node__plan=plan, **filters)
 
@@ -64,7 +79,13 @@ def _rows(queryset, kind, **fields):
 def bundle_parts(plan):
     """The progress tables' part of a plan's bundle (plan.bundle): what is published (and
     superseded, for the history) about the plan's progress."""
-    reviewed = {"state": "state", "supersedes": "supersedes_id", "published_at": "published_at"}
+    reviewed = {
+        "state": "state",
+        "supersedes": "supersedes_id",
+        "published_at": "published_at",
+        "withdrawn_at": "withdrawn_at",
+        "withdrawal_reason": "withdrawal_reason",
+    }
     updates = _rows(
         _shown(ProgressUpdate, plan, state__in=SHOWN),
         "update",
@@ -144,7 +165,8 @@ def read_bundle(plan):
 @dataclass
 class NodeFacts:
     """What is published about one node: its agencies, updates (newest first), indicators,
-    milestones (by planned date), schedule; superseded revisions kept apart for history."""
+    milestones (by planned date), schedule; superseded revisions and withdrawn facts kept
+    apart for the history (neither counts in any figure)."""
 
     lead: list = field(default_factory=list)
     support: list = field(default_factory=list)
@@ -152,6 +174,7 @@ class NodeFacts:
     indicators: list = field(default_factory=list)
     milestones: list = field(default_factory=list)
     corrected: list = field(default_factory=list)  # superseded revisions, any kind
+    withdrawn: list = field(default_factory=list)  # withdrawn facts, any kind
     planned_start: date = None
     planned_end: date = None
     weight: Decimal = Decimal(1)
@@ -178,6 +201,10 @@ class NodeFacts:
         if data.get("state") == Reviewed.State.SUPERSEDED:
             self.corrected.append(data)
             return
+        if data.get("state") == Reviewed.State.WITHDRAWN:
+            data["withdrawn_at"] = _datetime(data["withdrawn_at"])
+            self.withdrawn.append(data)
+            return
         {"update": self.updates, "indicator": self.indicators, "milestone": self.milestones}[
             kind
         ].append(data)
@@ -186,6 +213,7 @@ class NodeFacts:
         self.updates.sort(key=lambda u: (u["date"], u["id"]), reverse=True)
         self.indicators.sort(key=lambda i: (i["key"], i["id"]))
         self.milestones.sort(key=lambda m: (m["planned_date"], m["id"]))
+        self.withdrawn.sort(key=lambda f: (f["withdrawn_at"] or EPOCH, f["id"]), reverse=True)
         for agencies in (self.lead, self.support):
             agencies.sort(key=lambda a: a["code"])
 

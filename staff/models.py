@@ -71,6 +71,9 @@ class AuditEvent(models.Model):
         PERMISSIONS = "permissions", _("permissions or groups changed")
         ACCOUNT = "account", _("account changed")
         CONTENT = "content", _("content changed")
+        ROLLBACK = "rollback", _("rolled back to an earlier version")
+        WITHDRAWAL = "withdrawal", _("published fact withdrawn")
+        ERASE = "erase", _("erased for good")
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices, db_index=True)
