@@ -76,7 +76,15 @@ def plan_data(plan, tree=None, with_urls=None):
 # What an export adds that is not the plan's text: addresses and numbers derived on output,
 # and the progress layer (agencies, indicators, progress, updates: data of its own, with its
 # own CSV files, never loaded by load_plan).
-DERIVED_NODE_KEYS = ("url", "number", "agencies", "indicators", "progress", "updates")
+DERIVED_NODE_KEYS = (
+    "url",
+    "number",
+    "agencies",
+    "indicators",
+    "progress",
+    "updates",
+    "withdrawn",
+)
 PROGRESS_PLAN_KEYS = ("agencies",)
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -127,6 +127,15 @@ NODE_FIELDS = [
             "Its published progress updates, newest first: date, status, percent, summary "
             "(in each language), source (a web address or document number), agency (code of "
             "the reporting agency, or null), reason and remedy (when it is behind schedule)."
+        ),
+    ),
+    (
+        ["withdrawn"],
+        _(
+            "Published facts a reviewer withdrew, newest first (they count in no figure): kind "
+            "(update, indicator or milestone), withdrawn_at (date and time, Taipei), reason, "
+            "and fact (what it said, in the shape of updates or indicators above; a milestone: "
+            "planned_date, description, done_on, source)."
         ),
     ),
     (
@@ -294,6 +303,7 @@ def export_data(plan):
         node_data["indicators"] = [_indicator(i, plan) for i in facts.indicators]
         node_data["progress"] = _progress(progress.get(node.pk))
         node_data["updates"] = [_update(u) for u in facts.updates]
+        node_data["withdrawn"] = [_withdrawn(w, plan) for w in facts.withdrawn]
         for child in node_data["children"]:
             add(child)
 
@@ -348,6 +358,31 @@ def _update(update):
         "reason": update["reason"] or "",
         "remedy": update["remedy"] or "",
     }
+
+
+def _withdrawn(fact, plan):
+    """A published fact a reviewer withdrew: when (Taipei time), why, and what it said."""
+    what = {"update": _update, "indicator": lambda i: _indicator(i, plan)}.get(fact["kind"])
+    moment = fact.get("withdrawn_at")
+    return {
+        "kind": fact["kind"],
+        "withdrawn_at": timezone.localtime(moment).isoformat() if moment else None,
+        "reason": fact.get("withdrawal_reason") or "",
+        "fact": what(fact) if what else _milestone(fact),
+    }
+
+
+def _milestone(milestone):
+    return {
+        "planned_date": _iso(milestone.get("planned_date")),
+        "description": _bilingual(milestone, "description"),
+        "done_on": _iso(milestone.get("done_on")),
+        "source": milestone.get("source") or "",
+    }
+
+
+def _iso(day):
+    return day.isoformat() if day else None
 
 
 def _indicator(indicator, plan):

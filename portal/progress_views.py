@@ -163,6 +163,31 @@ class Update:
         self.corrects = [Update(old, node, presenter) for old in presenter.earlier(data)]
 
 
+class Withdrawn:
+    """A published fact a reviewer took back: what it said, when it was withdrawn and why.
+    It counts in no figure; the item's page keeps it in view (nothing reviewed is lost)."""
+
+    KINDS = {
+        "update": gettext_lazy("Progress update"),
+        "indicator": gettext_lazy("Indicator"),
+        "milestone": gettext_lazy("Milestone"),
+    }
+
+    def __init__(self, data, node, language):
+        self.id = data["id"]
+        self.kind = data["kind"]
+        self.kind_label = self.KINDS.get(self.kind, self.kind)
+        self.withdrawn_at = data.get("withdrawn_at")
+        self.reason = Text.plain(data.get("withdrawal_reason"), language)
+        self.date = data.get("date") or data.get("planned_date")
+        self.status_label = STATUS_LABELS.get(data.get("status"), "")
+        self.percent_text = percent_text(data.get("percent"))
+        names = {"update": "summary", "indicator": "name", "milestone": "description"}
+        self.what = Text.of(data, names.get(self.kind, "summary"), language, note=True)
+        self.anchor = f"withdrawn-{self.kind}-{self.id}"
+        self.url = f"{page_of(node).url}#{self.anchor}"
+
+
 class Indicator:
     WIDTH, HEIGHT, TOP, BOTTOM = 320, 150, 12, 28
 
@@ -315,9 +340,15 @@ class NodeProgress:
             for m in self.facts.milestones
         ]
 
+    @cached_property
+    def withdrawn(self):
+        language = self.presenter.language
+        return [Withdrawn(data, self.node, language) for data in self.facts.withdrawn]
+
     @property
     def has_details(self):
-        return bool(self.facts.updates or self.facts.indicators or self.facts.milestones)
+        facts = self.facts
+        return bool(facts.updates or facts.indicators or facts.milestones or facts.withdrawn)
 
 
 class PlanProgress:

@@ -91,26 +91,32 @@ def withdraw(fact, reviewer, reason):
         fact.withdrawn_by = reviewer
         fact.withdrawal_reason = reason.strip()
         fact.save(update_fields=["state", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        _record("withdrawal", reviewer, fact, reason.strip())
     return fact
 
 
 def erase(fact, user):
     """Delete a fact and every stored version of it (superusers only), recorded in the
     audit trail. A correction that depends on it is erased with it."""
-    from staff.audit import record
-
     if not rules.may_erase(user):
         raise PermissionDenied
     model = type(fact)
     with transaction.atomic():
         for correction_ in model.objects.filter(supersedes=fact):
             erase(correction_, user)
-        label = f"{model._meta.app_label}.{model._meta.model_name} #{fact.pk}: {fact}"
         versions = Version.objects.get_for_object(fact)
         count = versions.count()
+        _record("erase", user, fact, f"versions: {count}")
         versions.delete()
         fact.delete()
-        record("erase", user=user, target=label[:300], detail=f"versions: {count}")
+
+
+def _record(kind, user, fact, detail):
+    from staff.audit import record
+
+    model = type(fact)._meta
+    target = f"{model.app_label}.{model.model_name} #{fact.pk}: {fact}"
+    record(kind, user=user, target=target[:300], detail=detail)
 
 
 class _revision:

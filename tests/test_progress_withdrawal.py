@@ -1,0 +1,173 @@
+"""Nothing reviewed is ever lost: a reviewer withdraws a published fact with a reason (it
+leaves current figures, downloads and the JSON's lists, and the item's page and the JSON's
+`withdrawn` list say when and why); only a superuser erases, and that is an audit event."""
+
+import json
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from reversion.models import Version
+
+from plan.models import PlanNode
+from progress.models import Agency, ProgressUpdate, Responsibility
+from progress.review import erase, publish, withdraw
+from progress.roles import AGENCY_EDITOR, REVIEWER
+from staff.models import AuditEvent
+
+REASON = "來源文件有誤，數據待重新核對"
+
+
+def staff(name, group=None, **flags):
+    user = User.objects.create_user(name, password="a-long-test-password", is_staff=True, **flags)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def published(plan, progress_groups):
+    """A strategy led by an agency, with one published update of 40 %."""
+    strategy = PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path").first()
+    agency = Agency.objects.create(code="tbkc", name_zh_hant="捷運工程局")
+    editor = staff("editor", AGENCY_EDITOR)
+    agency.editors.add(editor)
+    Responsibility.objects.create(node=strategy, agency=agency, role="lead")
+    reviewer = staff("reviewer", REVIEWER)
+    update = ProgressUpdate.objects.create(
+        node=strategy,
+        date=date(2025, 3, 31),
+        status="in_progress",
+        percent=40,
+        summary_zh_hant="第一期工程發包",
+        source="https://example.gov.tw/report",
+        agency=agency,
+        submitted_by=editor,
+    )
+    publish(update, reviewer)
+    return {
+        "plan": plan,
+        "strategy": strategy,
+        "update": update,
+        "editor": editor,
+        "reviewer": reviewer,
+        "superuser": staff("root", is_superuser=True),
+    }
+
+
+def withdraw_in_admin(client, user, update, reason):
+    client.force_login(user)
+    return client.post(
+        "/admin/progress/progressupdate/",
+        {
+            "action": "withdraw_selected",
+            "_selected_action": [update.pk],
+            "confirm": "yes",
+            "withdrawal_reason": reason,
+        },
+    )
+
+
+def test_a_reviewer_withdraws_with_a_reason_in_the_admin(client, published):
+    update = published["update"]
+    client.force_login(published["reviewer"])
+    # The action first asks for the reason.
+    response = client.post(
+        "/admin/progress/progressupdate/",
+        {"action": "withdraw_selected", "_selected_action": [update.pk]},
+    )
+    assert response.status_code == 200
+    assert 'name="withdrawal_reason"' in response.content.decode()
+    update.refresh_from_db()
+    assert update.state == "published"
+    # Without a reason: refused, nothing changes.
+    withdraw_in_admin(client, published["reviewer"], update, "  ")
+    update.refresh_from_db()
+    assert update.state == "published"
+    response = withdraw_in_admin(client, published["reviewer"], update, REASON)
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.state == "withdrawn"
+    assert update.withdrawal_reason == REASON
+    assert update.withdrawn_by == published["reviewer"]
+    assert update.withdrawn_at is not None
+    event = AuditEvent.objects.filter(kind="withdrawal").latest("pk")
+    assert event.user == published["reviewer"] and event.detail == REASON
+
+
+def test_an_agency_editor_cannot_withdraw(client, published):
+    update = published["update"]
+    response = withdraw_in_admin(client, published["editor"], update, REASON)
+    assert response.status_code in (200, 302, 403)
+    update.refresh_from_db()
+    assert update.state == "published"
+    with pytest.raises(PermissionDenied):
+        withdraw(update, published["editor"], REASON)
+
+
+def test_only_published_facts_are_withdrawn(published):
+    update = published["update"]
+    withdraw(update, published["reviewer"], REASON)
+    with pytest.raises(ValidationError):
+        withdraw(update, published["reviewer"], REASON)
+
+
+def test_a_withdrawn_fact_leaves_figures_and_downloads_but_stays_in_view(client, published):
+    strategy, update = published["strategy"], published["update"]
+    plan = published["plan"]
+    page = f"/{plan.slug}/{strategy.ref}/"
+    before = client.get(page).content.decode()
+    assert "第一期工程發包" in before and "40% complete" not in before  # (Chinese page)
+    withdraw(update, published["reviewer"], REASON)
+
+    html = client.get(page).content.decode()
+    assert f'id="withdrawn-update-{update.pk}"' in html
+    assert REASON in html
+    assert "撤回" in html
+    current = html.split('class="withdrawn"')[0]
+    assert f'id="update-{update.pk}"' not in current  # no longer a current update
+
+    data = json.loads(client.get(f"/data/{plan.slug}.json").content)
+
+    def find(node):
+        if node["ref"] == strategy.ref:
+            return node
+        for child in node["children"]:
+            found = find(child)
+            if found:
+                return found
+        return None
+
+    node = find(data["tree"])
+    assert node["updates"] == []
+    assert node["progress"] is None
+    (gone,) = node["withdrawn"]
+    assert gone["kind"] == "update" and gone["reason"] == REASON
+    assert gone["fact"]["summary"]["zh-hant"] == "第一期工程發包"
+    assert gone["withdrawn_at"].endswith("+08:00")
+
+    csv_text = client.get(f"/data/{plan.slug}/updates.csv").content.decode("utf-8-sig")
+    assert "第一期工程發包" not in csv_text
+
+
+def test_only_a_superuser_erases_and_it_is_recorded(client, published):
+    update = published["update"]
+    delete_url = f"/admin/progress/progressupdate/{update.pk}/delete/"
+    client.force_login(published["reviewer"])
+    assert client.get(delete_url).status_code == 403
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+    with pytest.raises(PermissionDenied):
+        erase(update, published["reviewer"])
+
+    assert Version.objects.get_for_object(update).exists()
+    client.force_login(published["superuser"])
+    assert client.get(delete_url).status_code == 200  # Django's confirmation
+    response = client.post(delete_url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not ProgressUpdate.objects.filter(pk=update.pk).exists()
+    assert not Version.objects.get_for_object_reference(ProgressUpdate, update.pk).exists()
+    event = AuditEvent.objects.filter(kind="erase").latest("pk")
+    assert event.user == published["superuser"]
+    assert f"progressupdate #{update.pk}" in event.target
