@@ -9,7 +9,8 @@ the correction is published (progress.review).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -53,6 +54,18 @@ class RulesAdmin(GuardedVersionAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return rules.may_delete(request.user, obj if obj is not None else self.model)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        """An object outside the user's list (another agency's fact) exists: refused (403),
+        not "doesn't exist"."""
+        try:
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+            exists = self.model._default_manager.filter(pk=pk).exists()
+        except (ValidationError, ValueError):
+            exists = False
+        if exists:
+            raise PermissionDenied
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
 
 
 @admin.register(Agency)
@@ -280,10 +293,14 @@ class ProgressUpdateAdmin(FactAdmin):
         return [queue, *super().get_urls()]
 
     def queue_view(self, request):
-        """Every draft waiting for review, across updates, indicators and milestones."""
+        """Every draft waiting for review, across updates, indicators and milestones: for
+        reviewers, and for agency editors their own drafts."""
+        facts = [self.admin_site._registry[m] for m in (ProgressUpdate, Indicator, Milestone)]
+        if not any(admin_.has_view_permission(request) for admin_ in facts):
+            raise PermissionDenied
         drafts = []
-        for model in (ProgressUpdate, Indicator, Milestone):
-            admin_ = self.admin_site._registry[model]
+        for admin_ in facts:
+            model = admin_.model
             for fact in admin_.get_queryset(request).pending():
                 url = reverse(f"admin:progress_{model._meta.model_name}_change", args=[fact.pk])
                 drafts.append((model._meta.verbose_name, fact, url))
@@ -311,7 +328,7 @@ def term_years(node=None):
 
 
 def yearly_field_names(years):
-    return [[f"{part}_{year}" for part in YEAR_PARTS] for year in years]
+    return [tuple(f"{part}_{year}" for part in YEAR_PARTS) for year in years]
 
 
 class IndicatorForm(FactForm):
@@ -408,7 +425,9 @@ class IndicatorAdmin(FactAdmin):
         if obj is not None and obj.state == State.WITHDRAWN:
             review += self.withdrawal_fields
         return (
-            (None, {"fields": base}),
+            # The translated fields (name, measure, unit) as their languages' fields, as
+            # modeltranslation does for declared fieldsets (its form has no `name`).
+            (None, {"fields": self.replace_orig_field(base)}),
             (
                 _("Targets and actuals by year (ROC)"),
                 {"fields": yearly_field_names(self.years(obj))},
