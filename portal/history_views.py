@@ -7,7 +7,6 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -15,6 +14,7 @@ from plan.history import page_history, recent_entries
 from plan.models import PlanNode
 from plan.tree import ancestors
 
+from .atom import TextAtom1Feed
 from .trees import linked_trees, page_language, published_plan, published_plans
 from .views import plan_context
 
@@ -77,7 +77,7 @@ def changes(request):
 class ChangesFeed(Feed):
     """Atom feed of recent changes, in the language of its URL."""
 
-    feed_type = Atom1Feed
+    feed_type = TextAtom1Feed
 
     def title(self):
         return _("Recent changes to the plan")

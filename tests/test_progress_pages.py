@@ -3,7 +3,6 @@ coloured by progress and the Atom feeds; honest about nothing reported (the Kaoh
 ships with no progress), drafts never shown, cold query budget constant in plan size."""
 
 import re
-import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 
@@ -22,7 +21,6 @@ from .conftest import SLUG
 
 P = f"/{SLUG}"
 LANGS = {"zh-hant": "", "en": "/en"}
-ATOM = "{http://www.w3.org/2005/Atom}"
 NEW_PAGES = {
     "overview": f"{P}/progress/",
     "overview-filtered": f"{P}/progress/?vision=livable&status=in_progress&sort=percent",
@@ -428,51 +426,7 @@ def test_nothing_reported_says_so_and_never_shows_zero_percent(client, plan, lan
     assert client.get(LANGS[lang] + f"{P}/agencies/tbkc/").status_code == 404
 
 
-def test_empty_feeds_are_valid_atom(client, plan):
-    feed = ET.fromstring(client.get(f"{P}/progress/feed/").content)
-    assert feed.tag == f"{ATOM}feed" and not feed.findall(f"{ATOM}entry")
-
-
-# Feeds -------------------------------------------------------------------------------------
-
-
-def entries(client, path):
-    response = client.get(path)
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/atom+xml")
-    feed = ET.fromstring(response.content)
-    assert feed.tag == f"{ATOM}feed"
-    assert feed.find(f"{ATOM}author/{ATOM}name").text
-    found = feed.findall(f"{ATOM}entry")
-    if found:
-        newest = max(e.find(f"{ATOM}updated").text for e in found)
-        assert feed.find(f"{ATOM}updated").text == newest
-    return feed, found
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_feeds_list_published_updates_only(client, sample, lang):
-    prefix = LANGS[lang]
-    _, everything = entries(client, prefix + f"{P}/progress/feed/")
-    assert len(everything) == 4  # the draft and the corrected revision are not entries
-    text = ET.tostring(ET.Element("x")).decode() + "".join(
-        ET.tostring(e, encoding="unicode") for e in everything
-    )
-    assert "DRAFT" not in text and "草稿" not in text
-    assert "原誤植" not in text and "mistaken" not in text
-    ids = [e.find(f"{ATOM}id").text for e in everything]
-    assert len(set(ids)) == len(ids)
-    links = [e.find(f"{ATOM}link").get("href") for e in everything]
-    assert all("#update-" in link for link in links)
-    _, strategy = entries(client, prefix + f"{P}/mrt-network/feed/")
-    assert len(strategy) == 2
-    _, housing = entries(client, prefix + f"{P}/social-housing/feed/")
-    assert len(housing) == 2  # its two action items' updates
-    _, udd = entries(client, prefix + f"{P}/agencies/udd/feed/")
-    assert len(udd) == 4  # supports mrt-network (2) and rent (1), leads build (1)
-    _, swd = entries(client, prefix + f"{P}/agencies/swd/feed/")
-    assert len(swd) == 1
-    assert client.get(prefix + f"{P}/livable/feed/").status_code == 404  # a vision
+# Feeds: tests/test_feeds.py
 
 
 def test_a_published_update_is_visible_at_the_next_request_everywhere(client, sample):
