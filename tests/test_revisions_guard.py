@@ -82,6 +82,11 @@ def a_published_update(world, item="their_item", author="other_editor"):
     return update, draft_version
 
 
+def still_published(fact):
+    fact.refresh_from_db()
+    return fact.state == "published"
+
+
 def counts():
     return Revision.objects.count(), Version.objects.count(), AuditEvent.objects.count()
 
@@ -98,16 +103,21 @@ def refused(response, before):
     assert counts() == before
 
 
+def all_refused(client, user, urls, unchanged):
+    """Each POST is refused with nothing written, and `unchanged()` still holds after it."""
+    for url in urls:
+        refused(*post_as(client, user, url))
+        assert unchanged(), url
+
+
 def test_an_agency_editor_cannot_unpublish_another_agencys_update(client, world):
     update, draft_version = a_published_update(world)
-    for url in (
+    urls = (
         f"/admin/progress/progressupdate/recover/{draft_version.pk}/",
         f"/admin/progress/progressupdate/{update.pk}/history/{draft_version.pk}/",
         f"/admin/progress/milestone/recover/{draft_version.pk}/",
-    ):
-        refused(*post_as(client, world["editor"], url))
-        update.refresh_from_db()
-        assert update.state == "published"
+    )
+    all_refused(client, world["editor"], urls, lambda: still_published(update))
 
 
 def test_an_agency_editor_cannot_unpublish_even_their_own_published_update(client, world):
@@ -167,14 +177,17 @@ def test_an_agency_editor_cannot_take_back_a_reassigned_item(client, world):
     ours_version = saved(responsibility, world["reviewer"], "ours")
     responsibility.agency = world["theirs"]
     saved(responsibility, world["reviewer"], "reassigned")
-    for url in (
+    urls = (
         f"/admin/progress/responsibility/{responsibility.pk}/history/{ours_version.pk}/",
         f"/admin/progress/progressupdate/recover/{ours_version.pk}/",
         f"/admin/progress/indicator/recover/{ours_version.pk}/",
-    ):
-        refused(*post_as(client, world["editor"], url))
-        responsibility.refresh_from_db()
-        assert responsibility.agency == world["theirs"]
+    )
+    all_refused(
+        client,
+        world["editor"],
+        urls,
+        lambda: Responsibility.objects.get(pk=responsibility.pk).agency == world["theirs"],
+    )
     # …and so cannot report on it afterwards.
     client.force_login(world["editor"])
     response = client.get("/admin/progress/progressupdate/add/")
