@@ -5,6 +5,7 @@ and django-reversion's own signals, so no code path can forget it.
 staff.middleware.StaffSecurityMiddleware) unless told otherwise.
 """
 
+import contextlib
 import contextvars
 
 from axes.signals import user_locked_out
@@ -18,6 +19,19 @@ from django.dispatch import receiver
 from reversion.signals import post_revision_commit
 
 current_request = contextvars.ContextVar("staff_current_request", default=None)
+# Off while restore_site loads a backup: its rows (group memberships, permissions) replay
+# the past, already in the backup's own audit trail, and are not new events.
+_recording = contextvars.ContextVar("staff_audit_recording", default=True)
+
+
+@contextlib.contextmanager
+def not_recorded():
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
 
 User = get_user_model()
 
@@ -34,6 +48,8 @@ def client_ip(request):
 def record(kind, *, user=None, username="", target="", detail="", request=None):
     from .models import AuditEvent
 
+    if not _recording.get():
+        return None
     request = request or current_request.get()
     if user is None and request is not None:
         actor = getattr(request, "user", None)

@@ -27,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import record, reset_lockout_count
-from .middleware import SEEN, idle_seconds
+from .middleware import SEEN, idle_seconds, second_factor_pending
 
 BACKUP_CODES = 10
 
@@ -61,6 +61,9 @@ def context(request, **extra):
         "is_nav_sidebar_enabled": False,
         "available_apps": [],
         "next": next_url(request),
+        # No idle warning before the second factor: the session status says "not signed in".
+        "second_factor_pending": second_factor_pending(request.user),
+        "two_factor_off": not settings.STAFF_2FA_REQUIRED,
         **extra,
     }
 
@@ -208,8 +211,9 @@ def new_backup_codes(user):
 @require_http_methods(["GET", "POST"])
 def session_status(request):
     """For the idle warning (static/portal/admin-session.js): GET tells how many seconds the
-    session has left without counting as activity; POST ("stay signed in") renews it."""
-    if not request.user.is_authenticated:
+    session has left without counting as activity; POST ("stay signed in") renews it. A
+    session still waiting for its second factor is not signed in."""
+    if not request.user.is_authenticated or second_factor_pending(request.user):
         return JsonResponse({"authenticated": False, "remaining": 0})
     last = request.session.get(SEEN, time.time())
     remaining = max(0, int(idle_seconds() - (time.time() - last)))

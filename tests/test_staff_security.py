@@ -298,6 +298,50 @@ def test_an_idle_session_ends(client, editor):
     assert AuditEvent.objects.filter(kind="logout", detail="idle").exists()
 
 
+def pass_idle_minutes(client, minutes):
+    """Time moves on: the session's last use, and its expiry in the database (Django's own,
+    SESSION_COOKIE_AGE), both lie that many minutes back."""
+    from django.contrib.sessions.models import Session
+
+    row = Session.objects.get(session_key=client.cookies["sessionid"].value)
+    data = row.get_decoded()
+    data[SEEN] -= minutes * 60
+    Session.objects.filter(pk=row.pk).update(
+        session_data=client.session.encode(data),
+        expire_date=row.expire_date - timedelta(minutes=minutes),
+    )
+
+
+@pytest.mark.parametrize("minutes", [15, 20])
+def test_the_sign_in_page_says_an_idle_session_ended(client, editor, settings, minutes):
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = minutes
+    settings.SESSION_COOKIE_AGE = minutes * 60
+    login(client, "editor", PASSWORD, address="10.3.0.1")
+    assert client.get("/admin/").status_code == 200
+    pass_idle_minutes(client, minutes + 1)
+    response = client.get("/admin/plan/plannode/", follow=True, REMOTE_ADDR="10.3.0.1")
+    assert response.redirect_chain[-1][0].startswith("/admin/login/?next=/admin/plan/plannode/")
+    said = f"您已閒置 {minutes} 分鐘，系統已自動登出。請重新登入。"
+    assert said in response.content.decode()
+    event = AuditEvent.objects.get(kind="logout")
+    assert (event.user, event.detail, event.ip_address) == (editor, "idle", "10.3.0.1")
+    # Said once; signing in again works.
+    assert said not in client.get("/admin/login/").content.decode()
+    login(client, "editor", PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_session_still_in_use_is_not_said_to_have_ended(client, editor):
+    login(client, "editor", PASSWORD)
+    client.get("/admin/")
+    pass_idle_minutes(client, 14)
+    assert client.get("/admin/plan/plannode/").status_code == 200
+    client.post("/admin/logout/")
+    page = client.get("/admin/login/").content.decode()
+    assert "您已閒置" not in page
+    assert not AuditEvent.objects.filter(detail="idle").exists()
+
+
 def test_the_session_status_poll_does_not_keep_a_session_alive(client, editor):
     client.force_login(editor)
     client.get("/admin/")
@@ -307,6 +351,42 @@ def test_the_session_status_poll_does_not_keep_a_session_alive(client, editor):
     remaining = client.get("/admin/session/").json()["remaining"]
     assert 0 < remaining <= 60
     assert client.get("/admin/session/").json()["remaining"] <= remaining
+
+
+def test_the_session_status_of_a_half_signed_in_session_is_not_signed_in(
+    client, editor, two_factor
+):
+    """Password given, second factor not yet: not signed in, for the idle warning too, and
+    asking ("stay signed in") does not keep the half-open session alive."""
+    device = TOTPDevice.objects.create(user=editor, name="a", confirmed=True)
+    login(client, "editor", PASSWORD)
+    assert client.get("/admin/").url.startswith("/admin/two-factor/")
+    assert client.get("/admin/session/").json() == {"authenticated": False, "remaining": 0}
+    session = client.session
+    session[SEEN] = time.time() - 14 * 60
+    session.save()
+    assert client.post("/admin/session/").json()["authenticated"] is False
+    assert client.session[SEEN] < time.time() - 13 * 60
+    # No idle warning on the two-factor page (the status would say "signed out").
+    assert 'id="staff-session"' not in client.get("/admin/two-factor/").content.decode()
+    client.post("/admin/two-factor/", {"code": current_code(device)})
+    status = client.get("/admin/session/").json()
+    assert status["authenticated"] is True and status["remaining"] > 14 * 60
+    assert 'id="staff-session"' in client.get("/admin/").content.decode()
+
+
+def test_an_account_that_must_enrol_is_not_signed_in_either(client, editor, two_factor):
+    login(client, "editor", PASSWORD)
+    assert client.get("/admin/").url.startswith("/admin/two-factor/setup/")
+    assert client.get("/admin/session/").json()["authenticated"] is False
+    assert 'id="staff-session"' not in client.get("/admin/two-factor/setup/").content.decode()
+
+
+def test_the_session_status_of_a_signed_in_session(client, editor):
+    assert client.get("/admin/session/").json()["authenticated"] is False
+    login(client, "editor", PASSWORD)  # two factors off (the test settings)
+    assert client.get("/admin/session/").json()["authenticated"] is True
+    assert 'id="staff-session"' in client.get("/admin/two-factor/setup/").content.decode()
 
 
 def test_cookies_belong_to_the_admin_only(client, plan, editor):
