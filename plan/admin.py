@@ -13,14 +13,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.i18n import JavaScriptCatalog
 from modeltranslation.admin import TabbedTranslationAdmin
 from reversion.models import Version
 from treebeard.admin import TreeAdmin
@@ -245,7 +247,27 @@ class PlanNodeAdmin(GuardedVersionAdmin, TreeAdmin, TabbedTranslationAdmin):
             '<strong class="translation-missing">{}</strong>', _("translation missing")
         )
 
+    def get_urls(self):
+        """treebeard's script translations (which it serves to anyone) behind the admin's
+        sign-in, for those who see the tree."""
+        urls = super().get_urls()
+        for index, pattern in enumerate(urls):
+            if str(pattern.pattern) == "jsi18n/":
+                view = self.admin_site.admin_view(self.tree_translations)
+                urls[index] = path("jsi18n/", view, name=pattern.name)
+        return urls
+
+    def tree_translations(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return JavaScriptCatalog.as_view(packages=["treebeard"])(request)
+
     def move_node(self, request):
+        if request.method != "POST":
+            # The tree's drag and drop posts here; a GET moves nothing (405, not treebeard's 400).
+            if not self.has_view_or_change_permission(request):
+                raise PermissionDenied
+            return HttpResponseNotAllowed(["POST"])
         # treebeard saves the moved node after moving it; record that save as a revision
         # (moves change official numbering, which citizens should be able to follow).
         with transaction.atomic(), reversion.create_revision():
@@ -305,6 +327,8 @@ class PlanNodeAdmin(GuardedVersionAdmin, TreeAdmin, TabbedTranslationAdmin):
     def recoverlist_view(self, request, extra_context=None):
         # Deleted items are restored from their own list (DeletedPlanNodeAdmin), in place;
         # reversion's "recover" would write back a row without its place in the tree.
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         return redirect("admin:plan_deletedplannode_changelist")
 
     def recover_view(self, request, version_id, extra_context=None):
