@@ -54,7 +54,7 @@ IRREGULAR = "http://purl.org/cld/freq/irregular"
 # The catalog's own words, in both languages ({title}: the plan's title; {site}: SITE_NAME).
 WORDS = {
     "irregular": {"zh-hant": "不定期更新", "en": "irregular"},
-    # How the downloads are written (opendata_views.plan_json and plan_csv, progress.csv_io).
+    # How the downloads are written (opendata_views.plan_json and plan_csv, progress.spreadsheets).
     "JSON": {"zh-hant": "UTF-8 編碼的 JSON。", "en": "JSON, encoded in UTF-8."},
     "CSV": {
         "zh-hant": (

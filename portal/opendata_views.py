@@ -6,7 +6,6 @@ They are read-only and public: any website may fetch them (CORS, see settings), 
 and clients can ask whether they changed (ETag over the content) and get 304 Not Modified. Only published content is ever exported.
 """
 
-import csv
 import io
 import json
 from decimal import Decimal, InvalidOperation
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_safe
 from plan.exchange import FORMAT, LANGUAGES, plan_data, texts
 from plan.tree import PlanTree
 from progress.rollup import EMPTY
+from progress.spreadsheets import safe as spreadsheet_safe
 
 from .trees import link, linked_tree, page_language, plan_progress, published_plan, published_plans
 
@@ -437,9 +437,9 @@ def plan_csv(request, plan_slug):
     tree = PlanTree.load(plan)
     urls = _page_urls(request, tree, plan)
     out = io.StringIO()
-    # Excel only takes a CSV file for UTF-8 when it starts with a byte order mark.
-    out.write("\ufeff")
-    writer = csv.writer(out)  # CRLF line endings, quoting where needed (RFC 4180)
+    # The portal's one CSV writer: the byte order mark Excel needs for UTF-8, CRLF line
+    # endings, quoting where needed (RFC 4180), formula-like texts neutralised.
+    writer = spreadsheet_safe.writer(out)
     writer.writerow(CSV_COLUMNS)
     for node in tree:
         numbers = node.numbers or {}

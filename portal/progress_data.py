@@ -9,7 +9,8 @@ portal.page_cache. Only published facts about published items are ever in them.
 
 from django.views.decorators.http import require_safe
 
-from progress.csv_io import export_rows, write_csv
+from progress.spreadsheets.export import export_rows
+from progress.spreadsheets.safe import write_csv
 
 from .opendata_views import _download
 from .trees import linked_tree, published_plan

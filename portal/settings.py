@@ -260,6 +260,13 @@ LOGGING = {
 # The admin's address; a city may move it away from the well-known /admin/.
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 
+# The largest request the admin takes, in MB: a progress CSV upload (progress.upload says
+# so on the page) and any form. It must equal client_max_body_size in deploy/nginx.conf
+# (a test compares them), where a larger request gets static/errors/413.html. Django's own
+# limits follow: form data beyond it is refused, and an upload within it stays in memory.
+PROGRESS_UPLOAD_MAX_MB = 2
+DATA_UPLOAD_MAX_MEMORY_SIZE = FILE_UPLOAD_MAX_MEMORY_SIZE = PROGRESS_UPLOAD_MAX_MB * 1024 * 1024
+
 # The portal's name in each language; a city running its own portal sets these.
 SITE_NAME = {
     "zh-hant": os.environ.get("PORTAL_SITE_NAME_ZH", "高雄市政府中程施政計畫"),

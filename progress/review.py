@@ -45,7 +45,9 @@ def publish(fact, reviewer, comment="審核發布", *, now=None, validate=True):
         raise ValidationError(_("Only a draft can be published."))
     if validate:
         fact.full_clean()
-    with transaction.atomic(), _revision(reviewer, comment):
+    # Inside the importer's transaction, thousands of publications must not each open a
+    # savepoint (PostgreSQL: 21 s for 5,000 rows with them, 10 s without).
+    with _atomic(), _revision(reviewer, comment):
         now = now or timezone.now()
         if fact.supersedes_id:
             old = type(fact).objects.select_for_update().get(pk=fact.supersedes_id)
@@ -117,6 +119,12 @@ def _record(kind, user, fact, detail):
     model = type(fact)._meta
     target = f"{model.app_label}.{model.model_name} #{fact.pk}: {fact}"
     record(kind, user=user, target=target[:300], detail=detail)
+
+
+def _atomic():
+    """A transaction, or (inside one already) no savepoint of its own: a failure anywhere
+    undoes the caller's whole transaction, which is what every caller wants."""
+    return transaction.atomic(savepoint=not transaction.get_connection().in_atomic_block)
 
 
 class _revision:

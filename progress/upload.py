@@ -2,15 +2,19 @@
 change (or every problem, by row and column), then confirm to apply it.
 
 The uploaded bytes are kept in the staff member's session between the two steps, under a
-token the confirm form sends back, and used once. Agency editors may import progress for the
-items their agencies lead or support, as drafts; reviewers (and superusers) anything, and
-may publish at once. The checks themselves are progress.csv_io's, the same as the command's.
+token the confirm form sends back, and used once. Who may import what, and publish at once,
+is progress.rules' (agency editors: drafts about the items their agencies lead or support;
+reviewers and superusers: anything). The checks themselves are the importer's
+(progress.spreadsheets.importer), the same as the command's. A file larger than
+settings.PROGRESS_UPLOAD_MAX_MB is refused here with the page's own message (nginx refuses a
+larger request with the same limit: deploy/nginx.conf, static/errors/413.html).
 """
 
 import base64
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -19,38 +23,29 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .csv_io import import_csv
+from . import rules
+from .spreadsheets.importer import import_csv
 
 SESSION_KEY = "progress_import"
-# A spreadsheet of a plan's progress is a few hundred kilobytes at most.
-MAX_BYTES = 5 * 1024 * 1024
-IMPORT_PERMISSIONS = (
-    "progress.add_progressupdate",
-    "progress.add_indicator",
-    "progress.add_responsibility",
-    "progress.add_agency",
-)
 
 
-def may_import(user):
-    return any(user.has_perm(permission) for permission in IMPORT_PERMISSIONS)
-
-
-def may_publish(user):
-    return user.has_perm("progress.review_progress")
+def max_bytes():
+    """The largest file accepted: settings.PROGRESS_UPLOAD_MAX_MB (a spreadsheet of a plan's
+    progress is a few hundred kilobytes)."""
+    return settings.PROGRESS_UPLOAD_MAX_MB * 1024 * 1024
 
 
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def import_view(request):
     user = request.user
-    if not may_import(user):
+    if not rules.may_import(user):
         raise PermissionDenied
     context = {
         **admin.site.each_context(request),
         "title": _("Import progress from a CSV file"),
-        "may_publish": may_publish(user),
-        "max_megabytes": MAX_BYTES // (1024 * 1024),
+        "may_publish": rules.may_publish(user),
+        "max_megabytes": settings.PROGRESS_UPLOAD_MAX_MB,
     }
     if request.method == "POST" and request.POST.get("confirm"):
         return confirm(request, context)
@@ -58,7 +53,7 @@ def import_view(request):
         upload = request.FILES.get("file")
         if upload is None:
             context["form_error"] = _("Choose a CSV file to upload.")
-        elif upload.size > MAX_BYTES:
+        elif upload.size > max_bytes():
             context["form_error"] = _("The file is too large (at most %(size)s MB).") % {
                 "size": context["max_megabytes"]
             }
@@ -90,7 +85,7 @@ def confirm(request, context):
     data = base64.b64decode(stored["data"])
     if hashlib.sha256(data).hexdigest() != stored["sha256"]:
         return HttpResponseBadRequest(_("The stored upload is damaged: upload the file again."))
-    publish = stored["publish"] and may_publish(request.user)
+    publish = stored["publish"] and rules.may_publish(request.user)
     result = import_csv(data, publish=publish, user=request.user)
     if result.problems:
         # The data changed between the preview and the confirmation: show why, write nothing.

@@ -1,8 +1,6 @@
 """The admin for staff accounts: the users list gains two-factor reset and the forced
 password change; the audit trail is one list for superusers, filterable and exportable."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -11,6 +9,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from progress.spreadsheets import safe as spreadsheet_safe
 
 from .audit import record
 from .forms import StaffAuthenticationForm
@@ -141,13 +141,14 @@ class AuditEventAdmin(admin.ModelAdmin):
         rows = changelist.get_queryset(request).select_related(None)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 only with a BOM
-        writer = csv.writer(response)
+        # The portal's one CSV writer: a BOM (Excel opens UTF-8 only with one), and every
+        # text cell spreadsheet-safe (a username or detail is whatever someone typed).
+        writer = spreadsheet_safe.writer(response)
         writer.writerow(["time", "user", "event", "about", "detail", "address"])
         for event in rows.iterator():
             writer.writerow(
                 [
-                    timezone.localtime(event.time).isoformat(timespec="seconds"),
+                    timezone.localtime(event.time),  # a typed value: written as ISO 8601
                     event.username,
                     event.kind,
                     event.target,

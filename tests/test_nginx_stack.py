@@ -371,3 +371,29 @@ def test_every_app_process_sees_an_edit_made_behind_its_clock(site):
             " updated_at=behind)\n",
         )
         assert all(title in body for body in titles())
+
+
+# (e) a request larger than the upload limit gets the portal's page, not nginx's ------------
+
+
+def test_a_too_large_upload_gets_the_portals_bilingual_page(stack):
+    from django.conf import settings
+
+    limit = settings.PROGRESS_UPLOAD_MAX_MB
+    body = b"x" * (3 * 1024 * 1024)
+    assert len(body) > limit * 1024 * 1024
+    status, headers, page = request(
+        stack,
+        "/admin/progress/import/",
+        method="POST",
+        body=body,
+        headers={"Content-Type": "multipart/form-data; boundary=----x"},
+        timeout=30,
+    )
+    assert status == 413
+    assert headers["content-type"].startswith("text/html")
+    text = page.decode()
+    assert "檔案太大" in text and "File too large" in text
+    assert f"{limit} MB" in text
+    assert "nginx" not in text  # not nginx's own page
+    assert "<script" not in text and "<style" not in text and not re.search(r"\sstyle=", text)

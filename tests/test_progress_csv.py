@@ -16,8 +16,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from plan.models import PlanNode
-from progress.csv_io import import_csv, parse_date, parse_percent
 from progress.models import Agency, Indicator, ProgressUpdate, Responsibility
+from progress.spreadsheets.importer import import_csv
+from progress.spreadsheets.values import parse_date, parse_percent
 
 from .conftest import SLUG
 

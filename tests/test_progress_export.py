@@ -252,7 +252,7 @@ def test_json_export_without_the_new_keys_is_the_plan_as_before(plan):
         node = {
             k: v
             for k, v in node.items()
-            if k not in ("agencies", "indicators", "progress", "updates")
+            if k not in ("agencies", "indicators", "progress", "updates", "withdrawn")
         }
         node["children"] = [strip(child) for child in node["children"]]
         return node

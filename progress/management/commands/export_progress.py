@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from plan.models import Plan
 from plan.tree import PlanTree
-from progress.csv_io import KINDS, export_rows, write_csv
+from progress.spreadsheets.contract import KINDS
+from progress.spreadsheets.export import export_rows
+from progress.spreadsheets.safe import write_csv
 
 
 class Command(BaseCommand):

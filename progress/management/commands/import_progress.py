@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from progress.csv_io import import_csv
+from progress.spreadsheets.importer import import_csv
 
 
 class Command(BaseCommand):

@@ -1,157 +1,53 @@
-"""Progress as spreadsheets: the four CSV files (a public contract, docs/progress-csv.md),
-their export and their import.
+"""Reading a progress CSV file back (`import_csv`): the admin's upload and `import_progress`.
 
-Export: only PUBLISHED facts, UTF-8 with a byte order mark (Excel reads Chinese only so),
-the csv module's excel dialect (CRLF, quoting where needed).
+The kind of file is recognised from its header row; one plan per file; every row is checked
+before anything is written, every problem is collected and named by its spreadsheet row (the
+header is row 1) and column, in Chinese and in English; the whole file is applied in one
+transaction and one revision, or not at all. Rows identical to what is stored change
+nothing; rows missing from a file are never deleted. Rows are matched to what is stored by
+their keys in one pass (dicts by update_id, by indicator key, by an update's content), so a
+file of thousands of rows against thousands of stored ones takes seconds
+(bench/import_bench.py).
 
-Import (`import_csv`): the kind of file is recognised from its header row; one plan per
-file; every row is checked before anything is written, every problem is collected and named
-by its spreadsheet row (the header is row 1) and column, in Chinese and in English; the whole
-file is applied in one transaction or not at all. Rows identical to what is stored change
-nothing; rows missing from a file are never deleted.
+Who may import what is progress.rules' (`may_import`, the items a user reports on, the
+agencies they may name as the reporter); publishing is progress.review's `publish()`.
 
-The review rule (one place: `Revise`): imported progress facts are drafts unless `publish`;
-a row that changes a PUBLISHED fact makes a new draft revision that supersedes it (with
-`publish`: the new revision is published at once and the old one marked superseded).
+The review rule (one place: `Importer.revise`): imported progress facts are drafts unless
+`publish`; a row that changes a PUBLISHED fact makes a new draft revision that supersedes it
+(with `publish`: the new revision is published at once and the old one marked superseded).
+A superseded or withdrawn update's id is refused.
 """
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 
-from plan.models import ROC_OFFSET, Plan, PlanNode
+from plan.models import Plan, PlanNode
 
-from .models import Agency, Indicator, ProgressUpdate, Responsibility, Reviewed
+from .. import review, rules
+from ..models import Agency, Indicator, ProgressUpdate, Responsibility, Reviewed
+from ..numbers import format_number
+from .contract import (
+    ITEM_KINDS,
+    YEAR_COLUMN,
+    columns_of,
+    plan_years,
+    recognise,
+)
+from .safe import BOM
+from .values import CONTROL, parse_cell_number, parse_date, parse_id, parse_roc_year, text
 
-BOM = "\ufeff"
-KINDS = ("agencies", "responsibilities", "indicators", "updates")
 ENCODINGS = ("utf-8-sig", "cp950", "big5hkscs")
-ITEM_KINDS = (PlanNode.Kind.STRATEGY, PlanNode.Kind.ACTION)
 State = Reviewed.State
 
-AGENCY_COLUMNS = ["code", "name_zh_hant", "name_en", "url"]
-RESPONSIBILITY_COLUMNS = ["plan", "ref", "agency", "role"]
-# The template (a plan without responsibilities yet) adds the item's title; import ignores it.
-TEMPLATE_COLUMNS = [*RESPONSIBILITY_COLUMNS, "title_zh_hant"]
-INDICATOR_HEAD = [
-    "plan",
-    "ref",
-    "indicator",
-    "name_zh_hant",
-    "name_en",
-    "measure_zh_hant",
-    "measure_en",
-    "unit_zh_hant",
-    "unit_en",
-    "direction",
-    "baseline_year",
-    "baseline",
-    "weight",
-]
-INDICATOR_TAIL = ["source", "target_change_reason"]
-UPDATE_COLUMNS = [
-    "plan",
-    "ref",
-    "date",
-    "status",
-    "percent",
-    "summary_zh_hant",
-    "summary_en",
-    "source",
-    "agency",
-    "reason",
-    "remedy",
-]
-UPDATE_EXPORT_COLUMNS = [*UPDATE_COLUMNS, "update_id"]
-# Columns an import accepts but does not read.
-IGNORED = {"responsibilities": {"title_zh_hant"}}
-YEAR_COLUMN = re.compile(r"^(target|actual|source)_(\d+)$")
 
-
-def indicator_columns(plan, year_sources=False):
-    years = plan_years(plan)
-    columns = [*INDICATOR_HEAD]
-    for year in years:
-        columns += [f"target_{year}", f"actual_{year}"]
-    columns += INDICATOR_TAIL
-    if year_sources:
-        columns += [f"source_{year}" for year in years]
-    return columns
-
-
-def plan_years(plan):
-    return list(range(plan.term_start_roc, plan.term_end_roc + 1))
-
-
-# Values ---------------------------------------------------------------------------------
-
-
-def format_decimal(value):
-    """55.0 → "55", 55.5 → "55.5", None → ""."""
-    if value in (None, ""):
-        return ""
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text
-
-
-def parse_decimal(text):
-    """A number as a spreadsheet writes it ("1,234.5", " 55 "); None when empty."""
-    text = (text or "").strip().replace(",", "").replace("，", "")
-    if not text:
-        return None
-    if "_" in text:
-        raise InvalidOperation(text)  # Python reads 5_0 as 50; a spreadsheet never writes it
-    value = Decimal(text)  # InvalidOperation for anything else
-    if not value.is_finite():
-        raise InvalidOperation(text)
-    return value
-
-
-def parse_percent(text):
-    """55, 55%, 55.5 (and 55.5 %); None when empty."""
-    text = (text or "").strip()
-    if text.endswith(("%", "％")):
-        text = text[:-1].strip()
-    return parse_decimal(text)
-
-
-# Progress is reported in these years; anything else is a mistyped year.
-EARLIEST_YEAR, LATEST_YEAR = 1990, 2200
-DATE_PARTS = re.compile(r"^(\d{1,4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
-
-
-def parse_date(text):
-    """2025-03-31, ROC 114/03/31, Excel's 2025/3/31 (a time after it is dropped)."""
-    text = (text or "").strip().split(" ")[0].split("T")[0]
-    match = DATE_PARTS.match(text)
-    if not match:
-        raise ValueError(text)
-    year, month, day = (int(part) for part in match.groups())
-    if year < 1000:  # ROC year
-        year += ROC_OFFSET
-    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        # "25/3/31" read as ROC 25 (1936) is a mistyped year, not a report from then.
-        raise ValueError(text)
-    return date(year, month, day)
-
-
-def _text(value):
-    return (value or "").strip()
-
-
-# Characters no spreadsheet cell holds (PostgreSQL refuses NUL): tab and line breaks pass.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-# Errors in both languages ---------------------------------------------------------------
+# Problems, in both languages ----------------------------------------------------------------
 
 
 @dataclass
@@ -173,6 +69,7 @@ class Problem:
 
 
 def _render(error, language):
+    """One ValidationError message in `language` (its gettext message, with its params)."""
     with translation.override(language):
         message = error.message
         if error.params:
@@ -181,151 +78,7 @@ def _render(error, language):
         return str(message)
 
 
-# Export ---------------------------------------------------------------------------------
-
-
-def write_csv(rows):
-    """CSV text as Excel reads it: a BOM, the excel dialect, CRLF."""
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def export_rows(kind, plan, nodes):
-    """The rows (header first) of a kind of file for a plan's PUBLISHED data. `nodes`: the
-    plan's published items (objects with pk, ref, kind, title_zh_hant), in document order;
-    facts about other nodes (unpublished, deleted) are not exported. One query."""
-    nodes = {node.pk: node for node in nodes}
-    return {
-        "agencies": _export_agencies,
-        "responsibilities": _export_responsibilities,
-        "indicators": _export_indicators,
-        "updates": _export_updates,
-    }[kind](plan, nodes)
-
-
-def _export_agencies(plan, nodes):
-    rows = (
-        Responsibility.objects.filter(node__plan=plan, node_id__in=list(nodes))
-        .order_by("agency__code")
-        .values_list("agency__code", "agency__name_zh_hant", "agency__name_en", "agency__url")
-        .distinct()
-    )
-    return [AGENCY_COLUMNS, *(list(row) for row in rows)]
-
-
-def _export_responsibilities(plan, nodes):
-    found = list(
-        Responsibility.objects.filter(node__plan=plan)
-        .order_by("node__path", "role", "agency__code")
-        .values_list("node_id", "agency__code", "role")
-    )
-    if not found:
-        # A template: one row for every strategy and action item, agency and role to fill in.
-        rows = [TEMPLATE_COLUMNS]
-        rows += [
-            [plan.slug, node.ref, "", "", node.title_zh_hant or ""]
-            for node in nodes.values()
-            if node.kind in ITEM_KINDS
-        ]
-        return rows
-    return [
-        RESPONSIBILITY_COLUMNS,
-        *(
-            [plan.slug, nodes[node_id].ref, code, role]
-            for node_id, code, role in found
-            if node_id in nodes
-        ),
-    ]
-
-
-def _export_indicators(plan, nodes):
-    # The file's own columns, with the item's id for its ref and the yearly values whole.
-    fields = ["node_id", "key", *INDICATOR_HEAD[3:], "values", *INDICATOR_TAIL]
-    found = [
-        row
-        for row in Indicator.objects.filter(node__plan=plan, state=State.PUBLISHED)
-        .order_by("node__path", "key", "pk")
-        .values(*fields)
-        if row["node_id"] in nodes
-    ]
-    years = plan_years(plan)
-    year_sources = any(
-        (row["values"] or {}).get(str(year), {}).get("source") for row in found for year in years
-    )
-    rows = [indicator_columns(plan, year_sources)]
-    for row in found:
-        values = row["values"] or {}
-        line = [plan.slug, nodes[row["node_id"]].ref, row["key"]]
-        line += [row[name] or "" for name in INDICATOR_HEAD[3:10]]
-        line += [
-            "" if row["baseline_year"] is None else row["baseline_year"],
-            format_decimal(row["baseline"]),
-            format_decimal(row["weight"]),
-        ]
-        for year in years:
-            entry = values.get(str(year), {})
-            line += [_value_text(entry.get("target")), _value_text(entry.get("actual"))]
-        line += [row[name] or "" for name in INDICATOR_TAIL]
-        if year_sources:
-            line += [values.get(str(year), {}).get("source") or "" for year in years]
-        rows.append(line)
-    return rows
-
-
-def _value_text(value):
-    if value in (None, ""):
-        return ""
-    try:
-        return format_decimal(value)
-    except InvalidOperation:
-        return str(value)
-
-
-def _export_updates(plan, nodes):
-    found = (
-        ProgressUpdate.objects.filter(node__plan=plan, state=State.PUBLISHED)
-        .order_by("node__path", "-date", "-pk")
-        .values(
-            "pk",
-            "node_id",
-            "date",
-            "status",
-            "percent",
-            "summary_zh_hant",
-            "summary_en",
-            "source",
-            "agency__code",
-            "reason",
-            "remedy",
-        )
-    )
-    rows = [UPDATE_EXPORT_COLUMNS]
-    for row in found:
-        if row["node_id"] not in nodes:
-            continue
-        rows.append(
-            [
-                plan.slug,
-                nodes[row["node_id"]].ref,
-                row["date"].isoformat(),
-                row["status"],
-                format_decimal(row["percent"]),
-                row["summary_zh_hant"] or "",
-                row["summary_en"] or "",
-                row["source"] or "",
-                row["agency__code"] or "",
-                row["reason"] or "",
-                row["remedy"] or "",
-                row["pk"],
-            ]
-        )
-    return rows
-
-
-# Import ---------------------------------------------------------------------------------
+# What an import does ------------------------------------------------------------------------
 
 
 @dataclass
@@ -376,24 +129,10 @@ def decode(data):
     return None
 
 
-def recognise(header):
-    """The kind of file from its header row (None when unknown)."""
-    names = set(header)
-    if "indicator" in names:
-        return "indicators"
-    if "status" in names or "update_id" in names:
-        return "updates"
-    if "role" in names:
-        return "responsibilities"
-    if "code" in names and "plan" not in names:
-        return "agencies"
-    return None
-
-
 def import_csv(data, *, publish=False, dry_run=False, user=None):
     """Check a CSV file (bytes) and, when nothing is wrong and not `dry_run`, apply it in
     one transaction. `user`: None for the command line (everything allowed), else the staff
-    member whose permissions (and agencies) limit what the file may change."""
+    member whose rules (progress.rules) limit what the file may change."""
     importer = Importer(publish=publish, user=user)
     result = importer.check(data)
     if result.problems or dry_run:
@@ -404,6 +143,7 @@ def import_csv(data, *, publish=False, dry_run=False, user=None):
             if change.apply is not None and change.action != "unchanged":
                 change.apply(now)
         counts = result.counts
+        # After the changes: review.publish() joins this revision and sets its own comment.
         reversion.set_comment(
             f"Imported {result.kind} from CSV: {counts['new']} new, {counts['changed']} changed"
             + (" (published)" if publish else " (drafts)")
@@ -421,7 +161,8 @@ class Importer:
         self.result = Result()
         self.plan = None
         self.nodes = {}
-        self.allowed_nodes = None  # None: every node
+        self.allowed_nodes = None  # rules.editable_node_ids: None = every item
+        self.allowed_agencies = None  # ids of the agencies the user may name; None = any
         self.header = []
 
     # Problems
@@ -430,8 +171,8 @@ class Importer:
         self.result.problems.append(Problem(row, column, zh, en))
 
     def validation(self, row, error, columns):
-        """A model's ValidationError, each message in both languages. `columns` maps a
-        model field to the file's column (unknown fields: the row's key column)."""
+        """A ValidationError, each message in both languages. `columns` maps a model field
+        to the file's column (unknown fields: the row's key column)."""
         items = (
             error.error_dict.items() if hasattr(error, "error_dict") else [(None, error.error_list)]
         )
@@ -444,8 +185,8 @@ class Importer:
 
     def check(self, data):
         result = self.result
-        text = decode(data)
-        if text is None:
+        content = decode(data)
+        if content is None:
             self.problem(
                 0,
                 "",
@@ -454,7 +195,7 @@ class Importer:
             )
             return result
         try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
+            rows = list(csv.reader(io.StringIO(content, newline="")))
         except csv.Error as error:
             self.problem(
                 0, "", f"不是可讀的 CSV 檔（{error}）", f"not a readable CSV file ({error})"
@@ -503,36 +244,17 @@ class Importer:
         return result
 
     def may_import(self, kind):
+        """progress.rules: may the user import this kind of file (and publish at once)?
+        Also which items and reporting agencies their rows may name."""
         user = self.user
-        if self.publish and user is not None and not user.has_perm("progress.review_progress"):
-            self.problem(
-                0,
-                "",
-                "只有研考人員可以直接發布",
-                "only reviewers may publish at once",
-            )
-        if user is None:
-            return True
-        permission = {
-            "agencies": ("progress.add_agency", "progress.change_agency"),
-            "responsibilities": ("progress.add_responsibility", "progress.change_responsibility"),
-            "indicators": ("progress.add_indicator", "progress.change_indicator"),
-            "updates": ("progress.add_progressupdate", "progress.change_progressupdate"),
-        }[kind]
-        if not user.has_perms(permission):
-            self.problem(
-                0,
-                "",
-                "你沒有匯入這種檔案的權限",
-                f"you may not import {kind} files",
-            )
+        if self.publish and user is not None and not rules.may_publish(user):
+            self.problem(0, "", "只有審核人員可以直接發布", "only reviewers may publish at once")
+        if not rules.may_import(user, kind):
+            self.problem(0, "", "您沒有匯入這種檔案的權限", f"you may not import {kind} files")
             return False
-        if not (user.is_superuser or user.has_perm("progress.review_progress")):
-            self.allowed_nodes = set(
-                Responsibility.objects.filter(agency__editors=user).values_list(
-                    "node_id", flat=True
-                )
-            )
+        if user is not None and not rules.is_reviewer(user):
+            self.allowed_nodes = rules.editable_node_ids(user)
+            self.allowed_agencies = set(rules.reporting_agencies(user).values_list("pk", flat=True))
         return not self.result.problems
 
     def find_plan(self, header, records):
@@ -541,7 +263,7 @@ class Importer:
             return False
         slugs = {}
         for number, record in records:
-            slugs.setdefault(_text(record.get("plan")), number)
+            slugs.setdefault(text(record.get("plan")), number)
         if not records:
             self.problem(2, "plan", "檔案沒有資料列", "the file has no rows")
             return False
@@ -555,28 +277,19 @@ class Importer:
             )
         self.plan = Plan.objects.filter(slug=first).first()
         if self.plan is None:
-            self.problem(slugs[first], "plan", f"沒有代號為「{first}」的計畫", f"no plan “{first}”")
+            self.problem(slugs[first], "plan", f"沒有代碼為「{first}」的計畫", f"no plan “{first}”")
             return False
         self.result.plan = self.plan
-        self.nodes = {
-            node.ref: node
-            for node in PlanNode.objects.for_plan(self.plan).only(
-                "id", "ref", "kind", "deleted", "plan_id", "path", "depth"
-            )
-        }
+        self.nodes = {}
+        for node in PlanNode.objects.for_plan(self.plan).only(
+            "id", "ref", "kind", "deleted", "plan_id", "path", "depth"
+        ):
+            node.plan = self.plan  # an indicator's years come from it: no query a row
+            self.nodes[node.ref] = node
         return not self.result.problems
 
     def check_columns(self, kind, header):
-        if kind == "agencies":
-            required, optional = AGENCY_COLUMNS, set()
-        elif kind == "responsibilities":
-            required, optional = RESPONSIBILITY_COLUMNS, IGNORED["responsibilities"]
-        elif kind == "updates":
-            required, optional = UPDATE_COLUMNS, {"update_id"}
-        else:
-            years = plan_years(self.plan)
-            required = indicator_columns(self.plan)
-            optional = {f"source_{year}" for year in years}
+        required, optional = columns_of(kind, self.plan)
         ok = True
         seen = set()
         for name in header:
@@ -588,14 +301,13 @@ class Importer:
             seen.add(name)
             if name in required or name in optional:
                 continue
-            match = YEAR_COLUMN.match(name)
-            if kind == "indicators" and match:
+            if kind == "indicators" and YEAR_COLUMN.match(name):
+                start, end = self.plan.term_start_roc, self.plan.term_end_roc
                 self.problem(
                     1,
                     name,
-                    f"年度不在計畫期間（民國 {self.plan.term_start_roc}–{self.plan.term_end_roc} 年）內",
-                    f"the year is outside the plan's term (ROC {self.plan.term_start_roc}–"
-                    f"{self.plan.term_end_roc})",
+                    f"年度不在計畫期間（民國 {start}–{end} 年）內",
+                    f"the year is outside the plan's term (ROC {start}–{end})",
                 )
             else:
                 self.problem(1, name, "不認得這一欄", "unknown column")
@@ -609,7 +321,7 @@ class Importer:
     # Shared row checks
 
     def node(self, number, record, column="ref"):
-        ref = _text(record.get(column))
+        ref = text(record.get(column))
         node = self.nodes.get(ref)
         if not ref:
             self.problem(number, column, "必須填寫", "required")
@@ -627,34 +339,39 @@ class Importer:
                 f"「{ref}」不是策略或行動方案",
                 f"“{ref}” is not a strategy or an action item",
             )
-        elif not self.node_allowed(node):
+        elif not self.node_allowed(node.pk):
             self.problem(
                 number,
                 column,
-                f"你所屬的機關並未主辦或協辦「{ref}」",
+                f"您所屬的機關並未主辦或協辦「{ref}」",
                 f"none of your agencies leads or supports “{ref}”",
             )
         else:
             return node
         return None
 
-    def node_allowed(self, node):
-        return self.allowed_nodes is None or node.pk in self.allowed_nodes
+    def node_allowed(self, node_id):
+        return self.user is None or rules.may_report_on(self.user, node_id, self.allowed_nodes)
+
+    def agency_allowed(self, agency):
+        if self.user is None or agency is None:
+            return True
+        return rules.may_name_agency(self.user, agency.pk, self.allowed_agencies)
 
     def agency(self, number, record, agencies, column="agency", required=False):
-        code = _text(record.get(column))
+        code = text(record.get(column))
         if not code:
             if required:
                 self.problem(number, column, "必須填寫", "required")
             return None, not required
         agency = agencies.get(code)
         if agency is None:
-            self.problem(number, column, f"沒有代號為「{code}」的機關", f"no agency “{code}”")
+            self.problem(number, column, f"沒有代碼為「{code}」的機關", f"no agency “{code}”")
             return None, False
         return agency, True
 
     def choice(self, number, record, column, choices):
-        value = _text(record.get(column))
+        value = text(record.get(column))
         if value in choices.values:
             return value
         known = "、".join(choices.values)
@@ -671,16 +388,13 @@ class Importer:
             )
         return None
 
-    def decimal(self, number, record, column, parse=parse_decimal):
+    def number(self, row, record, column):
+        """A number column's value within the limits of the field it lands in (the one
+        grammar: progress.numbers); a refusal names the row and column."""
         try:
-            return parse(record.get(column)), True
-        except (InvalidOperation, ValueError):
-            self.problem(
-                number,
-                column,
-                f"「{_text(record.get(column))}」不是數字",
-                f"“{_text(record.get(column))}” is not a number",
-            )
+            return parse_cell_number(column, record.get(column)), True
+        except ValidationError as error:
+            self.validation(row, error, {None: column})
             return None, False
 
     def duplicate(self, seen, key, number, column, what):
@@ -713,21 +427,21 @@ class Importer:
     # Agencies
 
     def check_agencies(self, records):
-        codes = [_text(record.get("code")) for _, record in records]
+        codes = [text(record.get("code")) for _, record in records]
         existing = {agency.code: agency for agency in Agency.objects.filter(code__in=codes)}
         seen = {}
         columns = {"name": "name_zh_hant", None: "code"}
         for number, record in records:
-            code = _text(record.get("code"))
+            code = text(record.get("code"))
             if not code:
                 self.problem(number, "code", "必須填寫", "required")
                 continue
             if self.duplicate(seen, code, number, "code", "code"):
                 continue
             values = {
-                "name_zh_hant": _text(record.get("name_zh_hant")),
-                "name_en": _text(record.get("name_en")),
-                "url": _text(record.get("url")),
+                "name_zh_hant": text(record.get("name_zh_hant")),
+                "name_en": text(record.get("name_en")),
+                "url": text(record.get("url")),
             }
             agency = existing.get(code)
             if agency is not None and all(
@@ -750,7 +464,7 @@ class Importer:
         }
         seen = {}
         for number, record in records:
-            if not _text(record.get("agency")) and not _text(record.get("role")):
+            if not text(record.get("agency")) and not text(record.get("role")):
                 self.result.skipped += 1  # a template row left empty
                 continue
             node = self.node(number, record)
@@ -773,7 +487,7 @@ class Importer:
 
     def check_indicators(self, records):
         years = plan_years(self.plan)
-        stored = {}
+        stored = {}  # key → its revisions that are not superseded, oldest first
         revisions = (
             Indicator.objects.filter(node__plan=self.plan)
             .exclude(state=State.SUPERSEDED)
@@ -793,7 +507,7 @@ class Importer:
             "values": f"target_{years[0]}" if years else "indicator",
         }
         for number, record in records:
-            key = _text(record.get("indicator"))
+            key = text(record.get("indicator"))
             node = self.node(number, record)
             direction = self.choice(number, record, "direction", Indicator.Direction)
             if not key:
@@ -802,56 +516,47 @@ class Importer:
                 continue
             fields = {
                 "key": key,
-                "name_zh_hant": _text(record.get("name_zh_hant")),
-                "name_en": _text(record.get("name_en")),
-                "measure_zh_hant": _text(record.get("measure_zh_hant")),
-                "measure_en": _text(record.get("measure_en")),
-                "unit_zh_hant": _text(record.get("unit_zh_hant")),
-                "unit_en": _text(record.get("unit_en")),
+                "name_zh_hant": text(record.get("name_zh_hant")),
+                "name_en": text(record.get("name_en")),
+                "measure_zh_hant": text(record.get("measure_zh_hant")),
+                "measure_en": text(record.get("measure_en")),
+                "unit_zh_hant": text(record.get("unit_zh_hant")),
+                "unit_en": text(record.get("unit_en")),
                 "direction": direction,
-                "source": _text(record.get("source")),
-                "target_change_reason": _text(record.get("target_change_reason")),
+                "source": text(record.get("source")),
+                "target_change_reason": text(record.get("target_change_reason")),
             }
             ok = node is not None and direction is not None and bool(key)
-            baseline_year = _text(record.get("baseline_year"))
-            if baseline_year:
-                if (
-                    not (baseline_year.isascii() and baseline_year.isdigit())
-                    or int(baseline_year) > ROC_OFFSET
-                ):
-                    self.problem(
-                        number,
-                        "baseline_year",
-                        f"「{baseline_year}」不是民國年（例如 {years[0] - 1}）",
-                        f"“{baseline_year}” is not an ROC year (e.g. {years[0] - 1})",
-                    )
-                    ok = False
-                else:
-                    fields["baseline_year"] = int(baseline_year)
-            else:
-                fields["baseline_year"] = None
-            fields["baseline"], good = self.decimal(number, record, "baseline")
+            try:
+                fields["baseline_year"] = parse_roc_year(record.get("baseline_year"))
+            except ValueError:
+                raw = (record.get("baseline_year") or "").strip()
+                self.problem(
+                    number,
+                    "baseline_year",
+                    f"「{raw}」不是民國年（例如 {years[0] - 1}）",
+                    f"“{raw}” is not an ROC year (e.g. {years[0] - 1})",
+                )
+                ok = False
+            fields["baseline"], good = self.number(number, record, "baseline")
             ok &= good
-            weight, good = self.decimal(number, record, "weight")
+            weight, good = self.number(number, record, "weight")
             ok &= good
             fields["weight"] = Decimal(1) if weight is None else weight
             revisions = stored.get(key, [])
             published = next((i for i in revisions if i.state == State.PUBLISHED), None)
-            draft = next(
-                (i for i in reversed(revisions) if i.state in (State.DRAFT, State.RETURNED)),
-                None,
-            )
+            draft = next((i for i in reversed(revisions) if i.state in Reviewed.PENDING), None)
             working = draft or published
             values = {}
             for year in years:
                 entry = {}
                 for name in ("target", "actual"):
-                    value, good = self.decimal(number, record, f"{name}_{year}")
+                    value, good = self.number(number, record, f"{name}_{year}")
                     ok &= good
                     if value is not None:
-                        entry[name] = format_decimal(value)
+                        entry[name] = format_number(value)
                 if f"source_{year}" in record:
-                    source = _text(record.get(f"source_{year}"))
+                    source = text(record.get(f"source_{year}"))
                 else:  # no such column: the stored year's own source stays
                     source = ((working.values or {}) if working else {}).get(str(year), {})
                     source = source.get("source", "")
@@ -873,12 +578,12 @@ class Importer:
             if (
                 working is not None
                 and working.node_id != node.pk
-                and not self.node_allowed(working.node)
+                and not self.node_allowed(working.node_id)
             ):
                 self.problem(
                     number,
                     "indicator",
-                    "這個指標屬於你所屬機關未負責的項目",
+                    "這個指標屬於您所屬機關未負責的項目",
                     "this indicator belongs to an item none of your agencies is responsible for",
                 )
                 continue
@@ -891,20 +596,31 @@ class Importer:
         agencies = {a.code: a for a in Agency.objects.all()}
         ids = {}
         for number, record in records:
-            raw = _text(record.get("update_id"))
-            if raw:
-                if raw.isascii() and raw.isdigit():
-                    ids[number] = int(raw)
-                else:
-                    self.problem(number, "update_id", f"「{raw}」不是編號", f"“{raw}” is not an id")
-        stored = {
-            u.pk: u
-            for u in ProgressUpdate.objects.filter(node__plan=self.plan).select_related("node")
-        }
-        corrections = {}
+            try:
+                found = parse_id(record.get("update_id"))
+            except ValueError:
+                raw = (record.get("update_id") or "").strip()
+                self.problem(number, "update_id", f"「{raw}」不是編號", f"“{raw}” is not an id")
+                continue
+            if found is not None:
+                ids[number] = found
+        stored = {u.pk: u for u in ProgressUpdate.objects.filter(node__plan=self.plan)}
+        pending = {}  # a published update's id → its pending correction (draft or returned)
+        replaced_by = {}  # an update's id → the revision that replaced it once published
+        by_content = {}  # an update's content (_signature) → the update that says it
         for update in sorted(stored.values(), key=lambda u: u.pk):
-            if update.supersedes_id and update.state in (State.DRAFT, State.RETURNED):
-                corrections[update.supersedes_id] = update
+            if update.supersedes_id:
+                if update.state in Reviewed.PENDING:
+                    pending[update.supersedes_id] = update
+                else:
+                    replaced_by[update.supersedes_id] = update
+            if update.state != State.SUPERSEDED:
+                signature = _signature(ProgressUpdate, update)
+                known = by_content.get(signature)
+                if known is None or (
+                    known.state == State.WITHDRAWN and update.state != State.WITHDRAWN
+                ):
+                    by_content[signature] = update
         seen = {}
         columns = {None: "ref", "node": "ref", "summary": "summary_zh_hant"}
         for number, record in records:
@@ -915,14 +631,15 @@ class Importer:
             try:
                 when = parse_date(record.get("date"))
             except ValueError:
+                raw = (record.get("date") or "").strip()
                 self.problem(
                     number,
                     "date",
-                    f"日期「{_text(record.get('date'))}」無法辨識（請用 2025-03-31 或 114/03/31）",
-                    f"unreadable date “{_text(record.get('date'))}” (use 2025-03-31 or 114/03/31)",
+                    f"日期「{raw}」無法辨識（請用 2025-03-31 或 114/03/31）",
+                    f"unreadable date “{raw}” (use 2025-03-31 or 114/03/31)",
                 )
                 ok = False
-            percent, good = self.decimal(number, record, "percent", parse_percent)
+            percent, good = self.number(number, record, "percent")
             ok &= good
             agency, good = self.agency(number, record, agencies)
             ok &= good
@@ -930,12 +647,12 @@ class Importer:
                 "date": when,
                 "status": status,
                 "percent": percent,
-                "summary_zh_hant": _text(record.get("summary_zh_hant")),
-                "summary_en": _text(record.get("summary_en")),
-                "source": _text(record.get("source")),
+                "summary_zh_hant": text(record.get("summary_zh_hant")),
+                "summary_en": text(record.get("summary_en")),
+                "source": text(record.get("source")),
                 "agency": agency,
-                "reason": _text(record.get("reason")),
-                "remedy": _text(record.get("remedy")),
+                "reason": text(record.get("reason")),
+                "remedy": text(record.get("remedy")),
             }
             reported = set()
             if not fields["summary_zh_hant"]:
@@ -968,6 +685,7 @@ class Importer:
             if not ok or reported:
                 continue
             fields["node"] = node
+            what = f"{node.ref} {when}"
             if number in ids:
                 update = stored.get(ids[number])
                 if update is None:
@@ -978,64 +696,71 @@ class Importer:
                         f"the plan has no update {ids[number]}",
                     )
                     continue
-                if update.state == State.SUPERSEDED:
-                    newer = update.corrections.exclude(state=State.SUPERSEDED).first()
-                    self.problem(
-                        number,
-                        "update_id",
-                        f"編號 {update.pk} 的進度已被更正"
-                        + (f"（現為 {newer.pk}）" if newer else "")
-                        + "，請重新匯出",
-                        f"update {update.pk} was replaced by a correction"
-                        + (f" ({newer.pk})" if newer else "")
-                        + ": export again",
-                    )
+                if self.retired(number, "update_id", update, stored, replaced_by):
                     continue
-                if not self.node_allowed(update.node):
+                if not self.node_allowed(update.node_id):
                     self.problem(
                         number,
                         "update_id",
-                        "這筆進度屬於你所屬機關未負責的項目",
+                        "這筆進度屬於您所屬機關未負責的項目",
                         "this update belongs to an item none of your agencies is responsible for",
                     )
                     continue
                 if self.duplicate(seen, update.pk, number, "update_id", "update_id"):
                     continue
                 if update.state == State.PUBLISHED:
-                    published, draft = update, corrections.get(update.pk)
+                    published, draft = update, pending.get(update.pk)
                 else:
-                    published, draft = update.supersedes, update
-                self.revise(
-                    number, f"{node.ref} {when}", ProgressUpdate, fields, published, draft, columns
-                )
+                    published, draft = stored.get(update.supersedes_id), update
+                self.revise(number, what, ProgressUpdate, fields, published, draft, columns)
                 continue
             # No id: a new update, unless the same one is stored already.
             signature = _signature(ProgressUpdate, fields)
             if self.duplicate(seen, signature, number, "ref", "update"):
                 continue
-            same = next(
-                (
-                    u
-                    for u in stored.values()
-                    if u.state != State.SUPERSEDED and _signature(ProgressUpdate, u) == signature
-                ),
-                None,
-            )
+            same = by_content.get(signature)
             if same is not None:
-                if same.state == State.PUBLISHED or not self.publish:
-                    self.add(number, "unchanged", f"{node.ref} {when}")
+                if self.retired(number, "ref", same, stored, replaced_by):
                     continue
-                self.revise(
-                    number,
-                    f"{node.ref} {when}",
-                    ProgressUpdate,
-                    fields,
-                    same.supersedes,
-                    same,
-                    columns,
-                )
+                if same.state == State.PUBLISHED or not self.publish:
+                    self.add(number, "unchanged", what)
+                    continue
+                published = stored.get(same.supersedes_id)
+                self.revise(number, what, ProgressUpdate, fields, published, same, columns)
                 continue
-            self.revise(number, f"{node.ref} {when}", ProgressUpdate, fields, None, None, columns)
+            self.revise(number, what, ProgressUpdate, fields, None, None, columns)
+
+    def retired(self, number, column, update, stored, replaced_by):
+        """Refuse a row naming a superseded update (export again) or a withdrawn one."""
+        if update.state == State.SUPERSEDED:
+            newer, hops = replaced_by.get(update.pk), 0
+            while newer is not None and newer.state == State.SUPERSEDED and hops < 1000:
+                newer, hops = replaced_by.get(newer.pk), hops + 1
+            self.problem(
+                number,
+                column,
+                f"編號 {update.pk} 的進度已被更正"
+                + (f"（現為 {newer.pk}）" if newer else "")
+                + "，請重新匯出",
+                f"update {update.pk} was replaced by a correction"
+                + (f" ({newer.pk})" if newer else "")
+                + ": export again",
+            )
+            return True
+        if update.state == State.WITHDRAWN:
+            reason = (update.withdrawal_reason or "").strip()
+            if len(reason) > 80:
+                reason = reason[:79] + "…"
+            self.problem(
+                number,
+                column,
+                f"編號 {update.pk} 的進度已撤回（{reason}），不能再匯入；"
+                "如要重新填報，請清空 update_id 並修改內容後再匯入",
+                f"update {update.pk} was withdrawn ({reason}) and cannot be imported again; "
+                "to report it anew, leave update_id empty and change the row",
+            )
+            return True
+        return False
 
     # The review rule, in one place
 
@@ -1048,7 +773,9 @@ class Importer:
         - a pending revision: edited in place (and published with `publish`);
         - only a published one: a new draft revision superseding it (with `publish`:
           published at once, the old one marked superseded);
-        - nothing: a new draft (published with `publish`)."""
+        - nothing: a new draft (published with `publish`).
+
+        Publishing is review.publish(), inside the import's revision and transaction."""
         working = draft or published
         signature = _signature(model, fields)
         publish = self.publish
@@ -1067,13 +794,23 @@ class Importer:
         else:
             instance = model()
             action = "new"
+        if model is ProgressUpdate and not self.agency_allowed(fields["agency"]):
+            self.problem(
+                number,
+                "agency",
+                f"填報機關只能是您所屬的機關，不能是「{fields['agency'].code}」",
+                f"name one of your own agencies as the reporter, not “{fields['agency'].code}”",
+            )
+            return
         for name, value in fields.items():
             setattr(instance, name, value)
-        if instance.supersedes_id is None and published is not None and instance is not published:
-            instance.supersedes = published
-        reported = set()
+        if (
+            published is not None
+            and instance is not published
+            and instance.supersedes_id in (None, published.pk)
+        ):
+            instance.supersedes = published  # (also: no query for it below)
         if model is Indicator and instance.supersedes is not None:
-            instance.node = fields["node"]
             weakened = instance.weakened_targets(instance.supersedes)
             if weakened and not (instance.target_change_reason or "").strip():
                 years = "、".join(map(str, weakened))
@@ -1084,23 +821,17 @@ class Importer:
                     f"a published target was weakened ({', '.join(map(str, weakened))}): say why",
                 )
                 return
-        self.full_clean(number, instance, columns, exclude=["node", "agency"], reported=reported)
+        self.full_clean(number, instance, columns, exclude=["node", "agency"])
         user = self.user
 
         def apply(now):
             if instance.pk is None and user is not None:
                 instance.submitted_by = user
             if publish:
-                instance.state = State.PUBLISHED
-                instance.published_at = now
-                instance.reviewed_by = user
+                review.publish(instance, user, comment="匯入並發布", now=now, validate=False)
             else:
                 instance.state = State.DRAFT
-            instance.save()
-            old = instance.supersedes
-            if publish and old is not None and old.state == State.PUBLISHED:
-                old.state = State.SUPERSEDED
-                old.save(update_fields=["state"])
+                instance.save()
 
         self.add(number, action, what, apply)
 
@@ -1117,7 +848,7 @@ def _decimal_or_none(value):
         return None
     try:
         return Decimal(str(value))
-    except InvalidOperation:
+    except ArithmeticError:
         return str(value)
 
 
