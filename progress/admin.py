@@ -9,9 +9,9 @@ the correction is published (progress.review).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,8 +24,8 @@ from staff.revisions import GuardedVersionAdmin
 
 from . import rules
 from .models import Agency, Indicator, Milestone, ProgressUpdate, Responsibility, Reviewed, Schedule
-from .numbers import field_limits, format_number, parse_number
-from .review import erase, publish, return_draft, withdraw
+from .numbers import NumberField, field_limits, format_number, parse_number
+from .review import erase, pending_correction, publish, return_draft, with_corrections, withdraw
 
 State = Reviewed.State
 
@@ -38,6 +38,11 @@ def plan(obj):
 
 class RulesAdmin(GuardedVersionAdmin):
     """Every permission question asked of progress.rules, with the object where there is one."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.DecimalField):
+            kwargs.setdefault("form_class", NumberField)  # the one number grammar
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         return rules.may_add(request.user, self.model)
@@ -107,7 +112,23 @@ class ScheduleAdmin(RulesAdmin):
 
 class FactForm(forms.ModelForm):
     """A fact's form: the reporter must be one of the agencies the user reports for (the
-    list offers only those; a forged POST is refused here too)."""
+    list offers only those; a forged POST is refused here too). Saving over a published
+    fact makes a correction: one at a time (a second would be a second current fact)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        fact = self.instance
+        if fact.pk is not None and fact.state == State.PUBLISHED:
+            waiting = pending_correction(fact)
+            if waiting is not None:
+                raise ValidationError(
+                    _(
+                        "A correction of this is already waiting for review (number "
+                        "%(number)s): change that draft instead."
+                    )
+                    % {"number": waiting.pk}
+                )
+        return cleaned
 
     def clean_agency(self):
         agency = self.cleaned_data.get("agency")
@@ -189,12 +210,26 @@ class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
             obj.submitted_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_deleted_objects(self, objs, request):
+        """Django's confirmation, listing the corrections that go with each fact (erase()
+        removes them first: their `supersedes` protects the fact only from a plain delete,
+        and nothing else refers to a fact)."""
+        facts = with_corrections(objs)
+        deleted, counts, perms, protected = super().get_deleted_objects(facts, request)
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(facts)
+        erased = {(type(fact), fact.pk) for fact in facts}
+        if all((type(obj), obj.pk) in erased for obj in collector.protected):
+            protected = []
+        return deleted, counts, perms, protected
+
     def delete_model(self, request, obj):
         erase(obj, request.user)  # superusers only (rules.may_delete), recorded
 
     def delete_queryset(self, request, queryset):
         for fact in queryset:
-            erase(fact, request.user)
+            if type(fact).objects.filter(pk=fact.pk).exists():  # not erased with another
+                erase(fact, request.user)
 
     @admin.action(description=_("Publish the selected drafts"), permissions=["review"])
     def publish_selected(self, request, queryset):

@@ -45,12 +45,21 @@ def publish(fact, reviewer, comment="審核發布", *, now=None, validate=True):
         raise ValidationError(_("Only a draft can be published."))
     if validate:
         fact.full_clean()
+    if (
+        fact.supersedes_id
+        and type(fact).objects.filter(pk=fact.supersedes_id, state=State.SUPERSEDED).exists()
+    ):
+        # Another correction of it was published first: publishing this one as well would
+        # make two current facts of one. (Checked again under the lock below.)
+        raise _corrected_already()
     # Inside the importer's transaction, thousands of publications must not each open a
     # savepoint (PostgreSQL: 21 s for 5,000 rows with them, 10 s without).
     with _atomic(), _revision(reviewer, comment):
         now = now or timezone.now()
         if fact.supersedes_id:
             old = type(fact).objects.select_for_update().get(pk=fact.supersedes_id)
+            if old.state == State.SUPERSEDED:
+                raise _corrected_already()
             if old.state == State.PUBLISHED:
                 old.state = State.SUPERSEDED
                 old.save(update_fields=["state"])
@@ -59,6 +68,12 @@ def publish(fact, reviewer, comment="審核發布", *, now=None, validate=True):
         fact.reviewed_by = reviewer
         fact.save()
     return fact
+
+
+def _corrected_already():
+    return ValidationError(
+        _("The fact this draft corrects has been corrected already: correct the current one.")
+    )
 
 
 def return_draft(fact, reviewer, comment):
@@ -95,6 +110,20 @@ def withdraw(fact, reviewer, reason):
         fact.save(update_fields=["state", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         _record("withdrawal", reviewer, fact, reason.strip())
     return fact
+
+
+def pending_correction(fact):
+    """The correction of `fact` waiting for review (draft or returned), or None."""
+    return type(fact).objects.filter(supersedes=fact, state__in=Reviewed.PENDING).first()
+
+
+def with_corrections(facts):
+    """`facts` and every correction made of them (and of those), as erase() removes them."""
+    found, batch = [], list(facts)
+    while batch:
+        found += batch
+        batch = list(type(batch[0]).objects.filter(supersedes__in=batch))
+    return found
 
 
 def erase(fact, user):

@@ -62,6 +62,31 @@ def may_revert(user, revision):
     return all(may_write_back(user, version) for version in revision.version_set.all())
 
 
+def dangling(revision):
+    """The revision's objects that would be written back pointing at a row that no longer
+    exists and that the revision does not bring back (a progress update whose plan item was
+    erased): such a rollback cannot be done, for anyone."""
+    versions = [v for v in revision.version_set.all() if v._model is not None]
+    restored = {(v._model, str(v.object_id)) for v in versions}
+    found = []
+    for version in versions:
+        recorded = version.field_dict
+        meta = version._model._meta
+        for field in [*meta.concrete_fields, *meta.many_to_many]:
+            if not field.is_relation or field.related_model is None:
+                continue
+            value = recorded.get(field.attname)
+            values = set(value or ()) if field.many_to_many else {value} - {None}
+            target = field.related_model
+            wanted = {str(v) for v in values} - {str(pk) for m, pk in restored if m is target}
+            key = field.target_field.attname
+            exists = target._base_manager.filter(**{f"{key}__in": wanted}).values_list(key)
+            if len(wanted) > len(set(exists)):
+                found.append(version)
+                break
+    return found
+
+
 class GuardedVersionAdmin(VersionAdmin):
     """VersionAdmin whose views ask the apps' rules first (see the module's docstring)."""
 
@@ -81,16 +106,18 @@ class GuardedVersionAdmin(VersionAdmin):
         return super().recoverlist_view(request, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
-        self._guard(request, version_id)
-        return super().recover_view(request, version_id, extra_context)
+        refused = self._guard(request, version_id)
+        return refused or super().recover_view(request, version_id, extra_context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        self._guard(request, version_id, unquote(object_id))
-        return super().revision_view(request, object_id, version_id, extra_context)
+        refused = self._guard(request, version_id, unquote(object_id))
+        return refused or super().revision_view(request, object_id, version_id, extra_context)
 
     def _guard(self, request, version_id, object_id=None):
         """The version must be one of this admin's model (and object), and the user may
-        write back every object of its revision; anything else is refused before a write."""
+        write back every object of its revision; anything else is refused before a write
+        (403). A revision that would write back a reference to a row that is gone is
+        refused for everyone, with a message (a redirect to the list)."""
         version = get_object_or_404(Version.objects.select_related("revision"), pk=version_id)
         if version._model is not self.model:
             raise PermissionDenied  # another model's version, through this admin's address
@@ -98,6 +125,19 @@ class GuardedVersionAdmin(VersionAdmin):
             raise PermissionDenied
         if not may_revert(request.user, version.revision):
             raise PermissionDenied
+        missing = dangling(version.revision)
+        if missing:
+            messages.error(
+                request,
+                _(
+                    "This version cannot be restored: %(object)s refers to an item that no "
+                    "longer exists."
+                )
+                % {"object": missing[0].object_repr},
+            )
+            opts = self.model._meta
+            return redirect(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        return None
 
     # reversion's own view (VersionAdmin._reversion_revisionform_view, reversion 6), with
     # two additions: every object written back joins the new revision, and the rollback is

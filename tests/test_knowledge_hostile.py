@@ -12,7 +12,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
@@ -458,7 +458,7 @@ def test_unpublished_plans_items_stay_out_of_the_glossary(client, plan, plan_fil
         assert "kaohsiung-116-119" not in get(client, prefix + "/glossary/")
 
 
-def test_only_plan_editors_edit_the_knowledge(client, plan, progress_groups):
+def test_only_plan_editors_edit_the_knowledge(client, plan, progress_groups, editor_group):
     for group in progress_groups.values():
         user = User.objects.create_user(group.name.replace(" ", "-"), password="a-long-password-1A")
         user.is_staff = True
@@ -472,7 +472,7 @@ def test_only_plan_editors_edit_the_knowledge(client, plan, progress_groups):
         ):
             assert client.get(path).status_code == 403, (group.name, path)
     editor = User.objects.create_user("pe", password="a-long-password-1A", is_staff=True)
-    editor.groups.add(Group.objects.get(name="plan editor"))  # as the migrations made it
+    editor.groups.add(editor_group)  # as the migrations make it (a flush removes it)
     client.force_login(editor)
     for path in (
         "/admin/knowledge/term/add/",

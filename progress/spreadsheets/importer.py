@@ -44,6 +44,9 @@ from .safe import BOM
 from .values import CONTROL, parse_cell_number, parse_date, parse_id, parse_roc_year, text
 
 ENCODINGS = ("utf-8-sig", "cp950", "big5hkscs")
+# A file is checked up to this many problems: a file of nothing but bad cells (a control
+# character in each of a million) would otherwise make a page of a hundred megabytes.
+MAX_PROBLEMS = 200
 State = Reviewed.State
 
 
@@ -76,6 +79,10 @@ def _render(error, language):
             # Before str(): a lazy plural message picks its form from the parameters.
             message = message % error.params
         return str(message)
+
+
+class _TooManyProblems(Exception):
+    """Stop checking: MAX_PROBLEMS found."""
 
 
 # What an import does ------------------------------------------------------------------------
@@ -138,18 +145,26 @@ def import_csv(data, *, publish=False, dry_run=False, user=None):
     if result.problems or dry_run:
         return result
     now = timezone.now()
-    with transaction.atomic(), reversion.create_revision():
-        for change in result.changes:
-            if change.apply is not None and change.action != "unchanged":
-                change.apply(now)
-        counts = result.counts
-        # After the changes: review.publish() joins this revision and sets its own comment.
-        reversion.set_comment(
-            f"Imported {result.kind} from CSV: {counts['new']} new, {counts['changed']} changed"
-            + (" (published)" if publish else " (drafts)")
-        )
-        if user is not None:
-            reversion.set_user(user)
+    change = None
+    try:
+        with transaction.atomic(), reversion.create_revision():
+            for change in result.changes:
+                if change.apply is not None and change.action != "unchanged":
+                    change.apply(now)
+            counts = result.counts
+            # After the changes: review.publish() joins this revision and sets its comment.
+            reversion.set_comment(
+                f"Imported {result.kind} from CSV: {counts['new']} new, "
+                f"{counts['changed']} changed" + (" (published)" if publish else " (drafts)")
+            )
+            if user is not None:
+                reversion.set_user(user)
+    except ValidationError as error:
+        # review.publish() refused a row (what is stored changed since it was checked):
+        # nothing is written, and the row says why.
+        importer.validation(change.row if change else 0, error, {})
+        result.changes = []
+        return result
     result.applied = True
     return result
 
@@ -168,7 +183,19 @@ class Importer:
     # Problems
 
     def problem(self, row, column, zh, en):
-        self.result.problems.append(Problem(row, column, zh, en))
+        problems = self.result.problems
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(
+                Problem(
+                    0,
+                    "",
+                    f"問題超過 {MAX_PROBLEMS} 個，以上僅列出前 {MAX_PROBLEMS} 個，其餘未再檢查",
+                    f"more than {MAX_PROBLEMS} problems: the first {MAX_PROBLEMS} are listed "
+                    "above, the rest of the file was not checked",
+                )
+            )
+            raise _TooManyProblems
+        problems.append(Problem(row, column, zh, en))
 
     def validation(self, row, error, columns):
         """A ValidationError, each message in both languages. `columns` maps a model field
@@ -184,6 +211,13 @@ class Importer:
     # The file
 
     def check(self, data):
+        try:
+            return self._check(data)
+        except _TooManyProblems:
+            self.result.changes = []
+            return self.result
+
+    def _check(self, data):
         result = self.result
         content = decode(data)
         if content is None:
