@@ -30,7 +30,7 @@ from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from staff.revisions import GuardedVersionAdmin
 
-from .deletion import move_to_deleted, restore
+from .deletion import erase, move_to_deleted, restore
 from .history import MOVED, comment_for, text_diff
 from .models import NODE_TEXTS, DeletedPlanNode, Plan, PlanNode
 
@@ -371,9 +371,10 @@ class DeletedPlanNodeAdmin(admin.ModelAdmin):
         return request.user.has_perm("plan.change_plannode")
 
     def delete_queryset(self, request, queryset):
-        # treebeard deletes each node's subtree by path (it defers the other fields, which
-        # the list's select_related would contradict).
-        queryset.select_related(None).delete()
+        erase(list(queryset.select_related(None)), request.user)
+
+    def delete_model(self, request, obj):
+        erase([obj], request.user)
 
     @admin.action(
         description=_("Restore the selected items, in their place"), permissions=["restore"]

@@ -4,17 +4,35 @@ Staff never erase a node by mistake: "delete" moves the node and everything unde
 deleted items (a flag; the tree, its order and its rules stay as they were, the refs stay
 reserved), hidden from every page, feed and export. Restoring it brings it back where it
 was, with its translations and history. Only a superuser can erase items for good, from the
-deleted items, after a confirmation; Django's admin log records it.
+deleted items, after a confirmation; Django's admin log records it. Before the rows go,
+`erasing` tells the other apps (progress erases its facts about them, each recorded), so
+that nothing about the items disappears unrecorded (plan knows nothing of progress).
 """
 
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .history import DELETED, RESTORED, comment_for
 from .models import PlanNode
+
+# Sent with `nodes` (the items about to be erased, subtrees included) and `user`.
+erasing = Signal()
+
+
+def erase(nodes, user):
+    """Erase deleted items for good with everything under them (superusers: the admin asks)."""
+    with transaction.atomic():
+        subtree = PlanNode.objects.none()
+        for node in nodes:
+            subtree |= PlanNode.objects.get_descendants(node, include_self=True)
+        erasing.send(PlanNode, nodes=subtree, user=user)
+        # treebeard deletes each node's subtree by path (it defers the other fields, which a
+        # select_related would contradict).
+        PlanNode.objects.filter(pk__in=[node.pk for node in nodes]).delete()
 
 
 def _mark(node, deleted, comment, user):

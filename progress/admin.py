@@ -9,9 +9,9 @@ the correction is published (progress.review).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, router
+from django.db import models
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,7 +25,7 @@ from staff.revisions import GuardedVersionAdmin
 from . import rules
 from .models import Agency, Indicator, Milestone, ProgressUpdate, Responsibility, Reviewed, Schedule
 from .numbers import NumberField, field_limits, format_number, parse_number
-from .review import erase, pending_correction, publish, return_draft, with_corrections, withdraw
+from .review import erase, pending_correction, publish, return_draft, withdraw
 
 State = Reviewed.State
 
@@ -209,19 +209,6 @@ class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
             # Who reported it stays who reported it, whoever saves the draft later.
             obj.submitted_by = request.user
         super().save_model(request, obj, form, change)
-
-    def get_deleted_objects(self, objs, request):
-        """Django's confirmation, listing the corrections that go with each fact (erase()
-        removes them first: their `supersedes` protects the fact only from a plain delete,
-        and nothing else refers to a fact)."""
-        facts = with_corrections(objs)
-        deleted, counts, perms, protected = super().get_deleted_objects(facts, request)
-        collector = NestedObjects(using=router.db_for_write(self.model))
-        collector.collect(facts)
-        erased = {(type(fact), fact.pk) for fact in facts}
-        if all((type(obj), obj.pk) in erased for obj in collector.protected):
-            protected = []
-        return deleted, counts, perms, protected
 
     def delete_model(self, request, obj):
         erase(obj, request.user)  # superusers only (rules.may_delete), recorded

@@ -15,6 +15,16 @@ class ProgressConfig(AppConfig):
 
         register_content_tables(*CONTENT_TABLES)
         connection_created.connect(_detect_json_support)
+        from plan.deletion import erasing
+
+        erasing.connect(_erase_facts, dispatch_uid="progress-erase-facts")
+
+
+def _erase_facts(sender, nodes, user, **kwargs):
+    """A superuser erases plan items: their facts go first, each erased and recorded."""
+    from .review import erase_facts_of
+
+    erase_facts_of(nodes, user)
 
 
 def _detect_json_support(sender, connection, **kwargs):

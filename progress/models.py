@@ -152,9 +152,11 @@ class Reviewed(models.Model):
         _("review"), max_length=12, choices=State.choices, default=State.DRAFT, editable=False
     )
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    # Erasing a fact (superusers, progress.review.erase) takes its corrections with it, each
+    # recorded; CASCADE lets Django's confirmation list them (and a plan item's erasure).
     supersedes = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         editable=False,

@@ -10,6 +10,7 @@ the public history shows the withdrawal. Only a superuser `erase()`s, and that i
 """
 
 import reversion
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -52,6 +53,13 @@ def publish(fact, reviewer, comment="審核發布", *, now=None, validate=True):
         # Another correction of it was published first: publishing this one as well would
         # make two current facts of one. (Checked again under the lock below.)
         raise _corrected_already()
+    if (
+        fact.supersedes_id
+        and type(fact).objects.filter(pk=fact.supersedes_id, state=State.WITHDRAWN).exists()
+    ):
+        raise ValidationError(
+            _("The fact this draft corrects was withdrawn: return the draft, or enter it anew.")
+        )
     # Inside the importer's transaction, thousands of publications must not each open a
     # savepoint (PostgreSQL: 21 s for 5,000 rows with them, 10 s without).
     with _atomic(), _revision(reviewer, comment):
@@ -126,20 +134,40 @@ def with_corrections(facts):
     return found
 
 
-def erase(fact, user):
+def erase(fact, user, *, checked=False):
     """Delete a fact and every stored version of it (superusers only), recorded in the
-    audit trail. A correction that depends on it is erased with it."""
-    if not rules.may_erase(user):
+    audit trail. A correction that depends on it is erased with it; erasing the published
+    correction of a fact makes the fact it corrected current again (never nothing current).
+    `checked`: the caller has asked the rules already (erasing a plan item's facts)."""
+    if not checked and not rules.may_erase(user):
         raise PermissionDenied
     model = type(fact)
     with transaction.atomic():
         for correction_ in model.objects.filter(supersedes=fact):
-            erase(correction_, user)
+            erase(correction_, user, checked=True)
         versions = Version.objects.get_for_object(fact)
         count = versions.count()
         _record("erase", user, fact, f"versions: {count}")
         versions.delete()
+        current = model.objects.filter(pk=fact.pk).values_list("state", flat=True).first()
+        if current == State.PUBLISHED and fact.supersedes_id:
+            model.objects.filter(pk=fact.supersedes_id, state=State.SUPERSEDED).update(
+                state=State.PUBLISHED
+            )
         fact.delete()
+
+
+def erase_facts_of(nodes, user):
+    """Erase every progress fact about these plan items (a superuser erasing deleted plan
+    items): each through erase(), recorded, with its versions."""
+    for name in rules.FACT_MODELS:
+        model = apps.get_model("progress", name)
+        facts = model.objects.filter(node__in=nodes, supersedes__isnull=True)
+        for fact in facts.order_by("pk"):
+            erase(fact, user, checked=True)
+        # Corrections whose original is on another item (a node moved under one erased).
+        for fact in model.objects.filter(node__in=nodes).order_by("pk"):
+            erase(fact, user, checked=True)
 
 
 def _record(kind, user, fact, detail):

@@ -171,3 +171,57 @@ def test_only_a_superuser_erases_and_it_is_recorded(client, published):
     event = AuditEvent.objects.filter(kind="erase").latest("pk")
     assert event.user == published["superuser"]
     assert f"progressupdate #{update.pk}" in event.target
+
+
+def corrected(published, summary="更正後的說明"):
+    """A published correction of the published update."""
+    from progress.review import correction
+
+    draft = correction(published["update"], published["editor"])
+    draft.summary_zh_hant = summary
+    draft.save()
+    return publish(draft, published["reviewer"])
+
+
+def test_erasing_a_published_correction_makes_the_corrected_fact_current(published):
+    update = published["update"]
+    fix = corrected(published)
+    update.refresh_from_db()
+    assert update.state == "superseded"
+    erase(fix, published["superuser"])
+    update.refresh_from_db()
+    assert update.state == "published"  # never nothing current
+
+
+def test_a_correction_of_a_withdrawn_fact_is_not_published(published):
+    from progress.review import correction
+
+    draft = correction(published["update"], published["editor"])
+    draft.summary_zh_hant = "更正"
+    draft.save()
+    withdraw(published["update"], published["reviewer"], REASON)
+    with pytest.raises(ValidationError):
+        publish(draft, published["reviewer"])
+    draft.refresh_from_db()
+    assert draft.state == "draft"
+
+
+def test_erasing_plan_items_erases_their_facts_recorded(client, published):
+    from plan.deletion import move_to_deleted
+
+    strategy, update = published["strategy"], published["update"]
+    fix = corrected(published)
+    move_to_deleted(strategy, published["superuser"])
+    client.force_login(published["superuser"])
+    response = client.post(
+        "/admin/plan/deletedplannode/",
+        {"action": "delete_selected", "_selected_action": [strategy.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not PlanNode.objects.filter(pk=strategy.pk).exists()
+    assert not ProgressUpdate.objects.filter(pk__in=[update.pk, fix.pk]).exists()
+    for fact in (update, fix):
+        assert not Version.objects.get_for_object_reference(ProgressUpdate, fact.pk).exists()
+        assert AuditEvent.objects.filter(
+            kind="erase", target__contains=f"progressupdate #{fact.pk}:"
+        ).exists()
