@@ -36,8 +36,9 @@ def test_the_tree_opens_to_the_strategies_with_whole_titles(
     page.goto(f"{live_plan.url}/admin/plan/plannode/")
     row = page.locator("#result_list tbody tr", has_text="健全大眾運輸捷運路網").first
     row.wait_for()  # opened by itself, down to every vision's strategies
-    # Every vision's strategies (each vision's rows arrive on their own request).
-    expect(page.locator("#result_list tbody tr[data-level='3']")).to_have_count(28)
+    # Every vision's strategies (each vision's rows arrive on their own request: on a busy
+    # machine four requests to a threaded test server take longer than the default 5 s).
+    expect(page.locator("#result_list tbody tr[data-level='3']")).to_have_count(28, timeout=20_000)
     screenshot(page, f"admin-tree-{width}")
     if width == 1280:
         # A strategy's title on one line; its ref whole (never broken at a hyphen).
