@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import CASES, ROOT, arguments, prepare_site, report, static_path, wrk  # noqa: E402
+from run import CASES, ROOT, arguments, prepare_site, report, static_path, wrk
 
 _spec = importlib.util.spec_from_file_location("local_stack", ROOT / "deploy" / "local_stack.py")
 local_stack = importlib.util.module_from_spec(_spec)

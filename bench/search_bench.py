@@ -7,8 +7,9 @@ Run by hand (not a test); it prints figures:
 It creates a throwaway database `plan_bench` on postgres://postgres@127.0.0.1:5432 (override
 with BENCH_SERVER_URL), migrates it (pg_trgm and the trigram indexes come with migration
 0003), loads the plan fixture once per plan under different slugs, then times
-portal.search.search (everything the search page asks of the database: published plans,
-nodes matching in either language, trees of the plans with results), with the plan trees in
+portal.pages.search.ranking.search (everything the search page asks of the database:
+published plans, nodes matching in either language, trees of the plans with results), with
+the plan trees in
 memory (warm) and not (cold), and shows how PostgreSQL runs the matching query (EXPLAIN
 ANALYZE): whether it uses the trigram index, and what the index does when seq scans are off. The database
 is dropped at the end unless --keep is given.
@@ -100,8 +101,8 @@ def run(args):
     from plan.exchange import create_plan
     from plan.models import Plan, PlanNode
     from plan.search import parse_query
-    from portal.caching import clear_process_caches
-    from portal.search import search
+    from portal.pages.search.ranking import search
+    from portal.serving.caching import clear_process_caches
 
     call_command("migrate", verbosity=0)
     data = json.loads((ROOT / "fixtures" / "kaohsiung-112-115.json").read_text("utf-8"))

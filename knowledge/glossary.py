@@ -132,7 +132,7 @@ class Glossary:
 
     def protected_names(self):
         """The Chinese names and aliases of every term (Simplified reading keeps them from
-        phrase conversion: portal.simplified). Kept with the glossary, which is kept per
+        phrase conversion: portal.serving.simplified). Kept with the glossary, which is kept per
         content version: every Simplified request asks for them."""
         return self._protected
 

@@ -2,6 +2,9 @@
 the knowledge layer is content like the plan's. The 17 goals are fixed: only their wording
 and assignments change."""
 
+from plan.roles import PLAN_EDITOR
+from staff.roles import grant
+
 KNOWLEDGE_EDITOR_PERMISSIONS = [
     "add_term",
     "change_term",
@@ -17,11 +20,12 @@ KNOWLEDGE_EDITOR_PERMISSIONS = [
 
 
 def grant_plan_editors(group_model, permission_model):
-    from plan.roles import PLAN_EDITOR
-
-    group, _ = group_model.objects.get_or_create(name=PLAN_EDITOR)
-    group.permissions.add(
-        *permission_model.objects.filter(
-            content_type__app_label="knowledge", codename__in=KNOWLEDGE_EDITOR_PERMISSIONS
-        )
+    """Add the knowledge permissions to the plan editors' group (creating it if missing)."""
+    return grant(
+        group_model,
+        permission_model,
+        PLAN_EDITOR,
+        "knowledge",
+        KNOWLEDGE_EDITOR_PERMISSIONS,
+        replace=False,
     )

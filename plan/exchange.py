@@ -2,10 +2,14 @@
 
 Fixtures, `export_plan` and the open-data download share one format, so a plan exported
 from a city's database loads into another unchanged. Change it only by adding keys.
+
+`plan_loaded` tells the other apps that `load_plan` has just created or replaced a plan from
+its file (the knowledge app loads the plan's glossary and topics): plan knows nothing of them.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 
 from .models import Plan, PlanNode, placement_problem, validate_not_reserved
 from .search import node_search_text
@@ -15,6 +19,12 @@ FORMAT = "plan-portal/1"
 LANGUAGES = ("zh-hant", "en")
 PLAN_TEXTS = Plan.DOCUMENT_TEXTS
 CHART_ROWS = Plan.CHART_ROWS
+
+# Sent by `load_plan` with `plan` and `replaced` (True for --replace: the plan's items are new
+# rows), inside the transaction that loaded it: what a receiver loads goes with the plan or
+# not at all. A receiver raises ValueError to refuse (the load is undone, the command says
+# why), and may return one line for the command's output.
+plan_loaded = Signal()
 
 
 def _field(name, language):
@@ -49,7 +59,7 @@ def node_data(plan, node, with_urls=True):
 def plan_data(plan, tree=None, with_urls=None):
     """The whole plan as plain data (published content only unless `tree` says otherwise).
     Each node's page address is included when the tree's nodes have one (the portal links
-    the tree: portal.exports); the domain does not know the site's addresses."""
+    the tree: portal.published.link); the domain does not know the site's addresses."""
     tree = tree or PlanTree.load(plan)
     if with_urls is None:
         with_urls = bool(tree.nodes) and hasattr(tree.nodes[0], "url")

@@ -2,6 +2,8 @@
 users, no groups, no login lockouts. "Deleting" a node moves it to the deleted items, from
 where plan editors restore it; only superusers erase for good (plan.deletion)."""
 
+from staff.roles import grant
+
 PLAN_EDITOR = "plan editor"
 PLAN_EDITOR_PERMISSIONS = [
     "add_plannode",
@@ -15,11 +17,5 @@ PLAN_EDITOR_PERMISSIONS = [
 
 
 def ensure_plan_editor_group(group_model, permission_model):
-    """Create the group (or set its permissions back). Works with migration-state models."""
-    group, _ = group_model.objects.get_or_create(name=PLAN_EDITOR)
-    group.permissions.set(
-        permission_model.objects.filter(
-            content_type__app_label="plan", codename__in=PLAN_EDITOR_PERMISSIONS
-        )
-    )
-    return group
+    """Create the group (or set its plan permissions back). Works with migration-state models."""
+    return grant(group_model, permission_model, PLAN_EDITOR, "plan", PLAN_EDITOR_PERMISSIONS)

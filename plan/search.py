@@ -1,5 +1,5 @@
 """Search, the data side: text folding, query parsing, stems, matching in the database and
-where a text matches. Ranking, snippets and addresses are the portal's (portal.search).
+where a text matches. Ranking, snippets and addresses are the portal's (portal.pages.search).
 
 Chinese has no spaces, so search is substring search. Folding with NFKC makes full-width
 and half-width forms equal (ＭＲＴ = MRT, ５Ｇ = 5G), casefold makes Latin case irrelevant,

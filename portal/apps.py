@@ -1,3 +1,5 @@
+"""The portal's app: its system checks are registered when it is ready (portal.checks)."""
+
 from django.apps import AppConfig
 
 

@@ -74,7 +74,7 @@ def check_release_is_named(app_configs, **kwargs):
 
 @checks.register(deploy=True)
 def check_open_data_contact(app_configs, **kwargs):
-    from .catalog import contact_point  # the catalog's own rule for a usable contact
+    from .pages.opendata.catalog import contact_point  # the catalog's rule for a contact
 
     if contact_point() is not None:
         return []

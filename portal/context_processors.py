@@ -1,3 +1,7 @@
+"""The context every page's template gets (`site`): the page's language and reading, its
+twins in the other readings, its canonical and alternate addresses, the site-wide links;
+and the helpers for them that pages share (the language switch, twin paths)."""
+
 from functools import cache
 
 from django.conf import settings
@@ -6,10 +10,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 
-from plan.tree import active_language
+from .published import page_language, page_reading, published_plans
 
 # Each reading's name in itself (the switch names the other readings so). A Simplified page
-# keeps "繁體中文" as it is (portal.simplified.VERBATIM).
+# keeps "繁體中文" as it is (portal.serving.simplified.VERBATIM).
 LANGUAGE_NAMES = {"zh-hant": "繁體中文", "zh-hans": "简体中文", "en": "English"}
 HTML_LANG = {"zh-hant": "zh-Hant", "zh-hans": "zh-Hans", "en": "en"}
 OG_LOCALE = {"zh-hant": "zh_TW", "zh-hans": "zh_CN", "en": "en_US"}
@@ -27,12 +31,6 @@ def site_urls(language):
 
 
 SITE_PAGES = ("home", "site-map", "search", "open-data", "changes", "changes-feed", "glossary")
-
-
-def reading():
-    """The page's reading: zh-hant, en, or zh-hans (the Traditional page, converted)."""
-    language = translation.get_language() or ""
-    return "zh-hans" if language == "zh-hans" else active_language()
 
 
 def switch_links(urls, shown):
@@ -61,9 +59,7 @@ def twin_paths(path, language):
 def current_plan():
     """The plan the header's menu links to on pages about no plan (recent changes, the site
     map, 404): the current one, the first of the published plans. Those are kept per content
-    version (portal.trees), so this costs no query on a page that already read them."""
-    from .trees import published_plans
-
+    version (portal.published), so this costs no query on a page that already read them."""
     plans = published_plans()
     return plans[0] if plans else None
 
@@ -74,8 +70,8 @@ def site(request):
     The language switch is a plain link to the same page in the other language: no form, no
     cookie, so the page stays the same for everybody.
     """
-    language = active_language()
-    shown = reading()
+    language = page_language()
+    shown = page_reading()
     urls = twin_paths(request.path, shown)
     try:
         origin = f"{request.scheme}://{request.get_host()}"

@@ -1,16 +1,17 @@
+"""Every public page, under the language prefixes (Chinese unprefixed, /en/, /zh-hans/):
+the site's pages, then each plan's, the catch-all for visions and strategies last. Each
+route names its view module by subject (portal/pages/)."""
+
 from django.urls import path, register_converter
 
-from . import (
-    chart_views,
-    history_views,
-    knowledge_views,
-    opendata_views,
-    progress_feeds,
-    progress_views,
-    search_views,
-    views,
-)
-from .views import public
+from .pages import history, knowledge
+from .pages import plan as plan_pages
+from .pages.chart import views as chart
+from .pages.common import public
+from .pages.opendata import views as opendata
+from .pages.progress import feeds as progress_feeds
+from .pages.progress import views as progress
+from .pages.search import views as search
 
 app_name = "portal"
 
@@ -30,35 +31,38 @@ class GoalNumber:
 register_converter(GoalNumber, "goal")
 
 urlpatterns = [
-    path("", public(views.home), name="home"),
-    path("site-map/", public(views.site_map), name="site-map"),
-    path("search/", public(search_views.search), name="search"),
-    path("open-data/", public(opendata_views.open_data), name="open-data"),
-    path("changes/", public(history_views.changes), name="changes"),
-    path("changes/feed/", public(history_views.ChangesFeed()), name="changes-feed"),
-    path("glossary/", public(knowledge_views.glossary), name="glossary"),
-    path("<slug:plan_slug>/", public(views.plan_home), name="plan"),
-    path("<slug:plan_slug>/full-text/", public(views.full_text), name="full-text"),
-    path("<slug:plan_slug>/chart/", public(chart_views.chart), name="chart"),
-    path("<slug:plan_slug>/chart.svg", public(chart_views.chart_svg), name="chart-svg"),
+    path("", public(plan_pages.home), name="home"),
+    path("site-map/", public(plan_pages.site_map), name="site-map"),
+    path("search/", public(search.search), name="search"),
+    path("open-data/", public(opendata.open_data), name="open-data"),
+    path("changes/", public(history.changes), name="changes"),
+    path("changes/feed/", public(history.ChangesFeed()), name="changes-feed"),
+    path("glossary/", public(knowledge.glossary), name="glossary"),
+    path("<slug:plan_slug>/", public(plan_pages.plan_home), name="plan"),
+    path("<slug:plan_slug>/full-text/", public(plan_pages.full_text), name="full-text"),
+    path("<slug:plan_slug>/chart/", public(chart.chart), name="chart"),
+    path("<slug:plan_slug>/chart.svg", public(chart.chart_svg), name="chart-svg"),
     path(
         "<slug:plan_slug>/preamble/",
-        public(views.section),
+        public(plan_pages.section),
         {"section": "preamble"},
         name="preamble",
     ),
     path(
-        "<slug:plan_slug>/closing/", public(views.section), {"section": "closing"}, name="closing"
+        "<slug:plan_slug>/closing/",
+        public(plan_pages.section),
+        {"section": "closing"},
+        name="closing",
     ),
     # Progress: the overview, the agencies, the chart coloured by progress, the feeds.
-    path("<slug:plan_slug>/progress/", public(progress_views.overview), name="progress"),
+    path("<slug:plan_slug>/progress/", public(progress.overview), name="progress"),
     path(
         "<slug:plan_slug>/progress/feed/",
         public(progress_feeds.UpdatesFeed()),
         name="progress-feed",
     ),
-    path("<slug:plan_slug>/agencies/", public(progress_views.agencies), name="agencies"),
-    path("<slug:plan_slug>/agencies/<slug:code>/", public(progress_views.agency), name="agency"),
+    path("<slug:plan_slug>/agencies/", public(progress.agencies), name="agencies"),
+    path("<slug:plan_slug>/agencies/<slug:code>/", public(progress.agency), name="agency"),
     path(
         "<slug:plan_slug>/agencies/<slug:code>/feed/",
         public(progress_feeds.AgencyUpdatesFeed()),
@@ -66,13 +70,13 @@ urlpatterns = [
     ),
     path(
         "<slug:plan_slug>/chart/progress/",
-        public(progress_views.chart_progress),
+        public(chart.chart_progress),
         name="chart-progress",
     ),
     # Topics and Sustainable Development Goals: the plan's items across its visions.
-    path("<slug:plan_slug>/topics/", public(knowledge_views.topics), name="topics"),
-    path("<slug:plan_slug>/topics/<slug:slug>/", public(knowledge_views.topic), name="topic"),
-    path("<slug:plan_slug>/sdgs/<goal:number>/", public(knowledge_views.goal), name="sdg"),
+    path("<slug:plan_slug>/topics/", public(knowledge.topics), name="topics"),
+    path("<slug:plan_slug>/topics/<slug:slug>/", public(knowledge.topic), name="topic"),
+    path("<slug:plan_slug>/sdgs/<goal:number>/", public(knowledge.goal), name="sdg"),
     # A strategy's updates. (/<ref>/updates/feed/ would need "updates" in RESERVED_NAMES.)
     path(
         "<slug:plan_slug>/<slug:ref>/feed/",
@@ -80,8 +84,6 @@ urlpatterns = [
         name="strategy-feed",
     ),
     # The catch-all for visions and strategies: after every named page under a plan.
-    path("<slug:plan_slug>/<slug:ref>/", public(views.node), name="node"),
-    path(
-        "<slug:plan_slug>/<slug:ref>/history/", public(history_views.node_history), name="history"
-    ),
+    path("<slug:plan_slug>/<slug:ref>/", public(plan_pages.node), name="node"),
+    path("<slug:plan_slug>/<slug:ref>/history/", public(history.node_history), name="history"),
 ]

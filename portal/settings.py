@@ -3,6 +3,8 @@
 A newcomer needs nothing set: SQLite in the project folder, DEBUG on, a dev secret key.
 A city sets DATABASE_URL (PostgreSQL through psycopg 3), DJANGO_SECRET_KEY, DJANGO_DEBUG=0,
 DJANGO_ALLOWED_HOSTS and, with several app servers, REDIS_URL.
+
+Over 400 lines, one job: each setting stands with the reason for its value.
 """
 
 import os
@@ -43,7 +45,8 @@ if not SECRET_KEY:
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/")
 # The release being served (a deploy sets it, e.g. to the commit): part of every cache key,
 # so a shared cache never serves pages of the previous release. `check --deploy` requires
-# it; unset, it is a hash of the code, templates and static files (portal.caching.release).
+# it; unset, it is a hash of the code, templates and static files
+# (portal.serving.caching.release).
 PORTAL_RELEASE = os.environ.get("PORTAL_RELEASE", "")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
@@ -65,8 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "treebeard",
     "reversion",
-    # django-axes, named in Chinese in the admin (portal.third_party).
-    "portal.third_party.AxesConfig",
+    # django-axes, named in Chinese in the admin (staff.third_party).
+    "staff.third_party.AxesConfig",
     "corsheaders",
     # Two-factor sign-in for staff (django-otp: authenticator apps and backup codes).
     "django_otp",
@@ -89,16 +92,16 @@ MIDDLEWARE = [
     # answers and their 304s carry the header too.
     "corsheaders.middleware.CorsMiddleware",
     # Public requests get the canonical origin (PORTAL_BASE_URL) before anything builds a URL.
-    "portal.page_cache.CanonicalOriginMiddleware",
+    "portal.serving.page_cache.CanonicalOriginMiddleware",
     # Serves whole citizen pages from the cache before the rest of the stack runs; what it
     # stores already carries the headers the middleware below adds.
-    "portal.page_cache.PageCacheMiddleware",
+    "portal.serving.page_cache.PageCacheMiddleware",
     # /zh-hans/ pages: the Traditional page converted to Simplified characters, inside the
     # page cache so that the cache keeps the converted page (converted once per version).
-    "portal.simplified.SimplifiedChineseMiddleware",
+    "portal.serving.simplified.SimplifiedChineseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    "portal.middleware.DatabaseUnavailableMiddleware",
+    "portal.serving.middleware.DatabaseUnavailableMiddleware",
     # LocaleMiddleware before SessionMiddleware: the language comes from the URL prefix only,
     # so public responses do not get "Vary: Cookie" and can be cached whole.
     "django.middleware.locale.LocaleMiddleware",
@@ -113,7 +116,7 @@ MIDDLEWARE = [
     # two-factor enrolment and verification (staff.middleware).
     "staff.middleware.StaffSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.middleware.ErrorPagesMiddleware",
+    "portal.serving.middleware.ErrorPagesMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -187,9 +190,9 @@ else:
 # still give a green light, and a yellow one; further behind is red.
 PROGRESS_LIGHTS = {"green": 10, "yellow": 25}
 
-# Whole-page cache for citizen pages (portal.page_cache): seconds an entry lives (0 = off),
-# and the seconds shared caches (nginx's micro-cache, a CDN) may reuse a page without asking;
-# browsers always revalidate (max-age=0), cheaply, with the ETag.
+# Whole-page cache for citizen pages (portal.serving.page_cache): seconds an entry lives
+# (0 = off), and the seconds shared caches (nginx's micro-cache, a CDN) may reuse a page
+# without asking; browsers always revalidate (max-age=0), cheaply, with the ETag.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "86400"))
 PAGE_SHARED_MAX_AGE = int(os.environ.get("PAGE_SHARED_MAX_AGE", "2"))
 
@@ -220,7 +223,8 @@ LANGUAGES = [
     ("zh-hant", _("Traditional Chinese")),
     ("en", _("English")),
     # A reading of the Traditional text converted to Simplified characters as pages leave
-    # (portal.simplified); no data of its own: modeltranslation knows only the two above.
+    # (portal.serving.simplified); no data of its own: modeltranslation knows only the two
+    # above.
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -400,7 +404,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# The data catalog (/data/catalog.json, portal.catalog; docs/open-data-catalog.md).
+# The data catalog (/data/catalog.json, portal.pages.opendata.catalog;
+# docs/open-data-catalog.md).
 # Who answers questions about the data (data.gov.tw's 提供機關聯絡人): a name and an e-mail
 # address or telephone number (international form, e.g. +886-7-3368333). Never made up:
 # unset, the catalog says null and `check --deploy` warns (portal.W001).

@@ -8,8 +8,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-insecure-key")
 
-from .settings import *  # noqa: E402, F403
-from .settings import ALLOWED_HOSTS, STORAGES  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import ALLOWED_HOSTS, STORAGES
 
 # The test client's host, and the live server's.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "127.0.0.1", "localhost"]

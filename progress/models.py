@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from plan.models import PlanNode
 
+from .numbers import stored_decimal
+
 
 class FactQuerySet(models.QuerySet):
     """The one way to ask for progress facts by review state, plan and editor."""
@@ -327,8 +329,7 @@ class Indicator(Reviewed):
         return list(range(plan.term_start_roc, plan.term_end_roc + 1))
 
     def value(self, year, name):
-        raw = (self.values or {}).get(str(year), {}).get(name)
-        return None if raw in (None, "") else Decimal(str(raw))
+        return stored_decimal((self.values or {}).get(str(year), {}).get(name))
 
     def year_source(self, year):
         return (self.values or {}).get(str(year), {}).get("source") or self.source

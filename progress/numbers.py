@@ -11,10 +11,14 @@ in docs/progress-csv.md):
 
 `Decimal()` alone accepts all of those and has no size limit (Decimal("1e999999999") parses;
 quantising or printing it then fails), so the text is checked before it becomes a Decimal.
+
+Numbers read back from the database (an indicator's yearly values are decimal strings in
+JSON; the bundle's numbers are JSON) go through `stored_number` / `stored_decimal`: the one
+reader of a stored number, whatever wrote it.
 """
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -70,6 +74,28 @@ def format_number(value):
     if value in (None, ""):
         return ""
     return format(Decimal(str(value)).normalize(), "f")
+
+
+def stored_number(value):
+    """A stored number (a decimal string, int, float or Decimal) as a Decimal; None when
+    empty. A value that is no number the grammar allows (none is imported now; an older
+    import stored `1e999999999`) is returned as the text it is: written as it is, it cannot
+    make a file or a page print a billion digits."""
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite() or not -30 <= number.adjusted() <= 30:
+        return str(value)
+    return number
+
+
+def stored_decimal(value):
+    """stored_number for arithmetic: a Decimal, or None (empty, or no number)."""
+    number = stored_number(value)
+    return None if isinstance(number, str) else number
 
 
 class NumberField(forms.DecimalField):

@@ -10,6 +10,8 @@ Superusers may do everything. The object-level rules (which items, which agencie
 review states) are progress.rules'; these are the model-level permissions they start from.
 """
 
+from staff.roles import grant
+
 AGENCY_EDITOR = "agency editor"
 REVIEWER = "reviewer"
 
@@ -32,17 +34,12 @@ REVIEWER_PERMISSIONS = [
 
 
 def ensure_progress_groups(group_model, permission_model):
-    """Create the two groups (or set their permissions back). Works with migration models."""
-    groups = {}
-    for name, codenames in (
-        (AGENCY_EDITOR, AGENCY_EDITOR_PERMISSIONS),
-        (REVIEWER, REVIEWER_PERMISSIONS),
-    ):
-        group, _ = group_model.objects.get_or_create(name=name)
-        group.permissions.set(
-            permission_model.objects.filter(
-                content_type__app_label="progress", codename__in=codenames
-            )
+    """Create the two groups (or set their progress permissions back). Works with migration
+    models."""
+    return {
+        name: grant(group_model, permission_model, name, "progress", codenames)
+        for name, codenames in (
+            (AGENCY_EDITOR, AGENCY_EDITOR_PERMISSIONS),
+            (REVIEWER, REVIEWER_PERMISSIONS),
         )
-        groups[name] = group
-    return groups
+    }

@@ -32,6 +32,7 @@ from django.utils.dateparse import parse_datetime
 from plan import bundle
 
 from .models import Indicator, Milestone, ProgressUpdate, Responsibility, Reviewed, Schedule
+from .numbers import stored_decimal
 
 Status = ProgressUpdate.Status
 LIGHT_STATUSES = (Status.IN_PROGRESS, Status.BEHIND)
@@ -45,10 +46,6 @@ def thresholds():
 
 
 # The bundle -------------------------------------------------------------------------------
-
-
-def _decimal(value):
-    return None if value in (None, "") else Decimal(str(value))
 
 
 def _date(value):
@@ -188,14 +185,14 @@ class NodeFacts:
         if kind == "schedule":
             self.planned_start = _date(data["planned_start"])
             self.planned_end = _date(data["planned_end"])
-            self.weight = _decimal(data["weight"]) or Decimal(0)
+            self.weight = stored_decimal(data["weight"]) or Decimal(0)
             return
         for name in ("date", "planned_date", "done_on"):
             if name in data:
                 data[name] = _date(data[name])
         for name in ("percent", "baseline", "weight"):
             if name in data:
-                data[name] = _decimal(data[name])
+                data[name] = stored_decimal(data[name])
         if isinstance(data.get("values"), str):
             data["values"] = json.loads(data["values"] or "{}")
         if data.get("state") == Reviewed.State.SUPERSEDED:

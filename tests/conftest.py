@@ -21,7 +21,7 @@ def _fresh_caches():
     so in production, where only committed versions are ever seen)."""
     from django.core.cache import cache
 
-    from portal.caching import clear_process_caches
+    from portal.serving.caching import clear_process_caches
 
     cache.clear()
     clear_process_caches()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from plan.exchange import create_plan
 from plan.models import Plan, PlanNode
 from portal.checks import check_open_data_contact
-from portal.opendata_views import export_data
+from portal.pages.opendata.export import export_data
 
 from .conftest import SLUG
 from .test_query_budget import BUDGET, cold_queries

@@ -11,8 +11,8 @@ from django.utils import translation
 
 from plan.models import PlanNode
 from plan.tree import PlanTree
-from portal import chart
-from portal.trees import link
+from portal.pages.chart import layout as chart
+from portal.published import link
 
 from .conftest import ROOT, SLUG
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from plan.models import PlanNode
-from portal.caching import clear_process_caches
+from portal.serving.caching import clear_process_caches
 
 from .conftest import SLUG
 

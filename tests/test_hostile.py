@@ -144,7 +144,7 @@ def test_bad_cells_are_errors_with_row_and_column_and_nothing_is_written(
     agencies,
     tmp_path,
     cells,
-    column,  # noqa: F811
+    column,
 ):
     before = snapshot()
     summary, message = failing_import(tmp_path, update_row(**cells))

@@ -16,7 +16,7 @@ from knowledge.glossary import sort_key
 from knowledge.models import Goal, Term, Topic
 from plan.content import read_content_version
 from plan.models import Plan, PlanNode
-from portal.search import search
+from portal.pages.search.ranking import search
 
 from .conftest import SLUG
 
@@ -865,7 +865,7 @@ def test_pages_need_neither_pypinyin_nor_opencc_s2tw(client, plan, monkeypatch):
     through a character table taken from tw2s (which Simplified pages load anyway)."""
     import sys
 
-    from portal import simplified
+    from portal.serving import simplified
 
     monkeypatch.setitem(sys.modules, "pypinyin", None)  # importing it now fails
     converter = simplified._converter

@@ -67,7 +67,7 @@ def load_knowledge():
     from knowledge.exchange import GOALS_FILE, load_goals, load_plan_knowledge, read
     from knowledge.models import Goal
     from plan.models import Plan
-    from portal.caching import clear_process_caches
+    from portal.serving.caching import clear_process_caches
 
     # The 17 goals come with a migration; an earlier transactional test may have flushed them.
     if not Goal.objects.exists():

@@ -23,8 +23,8 @@ from knowledge import exchange
 from knowledge.models import Goal, Term, Topic
 from plan.deletion import move_to_deleted, restore
 from plan.models import Plan, PlanNode
-from portal.search import search
-from portal.simplified import convert
+from portal.pages.search.ranking import search
+from portal.serving.simplified import convert
 
 from .conftest import SLUG
 
@@ -286,9 +286,10 @@ def test_a_topic_short_name_with_a_capital_letter_is_refused(client, plan):
 
 
 def test_a_common_word_does_not_name_every_topic_and_goal(client, plan):
-    """named_pages counts any word of two or more letters found in a name (portal/search.py
-    _names): "parks and recreation" names every topic and goal with "and" in it (15 pages
-    listed first, the one meant in 7th place); "care for the elderly" names SDG 17."""
+    """named_pages counts any word of two or more letters found in a name
+    (portal/pages/search/ranking.py _names): "parks and recreation" names every topic and
+    goal with "and" in it (15 pages listed first, the one meant in 7th place); "care for the
+    elderly" names SDG 17."""
     with translation.override("en"):
         pages = [page.name for page in search("parks and recreation", "en").pages]
         assert pages[0] == "Parks and Recreation" and len(pages) <= 2, pages
@@ -298,7 +299,8 @@ def test_a_common_word_does_not_name_every_topic_and_goal(client, plan):
 
 def test_a_goal_or_topic_named_in_the_other_language_is_found(client, plan):
     """Glossary terms are named in either language, topics and goals only in the page's
-    (portal/search.py named_pages reads topic.name / goal.name of one language)."""
+    (portal/pages/search/ranking.py named_pages reads topic.name / goal.name of one
+    language)."""
     pages = [page.url for page in search("Sustainable Cities and Communities", "zh-hant").pages]
     assert f"{P}/sdgs/11/" in pages, pages
     with translation.override("en"):

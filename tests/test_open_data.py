@@ -14,7 +14,7 @@ from django.utils.http import http_date
 
 from plan.models import Plan, PlanNode
 from plan.tree import PlanTree
-from portal.opendata_views import export_data as plan_data
+from portal.pages.opendata.export import export_data as plan_data
 
 from .conftest import SLUG
 

@@ -122,7 +122,7 @@ def test_each_vision_has_its_own_colour_even_a_fifth(plan):
     PlanNode.objects.add_child(
         goal, {"plan": plan, "kind": "vision", "ref": "green", "title_zh_hant": "永續高雄"}
     )
-    from portal.trees import link
+    from portal.published import link
 
     tree = link(PlanTree.load(plan), "zh-hant")
     assert [vision.hue for vision in tree.visions] == [1, 2, 3, 4, 5]

@@ -203,7 +203,7 @@ def test_unknown_addresses_get_the_sites_404(get, path):
 
 
 def test_500_page_uses_the_site_design(client, plan, monkeypatch):
-    from portal import views
+    from portal.pages import common as views
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from plan.models import PlanNode
-from portal.caching import clear_process_caches
+from portal.serving.caching import clear_process_caches
 from progress.models import ProgressUpdate, Responsibility
 from progress.roles import AGENCY_EDITOR, REVIEWER
 
@@ -245,8 +245,8 @@ def test_json_export_without_the_new_keys_is_the_plan_as_before(plan):
     """Taking the new keys away leaves exactly the plan data the format had before."""
     from plan.exchange import plan_data
     from plan.tree import PlanTree
-    from portal.opendata_views import export_data
-    from portal.trees import link
+    from portal.pages.opendata.export import export_data
+    from portal.published import link
 
     def strip(node):
         node = {
@@ -268,7 +268,7 @@ def test_load_plan_and_the_new_keys(plan):
     export with the progress keys is the same plan (the progress layer is not loaded)."""
     from plan.exchange import comparable, differences, plan_data
     from plan.tree import PlanTree
-    from portal.opendata_views import export_data
+    from portal.pages.opendata.export import export_data
 
     current = plan_data(plan, PlanTree.load(plan, include_unpublished=True), with_urls=False)
     changes = differences(comparable(current), comparable(export_data(plan)))

@@ -14,8 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from plan.models import PlanNode
-from portal.caching import clear_process_caches
-from portal.progress_views import overview_query
+from portal.pages.progress.overview import overview_query
+from portal.serving.caching import clear_process_caches
 
 from .conftest import SLUG
 

@@ -14,15 +14,15 @@ from django.utils import timezone
 from knowledge.exchange import load_plan_knowledge
 from plan.exchange import create_plan
 from plan.history import record_loaded
-from portal.caching import clear_process_caches
+from portal.serving.caching import clear_process_caches
 
 from .conftest import SLUG
 from .test_portal_pages import LANGS, PAGES
 
 BUDGET = 4
 # Simplified pages (issue 15 allows 6): the Traditional page's queries, plus at most one for
-# the glossary's names that the conversion keeps from phrase conversion (portal.simplified;
-# pages that read the plan's bundle already have them).
+# the glossary's names that the conversion keeps from phrase conversion
+# (portal.serving.simplified; pages that read the plan's bundle already have them).
 SIMPLIFIED_BUDGET = 5
 
 

@@ -10,7 +10,8 @@ import pytest
 from plan.exchange import create_plan
 from plan.models import Plan, PlanNode
 from plan.search import MAX_QUERY_LENGTH, parse_query, term_variants
-from portal.search import highlight, search, snippet
+from portal.pages.search.highlight import highlight, snippet
+from portal.pages.search.ranking import search
 
 from .conftest import SLUG
 

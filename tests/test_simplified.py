@@ -11,8 +11,8 @@ import pytest
 
 from knowledge.models import Term
 from plan.models import PlanNode
-from portal import simplified
-from portal.simplified import KEPT_PHRASES, characters, convert, phrase
+from portal.serving import simplified
+from portal.serving.simplified import KEPT_PHRASES, characters, convert, phrase
 
 from .conftest import SLUG
 from .test_query_budget import LOCALISED

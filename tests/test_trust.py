@@ -7,7 +7,6 @@ import json
 import re
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 
 import pytest
 import reversion
@@ -23,8 +22,8 @@ from django.utils import timezone
 from plan.content import read_content_version
 from plan.exchange import create_plan
 from plan.models import Plan, PlanNode, TreeRuleError
-from portal import caching
-from portal.opendata_views import export_data
+from portal.pages.opendata.export import export_data
+from portal.serving import caching
 
 from .conftest import ROOT, SLUG
 
@@ -507,21 +506,37 @@ def test_no_build_artefacts_are_committed():
 # 13. Layering -----------------------------------------------------------------------------
 
 
-def test_the_domain_knows_no_urls_html_or_colours():
-    """plan/ (and knowledge/, the glossary and topics) hold the data and its rules; pages,
-    addresses and looks are the portal's. (admin.py is the staff's HTML, by design.)"""
-    forbidden = re.compile(
-        r"django\.urls|reverse\(|mark_safe|format_html|django\.utils\.html|#[0-9a-fA-F]{6}\b"
-    )
+def test_the_data_apps_name_no_colours():
+    """plan/, knowledge/, progress/ and staff/ hold the data, its rules and the staff's
+    accounts; looks are the portal's (CSS). Which modules may use URL, view and HTML helpers
+    or import which app is the lint's (each app's ruff.toml, TID251)."""
+    colour = re.compile(r"#[0-9a-fA-F]{6}\b")
     offenders = [
         str(path.relative_to(ROOT))
-        for app in ("plan", "knowledge")
+        for app in ("plan", "knowledge", "progress", "staff")
         for path in (ROOT / app).rglob("*.py")
-        if "migrations" not in path.parts
-        and path.name != "admin.py"
-        and forbidden.search(Path(path).read_text("utf-8"))
+        if "migrations" not in path.parts and colour.search(path.read_text("utf-8"))
     ]
     assert offenders == []
+
+
+def test_the_layering_lint_bans_each_apps_back_arrows():
+    """The lint is only as good as its configuration: each data app's ruff.toml bans the
+    portal and the apps that build on it (a deleted or emptied file would pass silently)."""
+    import tomllib
+
+    must_not_import = {
+        "plan": {"portal", "knowledge", "progress", "django.urls", "django.utils.html"},
+        "knowledge": {"portal", "progress", "django.urls", "django.utils.html"},
+        "progress": {"portal", "knowledge", "django.urls", "django.utils.html"},
+        "staff": {"portal", "plan", "knowledge", "progress"},
+    }
+    for app, banned in must_not_import.items():
+        config = tomllib.loads((ROOT / app / "ruff.toml").read_text("utf-8"))
+        assert config["extend"] == "../pyproject.toml"
+        assert banned <= set(config["lint"]["flake8-tidy-imports"]["banned-api"]), app
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert "TID251" in root["tool"]["ruff"]["lint"]["select"]
 
 
 def test_one_accessor_for_the_published_plans():
@@ -531,7 +546,7 @@ def test_one_accessor_for_the_published_plans():
         if "objects.published()" in path.read_text("utf-8")
         or "objects.for_pages()" in path.read_text("utf-8")
     ]
-    assert uses == ["portal/trees.py"]
+    assert uses == ["portal/published.py"]
 
 
 def test_cache_is_cleared_between_tests_so_versions_can_repeat():

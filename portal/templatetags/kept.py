@@ -1,5 +1,5 @@
 """{% kept "name" part … %} … {% endkept %}: a piece of a page rendered once per content
-version and Taipei date in each process (portal.caching.per_version), for the parts of a
+version and Taipei date in each process (portal.serving.caching.per_version), for the parts of a
 page that are costly to render and the same for every request with the same parts: a
 strategy's progress (its indicators' charts, tables and timeline).
 
@@ -11,7 +11,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from ..caching import per_version
+from ..serving.caching import per_version
 
 register = template.Library()
 
@@ -28,7 +28,7 @@ class KeptNode(template.Node):
         today = timezone.localdate().isoformat()
         with context.push():
             html = per_version("kept", today, *parts, build=lambda: self.nodelist.render(context))
-        return mark_safe(html)  # noqa: S308 - rendered by the template engine above
+        return mark_safe(html)  # rendered by the template engine above
 
 
 @register.tag

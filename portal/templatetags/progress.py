@@ -1,12 +1,14 @@
 """Progress in templates: `{% plan_progress plan as progress %}` then `progress|of:node`.
 
-The presenter (portal.progress_views.PlanProgress) reads the plan's progress through its one
+The presenter (portal.pages.progress.presenters.PlanProgress) reads the plan's progress through its one
 accessor, so a page that shows progress costs the bundle's query once per content version.
 """
 
 from django import template
 
-from ..progress_views import PlanProgress
+from progress.numbers import format_number
+
+from ..pages.progress.presenters import PlanProgress
 
 register = template.Library()
 
@@ -29,7 +31,4 @@ def of(progress, node):
 @register.filter
 def plain_number(value):
     """A Decimal without exponent or trailing zeros: 1200, 35.5."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return format_number(value)

@@ -6,9 +6,8 @@ Numbers and dates are typed values in the rows (Decimal, int, date), text is str
 writer neutralises formula-like text and never a number (safe.py).
 """
 
-from decimal import Decimal, InvalidOperation
-
 from ..models import Indicator, ProgressUpdate, Responsibility, Reviewed
+from ..numbers import stored_number
 from .contract import (
     AGENCY_COLUMNS,
     INDICATOR_HEAD,
@@ -70,21 +69,6 @@ def _responsibilities(plan, nodes):
             if node_id in nodes
         ),
     ]
-
-
-def stored_number(value):
-    """A yearly value as stored (a decimal string in JSON) as a Decimal. A value that is no
-    number the grammar allows (none is imported now; an older import stored `1e999999999`)
-    stays text: written as it is, it cannot make the export print a billion digits."""
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if not number.is_finite() or not -30 <= number.adjusted() <= 30:
-        return str(value)
-    return number
 
 
 def _indicators(plan, nodes):

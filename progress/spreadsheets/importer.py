@@ -32,7 +32,7 @@ from plan.models import Plan, PlanNode
 
 from .. import review, rules
 from ..models import Agency, Indicator, ProgressUpdate, Responsibility, Reviewed
-from ..numbers import format_number
+from ..numbers import format_number, stored_number
 from .contract import (
     ITEM_KINDS,
     YEAR_COLUMN,
@@ -877,21 +877,12 @@ def _saver(instance):
     return apply
 
 
-def _decimal_or_none(value):
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-
-
 def _normal_values(values):
     normal = {}
     for year, entry in (values or {}).items():
         item = {}
         for name in ("target", "actual"):
-            value = _decimal_or_none(entry.get(name))
+            value = stored_number(entry.get(name))
             if value is not None:
                 item[name] = value
         if entry.get("source"):
@@ -921,7 +912,7 @@ def _signature(model, source):
             node_id(),
             get("date"),
             get("status"),
-            _decimal_or_none(get("percent")),
+            stored_number(get("percent")),
             get("summary_zh_hant") or "",
             get("summary_en") or "",
             get("source") or "",
@@ -939,8 +930,8 @@ def _signature(model, source):
         ),
         get("direction"),
         get("baseline_year"),
-        _decimal_or_none(get("baseline")),
-        _decimal_or_none(get("weight")),
+        stored_number(get("baseline")),
+        stored_number(get("weight")),
         _normal_values(get("values")),
         get("source") or "",
         get("target_change_reason") or "",

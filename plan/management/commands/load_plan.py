@@ -16,7 +16,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from plan.exchange import comparable, create_plan, differences, plan_data, replace_plan
+from plan.exchange import (
+    comparable,
+    create_plan,
+    differences,
+    plan_data,
+    plan_loaded,
+    replace_plan,
+)
 from plan.history import record_loaded
 from plan.models import Plan
 from plan.tree import PlanTree
@@ -50,12 +57,13 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: not a plan file (no slug or tree)")
             plan = Plan.objects.filter(slug=slug).first()
             if plan is None:
-                # With its knowledge file, or not at all: a plan left loaded without it would
-                # be "already loaded, unchanged" at the next run, and never get it.
+                # With what the other apps load with it (the knowledge file), or not at all: a
+                # plan left loaded without it would be "already loaded, unchanged" at the next
+                # run, and never get it.
                 with transaction.atomic():
                     plan = create_plan(data)
                     record_loaded(plan, path.name)
-                    self.load_knowledge(plan)
+                    self.announce(plan, replaced=False)
                 self.stdout.write(f"{slug}: loaded {plan.nodes.count()} nodes from {path.name}")
                 continue
             current = plan_data(
@@ -68,8 +76,8 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     plan = replace_plan(plan, data)
                     record_loaded(plan, path.name)
-                    # The replaced items were new rows: assign them again.
-                    self.load_knowledge(plan)
+                    # The replaced items are new rows: the other apps assign them again.
+                    self.announce(plan, replaced=True)
                 self.stdout.write(f"{slug}: replaced from {path.name} ({len(changes)} differences)")
             else:
                 conflicts.append(slug)
@@ -86,17 +94,13 @@ class Command(BaseCommand):
                 "Use --replace to discard the database's version."
             )
 
-    def load_knowledge(self, plan):
-        # The plan's glossary, topics and their proposed assignment (knowledge app), if its
-        # file exists: loaded with the plan, never over what staff have since edited.
-        from knowledge.exchange import load_plan_knowledge
-
+    def announce(self, plan, replaced):
+        """Tell the other apps (plan_loaded): the knowledge app loads the plan's glossary,
+        topics and their assignment from its file, never over what staff have edited."""
         try:
-            result = load_plan_knowledge(plan)
+            responses = plan_loaded.send(Plan, plan=plan, replaced=replaced)
         except ValueError as error:
-            raise CommandError(f"{plan.slug}: knowledge file: {error}") from error
-        if result:
-            created, skipped = result
-            self.stdout.write(
-                f"{plan.slug}: glossary and topics: {len(created)} added, {len(skipped)} kept as edited"
-            )
+            raise CommandError(f"{plan.slug}: {error}") from error
+        for _receiver, report in responses:
+            if report:
+                self.stdout.write(f"{plan.slug}: {report}")

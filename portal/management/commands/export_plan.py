@@ -8,8 +8,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
-from portal.opendata_views import export_data
-from portal.trees import published_plan
+from portal.pages.opendata.export import export_data
+from portal.published import published_plan
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""The architecture chart: its pages and SVG download (views), and its layout (layout)."""

@@ -1,0 +1,146 @@
+"""Open data: each published plan as JSON (the export format) and CSV, the list of plans,
+the data catalog, and the page that describes them and their licence.
+
+The downloads are the same in every language, so they live outside the language prefixes.
+They are read-only and public: any website may fetch them (CORS, see settings), and caches
+and clients can ask whether they changed (ETag over the content) and get 304 Not Modified.
+Only published content is ever exported (portal.pages.opendata.export).
+"""
+
+import json
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from plan.exchange import FORMAT, LANGUAGES, texts
+from progress.spreadsheets.safe import write_csv
+
+from ...published import page_language, published_plan, published_plans
+from ..common import download
+from . import fields
+from .catalog import catalog_data
+from .export import csv_rows, export_data
+
+
+@require_safe
+def plan_json(request, plan_slug):
+    # Shown inline: browsers display JSON, programs do not care, and the filename still
+    # names the file when it is saved.
+    plan = published_plan(plan_slug)
+    body = json.dumps(export_data(plan), ensure_ascii=False, indent=2) + "\n"
+    return download(
+        request, body.encode(), "application/json; charset=utf-8", f"{plan.slug}.json", False
+    )
+
+
+@require_safe
+def plan_csv(request, plan_slug):
+    plan = published_plan(plan_slug)
+    # The portal's one CSV writer: the byte order mark Excel needs for UTF-8, CRLF line
+    # endings, quoting where needed (RFC 4180), formula-like texts neutralised.
+    body = write_csv(csv_rows(plan, request.build_absolute_uri))
+    # Downloaded, not shown: a spreadsheet is what opens it.
+    return download(request, body.encode(), "text/csv; charset=utf-8", f"{plan.slug}.csv", True)
+
+
+def _absolute(request, name, *args):
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+def _plan_pages(request, plan):
+    pages = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            pages[language] = _absolute(request, "portal:plan", plan.slug)
+    return pages
+
+
+@require_safe
+def plans_json(request):
+    data = {
+        "format": FORMAT,
+        "license": fields.LICENCE,
+        "plans": [
+            {
+                "slug": plan.slug,
+                "title": texts(plan, "title"),
+                "authority": texts(plan, "authority"),
+                "term": {
+                    "roc": [plan.term_start_roc, plan.term_end_roc],
+                    "western": [plan.term_start, plan.term_end],
+                },
+                # The date of the data's version: the last staff change, else the plan's
+                # publication date; null for the official text when its date is not known.
+                "last_modified": plan.version_date.isoformat() if plan.version_date else None,
+                "json": _absolute(request, "data-plan-json", plan.slug),
+                "csv": _absolute(request, "data-plan-csv", plan.slug),
+                "pages": _plan_pages(request, plan),
+            }
+            for plan in published_plans()
+        ],
+    }
+    body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return download(request, body.encode(), "application/json; charset=utf-8", "plans.json", False)
+
+
+@require_safe
+def open_data(request):
+    plans = published_plans()
+    first = plans[0] if plans else None
+    examples = [(_("The list of published plans"), f"curl -s {_absolute(request, 'data-plans')}")]
+    if first:
+        json_url = _absolute(request, "data-plan-json", first.slug)
+        csv_url = _absolute(request, "data-plan-csv", first.slug)
+        examples += [
+            (_("A plan as JSON"), f"curl -s -o {first.slug}.json {json_url}"),
+            (_("A plan as CSV"), f"curl -s -o {first.slug}.csv {csv_url}"),
+            (
+                _("Download it again only if the plan has changed since (a conditional request)"),
+                f"curl -s --etag-compare {first.slug}.etag --etag-save {first.slug}.etag "
+                f"-o {first.slug}.json {json_url}",
+            ),
+            (
+                _("Only the headers: content type and ETag"),
+                f"curl -sI {json_url}",
+            ),
+        ]
+    context = {
+        "plans": plans,
+        "plan": first,
+        "format": FORMAT,
+        "licence": fields.LICENCE,
+        "licence_name": fields.LICENCE["name"][page_language()],
+        "plans_url": _absolute(request, "data-plans"),
+        "plan_fields": fields.PLAN_FIELDS,
+        "node_fields": fields.NODE_FIELDS,
+        "csv_fields": fields.CSV_FIELDS,
+        "plans_list_fields": fields.PLANS_LIST_FIELDS,
+        "progress_files": [
+            (
+                kind,
+                title,
+                reverse(f"data-progress-{kind}", args=[first.slug]) if first else "",
+                table,
+            )
+            for kind, title, table in fields.PROGRESS_CSV_FILES
+        ],
+        "examples": examples,
+    }
+    return render(request, "portal/open_data.html", context)
+
+
+@require_safe
+def catalog_json(request):
+    """Every download above described for open data platforms (DCAT as JSON-LD, with the
+    fields data.gov.tw asks for): docs/open-data-catalog.md."""
+    body = json.dumps(catalog_data(request, published_plans()), ensure_ascii=False, indent=2)
+    return download(
+        request,
+        (body + "\n").encode(),
+        "application/ld+json; charset=utf-8",
+        "catalog.json",
+        False,
+    )

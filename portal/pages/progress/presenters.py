@@ -1,0 +1,406 @@
+"""Progress as pages print it: `PlanProgress` (a plan's progress in the page's language),
+`NodeProgress` per node, and what they are made of (updates, indicators, withdrawn facts,
+texts marked when they are Chinese on an English page, sources, labels). Over 400 lines,
+one job: a presenter for each kind of fact, beside the one that gathers them.
+
+Everything comes from one accessor, `plan_progress(plan)` (portal.published): the published
+bundle (one query per content version) and the roll-up (per content version and Taipei
+date). A node with nothing reported says so ("Not yet reported"), never a 0 % that would
+look like a fact. The progress pages, the feeds, the sitemaps and the `progress` template
+tags read the same presenter.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.translation import gettext, gettext_lazy
+
+from plan.models import PlanNode
+from progress.numbers import format_number
+from progress.rollup import EMPTY, Progress, thresholds
+
+from ...published import linked_tree, page_language, page_reading, plan_progress, translated
+
+STATUS_LABELS = {
+    "not_started": gettext_lazy("Not started"),
+    "in_progress": gettext_lazy("In progress"),
+    "behind": gettext_lazy("Behind schedule"),
+    "completed": gettext_lazy("Completed"),
+    "adjusted": gettext_lazy("Adjusted"),
+    "suspended": gettext_lazy("Suspended"),
+}
+LIGHT_LABELS = {
+    "green": gettext_lazy("Green light: on track"),
+    "yellow": gettext_lazy("Yellow light: slightly behind"),
+    "red": gettext_lazy("Red light: behind"),
+}
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def percent_text(value):
+    """55, 55.5, 100: a Decimal as the pages print it (to a tenth, no trailing .0)."""
+    if value is None:
+        return ""
+    return format_number(value.quantize(Decimal("0.1")))
+
+
+def stored_number(value):
+    """A figure as the bundle holds it (text or a JSON number) as a Decimal; None when it is
+    empty or not a number (one typed by hand before the number grammar)."""
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+class Text:
+    """A text in the page's language. On English pages, Chinese (an untranslated field's
+    fallback, or a field staff write in Chinese) is marked lang="zh-Hant", running text
+    also labelled "(not yet translated)" as plan_text's filters do."""
+
+    def __init__(self, value, chinese=False, note=False):
+        self.value = value or ""
+        self.chinese = chinese
+        self.note = note
+
+    @classmethod
+    def of(cls, data, name, language, note=False):
+        """A translated field of a bundle row in `language`, its Chinese where it has no
+        English yet (marked so on English pages)."""
+        value = translated(data, name, language)
+        chinese = language == "en" and not data.get(f"{name}_en") and bool(value)
+        return cls(value, chinese=chinese, note=note)
+
+    @classmethod
+    def plain(cls, value, language):
+        """A field with one language only (a reason, a document number)."""
+        return cls(value, chinese=language == "en" and bool(CJK.search(value or "")))
+
+    def __str__(self):
+        # Templates turn values into strings before escaping them: the marked-up HTML (a
+        # SafeString) survives that. Plain text (feeds, <title>) is `.value`.
+        return self.__html__()
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __html__(self):
+        if not self.chinese:
+            return escape(self.value)
+        if self.note:
+            return format_html(
+                '<span lang="zh-Hant">{}</span> <span class="untranslated">{}</span>',
+                self.value,
+                gettext("(not yet translated)"),
+            )
+        return format_html('<span lang="zh-Hant">{}</span>', self.value)
+
+
+@dataclass
+class Source:
+    """Where a fact is published: a web address becomes a link, a document number is text."""
+
+    text: Text
+    url: str = ""
+
+    @classmethod
+    def of(cls, value, language):
+        value = (value or "").strip()
+        if not value:
+            return None
+        is_url = re.match(r"^https?://\S+$", value) is not None
+        return cls(Text.plain(value, language), value if is_url else "")
+
+
+@dataclass
+class Agency:
+    code: str
+    name: Text
+    website: str
+    url: str  # its page on this site
+    leads: list = field(default_factory=list)  # NodeProgress
+    supports: list = field(default_factory=list)
+
+
+class Update:
+    def __init__(self, data, node, presenter):
+        language = presenter.language
+        self.id = data["id"]
+        self.node = node
+        self.date = data["date"]
+        self.status = data["status"]
+        self.status_label = STATUS_LABELS.get(data["status"], data["status"])
+        self.percent = data["percent"]
+        self.percent_text = percent_text(data["percent"])
+        self.summary = Text.of(data, "summary", language, note=True)
+        self.source = Source.of(data.get("source"), language)
+        self.agency = presenter.agency(data.get("agency"))
+        self.reason = Text.plain(data.get("reason"), language)
+        self.remedy = Text.plain(data.get("remedy"), language)
+        self.published_at = data.get("published_at")
+        self.anchor = f"update-{self.id}"
+        self.url = f"{page_of(node).url}#{self.anchor}"
+        # The revisions this one corrected, newest first: the public history of corrections.
+        self.corrects = [Update(old, node, presenter) for old in presenter.earlier(data)]
+
+
+class Withdrawn:
+    """A published fact a reviewer took back: what it said, when it was withdrawn and why.
+    It counts in no figure; the item's page keeps it in view (nothing reviewed is lost)."""
+
+    KINDS = {
+        "update": gettext_lazy("Progress update"),
+        "indicator": gettext_lazy("Indicator"),
+        "milestone": gettext_lazy("Milestone"),
+    }
+
+    def __init__(self, data, node, language):
+        self.id = data["id"]
+        self.kind = data["kind"]
+        self.kind_label = self.KINDS.get(self.kind, self.kind)
+        self.withdrawn_at = data.get("withdrawn_at")
+        self.reason = Text.plain(data.get("withdrawal_reason"), language)
+        self.date = data.get("date") or data.get("planned_date")
+        self.status_label = STATUS_LABELS.get(data.get("status"), "")
+        self.percent_text = percent_text(data.get("percent"))
+        names = {"update": "summary", "indicator": "name", "milestone": "description"}
+        self.what = Text.of(data, names.get(self.kind, "summary"), language, note=True)
+        self.anchor = f"withdrawn-{self.kind}-{self.id}"
+        self.url = f"{page_of(node).url}#{self.anchor}"
+
+
+class Indicator:
+    WIDTH, HEIGHT, TOP, BOTTOM = 320, 150, 12, 28
+
+    def __init__(self, data, presenter):
+        language = presenter.language
+        plan = presenter.plan
+        self.id = data["id"]
+        self.name = Text.of(data, "name", language)
+        self.measure = Text.of(data, "measure", language, note=True)
+        self.unit = Text.of(data, "unit", language)
+        self.direction = data["direction"]
+        self.baseline_year = data.get("baseline_year")
+        self.baseline = data.get("baseline")
+        self.source = Source.of(data.get("source"), language)
+        self.target_change_reason = Text.plain(data.get("target_change_reason"), language)
+        values = data.get("values") or {}
+        self.years = []
+        for year in range(plan.term_start_roc, plan.term_end_roc + 1):
+            entry = values.get(str(year)) or {}
+            self.years.append(
+                {
+                    "year": year,
+                    "target": stored_number(entry.get("target")),
+                    "actual": stored_number(entry.get("actual")),
+                    "source": Source.of(entry.get("source"), language)
+                    if entry.get("actual") not in (None, "")
+                    else None,
+                }
+            )
+        self.corrects = [Indicator(old, presenter) for old in presenter.earlier(data)]
+
+    @cached_property
+    def chart(self):
+        """Bars per year (target outlined, actual filled) in SVG user units, or None for a
+        milestone indicator (its values are years) or one with no numbers yet."""
+        if self.direction == "milestone":
+            return None
+        numbers = [y[k] for y in self.years for k in ("target", "actual") if y[k] is not None]
+        if self.baseline is not None:
+            numbers.append(self.baseline)
+        if not numbers or max(numbers) <= 0:
+            return None
+        top = max(numbers)
+        span = self.HEIGHT - self.TOP - self.BOTTOM
+        base = self.HEIGHT - self.BOTTOM
+        slot = self.WIDTH / len(self.years)
+        bar = min(28, slot / 3)
+
+        def height(value):
+            return round(float(max(value, 0) / top) * span, 1)
+
+        groups = []
+        for index, year in enumerate(self.years):
+            x = index * slot + slot / 2
+            group = {"year": year["year"], "label_x": round(x, 1), "bars": []}
+            for kind, offset in (("target", -bar - 2), ("actual", 2)):
+                if year[kind] is not None:
+                    h = height(year[kind])
+                    group["bars"].append(
+                        {"kind": kind, "x": round(x + offset, 1), "y": base - h, "h": h, "w": bar}
+                    )
+            groups.append(group)
+        baseline_y = base - height(self.baseline) if self.baseline is not None else None
+        return {
+            "width": self.WIDTH,
+            "height": self.HEIGHT,
+            "axis_y": base,
+            "label_y": self.HEIGHT - 8,
+            "baseline_y": baseline_y,
+            "groups": groups,
+        }
+
+
+def node_name(node, language):
+    """What a table calls a node: a strategy's title; an action item's text (it has no
+    title), shortened."""
+    field_name = "title" if node.title else "body"
+    value = getattr(node, field_name)
+    if field_name == "body" and len(value) > 60:
+        value = value[:59].rstrip() + "…"
+    return Text(value, chinese=field_name in getattr(node, "untranslated", ()))
+
+
+def full_number(node):
+    """二、(六) for a strategy, 二、(六) 1. for an action item (English: 2. (6) 1.)."""
+    if node.kind == PlanNode.Kind.ACTION:
+        return f"{full_number(node.parent)} {node.number}"
+    if node.kind == PlanNode.Kind.STRATEGY:
+        return f"{node.parent.number}{node.number}".strip()
+    return node.number.strip()
+
+
+def page_of(node):
+    """An action item is shown on its strategy's page."""
+    return node.parent if node.kind == PlanNode.Kind.ACTION else node
+
+
+class NodeProgress:
+    """One node's progress as its page prints it."""
+
+    def __init__(self, node, facts, progress, presenter):
+        self.node = node
+        self.facts = facts
+        self.presenter = presenter
+        self.reported = progress.is_reported
+        self.status = progress.status
+        self.status_label = STATUS_LABELS.get(progress.status, "")
+        self.light = progress.light
+        self.light_label = LIGHT_LABELS.get(progress.light, "")
+        self.date = progress.date
+        self.percent = progress.percent
+        self.percent_text = percent_text(progress.percent)
+        self.expected = progress.expected
+        self.expected_text = percent_text(progress.expected)
+        self.rolled_up = progress.rolled_up
+        self.children = progress.children
+        self.reported_children = progress.reported
+        self.lead = [presenter.agency(a["code"]) for a in facts.lead]
+        self.name = node_name(node, presenter.language)
+        self.number = full_number(node)
+        self.support = [presenter.agency(a["code"]) for a in facts.support]
+
+    @cached_property
+    def updates(self):
+        return [Update(data, self.node, self.presenter) for data in self.facts.updates]
+
+    @cached_property
+    def indicators(self):
+        return [Indicator(data, self.presenter) for data in self.facts.indicators]
+
+    @cached_property
+    def milestones(self):
+        language = self.presenter.language
+        return [
+            {
+                "planned_date": m["planned_date"],
+                "done_on": m["done_on"],
+                "description": Text.of(m, "description", language),
+                "source": Source.of(m.get("source"), language),
+            }
+            for m in self.facts.milestones
+        ]
+
+    @cached_property
+    def withdrawn(self):
+        language = self.presenter.language
+        return [Withdrawn(data, self.node, language) for data in self.facts.withdrawn]
+
+    @property
+    def has_details(self):
+        facts = self.facts
+        return bool(facts.updates or facts.indicators or facts.milestones or facts.withdrawn)
+
+
+class PlanProgress:
+    """A plan's progress for one page language: NodeProgress per node, the agencies."""
+
+    def __init__(self, plan, language=None):
+        self.plan = plan
+        self.language = language or page_language()
+        # The page's own tree (on a Simplified page, the one linking to Simplified pages).
+        self.tree = linked_tree(plan, language or page_reading())
+        self.bundle, self.progress = plan_progress(plan)
+        self.agencies_url = reverse("portal:agencies", args=[plan.slug])
+        self._nodes = {}
+        self._corrected = {
+            item["id"]: item for facts in self.bundle.values() for item in facts.corrected
+        }
+        self.agencies = self._agencies()
+        green, yellow = thresholds()
+        self.green_points, self.yellow_points = percent_text(green), percent_text(yellow)
+
+    def of(self, node):
+        found = self._nodes.get(node.pk)
+        if found is None:
+            facts = self.bundle.get(node.pk, EMPTY)
+            progress = self.progress.get(node.pk) or Progress()
+            found = self._nodes[node.pk] = NodeProgress(node, facts, progress, self)
+        return found
+
+    def earlier(self, data):
+        """The superseded revisions a published fact corrected, newest first."""
+        chain = []
+        seen = set()
+        previous = self._corrected.get(data.get("supersedes"))
+        while previous is not None and previous["id"] not in seen:
+            seen.add(previous["id"])
+            chain.append(previous)
+            previous = self._corrected.get(previous.get("supersedes"))
+        return chain
+
+    def _agencies(self):
+        """Agencies that lead or support something in the plan, by code (no extra query:
+        their names come with the responsibilities in the bundle)."""
+        found = {}
+        for node in self.tree:
+            facts = self.bundle.get(node.pk)
+            if facts is None:
+                continue
+            for role, rows in (("leads", facts.lead), ("supports", facts.support)):
+                for row in rows:
+                    agency = found.get(row["code"])
+                    if agency is None:
+                        agency = found[row["code"]] = Agency(
+                            code=row["code"],
+                            name=Text.of(row, "name", self.language),
+                            website=row.get("url") or "",
+                            url=f"{self.agencies_url}{row['code']}/",
+                        )
+                    getattr(agency, role).append(node)
+        return dict(sorted(found.items()))
+
+    def agency(self, code):
+        """An agency named by code (a reporting agency may have no role here: shown by code)."""
+        if not code:
+            return None
+        return self.agencies.get(code) or Agency(code, Text(code), "", "")
+
+    def items(self):
+        """Strategies and action items, in the plan's order: the nodes progress is reported on."""
+        kinds = (PlanNode.Kind.STRATEGY, PlanNode.Kind.ACTION)
+        return [self.of(node) for node in self.tree if node.kind in kinds]
+
+    def updates(self, nodes=None):
+        """Published updates (newest first) of `nodes` (default: every node)."""
+        nodes = self.tree if nodes is None else nodes
+        found = [update for node in nodes for update in self.of(node).updates]
+        found.sort(key=lambda u: (u.date, u.id), reverse=True)
+        return found
