@@ -32,9 +32,11 @@ run: setup
 dev: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole test suite (browser tests run when Chromium is installed; see README).
+# The whole test suite (browser tests run when Chromium is installed; see README), in one
+# process per core (pytest-xdist). Tests that share something outside the process (the
+# deploy stack, the shared Redis) are kept on one worker by their xdist_group (conftest).
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Catalogues: collect the strings, then (after translating zh_Hant) `make compile`. The
 # Simplified reading uses the Traditional catalogue (its pages are converted as they leave):

@@ -5,11 +5,12 @@ run); only what a test run cannot have (a secret, collected static files) is fil
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-insecure-key")
 
 from .settings import *  # noqa: F403
-from .settings import ALLOWED_HOSTS, STORAGES
+from .settings import ALLOWED_HOSTS, DATABASES, STORAGES
 
 # The test client's host, and the live server's.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "127.0.0.1", "localhost"]
@@ -27,3 +28,13 @@ PORTAL_RELEASE = "tests"
 # tests/test_staff_browser.py). pytest sets PYTEST_VERSION: a subprocess that drops it to
 # play production (the `check --deploy` test) gets production's rule.
 STAFF_2FA_REQUIRED = not os.environ.get("PYTEST_VERSION")
+# SQLite tests run on a database file, not Django's shared in-memory one: there a live
+# server thread still answering a request while a transactional test flushes fails at once
+# with "database table is locked" (shared-cache table locks ignore the busy timeout); a file
+# waits for its lock. One file per process (pytest-xdist adds _gw0, _gw1 …; the pid keeps two
+# runs on one machine apart), in memory where the system has a tmpfs.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _TMP = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(_TMP, f"portal-tests-{os.getpid()}.sqlite3"),
+    }

@@ -9,9 +9,15 @@ import pytest
 # live_server runs Django in a thread while Playwright's sync API holds an event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ROOT = Path(__file__).resolve().parent.parent
-PLAN_FILE = ROOT / "fixtures" / "kaohsiung-112-115.json"
-SLUG = "kaohsiung-112-115"
+from .factories import (
+    ARTIFACTS,
+    PLAN_FILE,
+    WCAG22AA,
+    add_sample_progress,
+    make_agencies,
+    make_agency_world,
+    make_progress,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -97,18 +103,20 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Taiwan's 網站無障礙規範 115.11 (from 2026-11-30) is based on WCAG 2.2: axe checks 2.2 AA too.
-WCAG22AA = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
-    }
-}
-WCAG21AA = WCAG22AA  # the older name some tests still import
-ARTIFACTS = ROOT / "artifacts"
 
 
 def pytest_collection_modifyitems(config, items):
+    # Under pytest-xdist (`-n 2 --dist loadgroup`) a module's tests stay in one process, in
+    # order (its module-scoped fixtures are set up once); the deploy stack's tests (fixed
+    # ports, real nginx and gunicorn) share one group, as do the tests of the shared Redis.
+    for item in items:
+        if "stack" in item.keywords or "deploy_stack" in item.nodeid:
+            group = "deploy-stack"
+        elif item.nodeid.startswith("tests/test_caching.py"):
+            group = "shared-redis"
+        else:
+            group = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
     if chromium_path() or os.environ.get("REQUIRE_BROWSER_TESTS"):
         return
     reason = (
@@ -227,3 +235,29 @@ def progress_groups(db):
     from progress.roles import ensure_progress_groups
 
     return ensure_progress_groups(Group, Permission)
+
+
+@pytest.fixture
+def agencies(db):
+    """Two test agencies (tests.factories.make_agencies)."""
+    return make_agencies()
+
+
+@pytest.fixture
+def progress(plan, agencies):
+    """Published and draft progress of the two test agencies (tests.factories.make_progress)."""
+    return make_progress(plan, agencies)
+
+
+@pytest.fixture
+def sample(plan):
+    """The plan with what a city would publish about its progress (add_sample_progress)."""
+    add_sample_progress(plan)
+    return plan
+
+
+@pytest.fixture
+def progress_world(plan, progress_groups, editor_group):
+    """Two agencies, their editor, a reviewer, a superuser and a published update
+    (tests.factories.make_agency_world)."""
+    return make_agency_world(plan)

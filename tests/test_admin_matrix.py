@@ -10,8 +10,7 @@ open it, it is the superuser's alone.
 
 Roles sign in as people do: a password, then a second factor (a backup code), with
 STAFF_2FA_REQUIRED on. Progress facts are checked twice: on an item the agency editor's
-agency leads ("change", "history", …) and on another agency's item ("change other", …).
-"""
+agency leads ("change", "history", …) and on another agency's item ("change other", …)."""
 
 import re
 from datetime import date
@@ -28,29 +27,36 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 PASSWORD = "Matrix-password-2026"
+
+
 BACKUP_CODE = "matrix0001"
 
+
 ANONYMOUS, PENDING = "anonymous", "second factor pending"
+
+
 PLAN_EDITOR, AGENCY_EDITOR, REVIEWER, SUPERUSER = (
     "plan editor",
     "agency editor",
     "reviewer",
     "superuser",
 )
+
+
 ROLES = (ANONYMOUS, PENDING, PLAN_EDITOR, AGENCY_EDITOR, REVIEWER, SUPERUSER)
 
-# The policy ----------------------------------------------------------------------------------
-# Which pages each role opens, per (app.model); a superuser opens every page (but those in
-# NO_ONE). A page not named for a role is refused to it (403); an app.model not named here
-# is the superuser's alone. Pages: list, add, change, delete, history, recover list (deleted
-# objects, reversion), revision (an object as a version recorded it), and each admin's own
-# pages by their address (queue, move, …). For progress facts, "… other" is the same page
-# for another agency's item.
 
 EVERY = {"list", "add", "change", "delete", "history", "recover list", "revision"}
+
+
 SEE = {"list", "change", "history"}
+
+
 OWN_FACTS = {"list", "add", "change", "history", "revision"}
+
+
 EVERY_FACT = OWN_FACTS | {"change other", "history other", "revision other"}
+
 
 POLICY = {
     # Plan editors edit the plan: its texts (a plan is loaded, never added here; only a
@@ -79,6 +85,7 @@ POLICY = {
     # Accounts, groups, sign-in records and the audit trail: superusers only (not named).
 }
 
+
 # What nobody opens, superusers included.
 NO_ONE = {
     ("plan.plan", "recover list"),  # a plan that no longer exists has no items to come back
@@ -92,6 +99,7 @@ NO_ONE = {
     ("staff.auditevent", "add"),  # the audit trail is read only
     ("staff.auditevent", "delete"),
 }
+
 
 # Where a page those who may open it answers other than 200: (status, where it sends them).
 ANSWERS = {
@@ -114,9 +122,9 @@ def expected(role, label, page, path):
     return ANSWERS.get((label, page), (200, None))
 
 
-# The pages, from the registry ---------------------------------------------------------------
-
 STANDARD_URL_NAMES = {"changelist", "add", "history", "delete", "change", "recoverlist"}
+
+
 STANDARD_URL_NAMES |= {"recover", "revision"}
 
 
@@ -159,9 +167,6 @@ def pages(objects):
         for page, path in own_pages(model_admin):
             found.append((label, page, path))
     return found
-
-
-# One set-up for the whole module ------------------------------------------------------------
 
 
 def node(ref):

@@ -14,11 +14,14 @@ from plan.tree import PlanTree
 from portal.pages.chart import layout as chart
 from portal.published import link
 
-from .conftest import ROOT, SLUG
+from .factories import ROOT, SLUG, P, add_fifth_vision, add_strategies
 
-P = f"/{SLUG}"
 PREFIX = {"zh-hant": "", "en": "/en"}
+
+
 SVG = "{http://www.w3.org/2000/svg}"
+
+
 # The four strategies the chart words differently from their headings in the text.
 CHART_WORDING = {
     "traditional-industry-upgrade": ("力促傳統產業高階轉型", "力促傳統產業高值轉型"),
@@ -90,9 +93,6 @@ def squeezed(text):
 @pytest.fixture
 def get(client, plan):
     return client.get
-
-
-# The page ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", PREFIX)
@@ -201,9 +201,6 @@ def test_svg_palette_is_the_sites():
     assert f"--brand: {chart.BRAND};" in css and f"--ink: {chart.INK};" in css
 
 
-# The SVG download -----------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("lang", PREFIX)
 def test_svg_download_is_a_standalone_file_with_every_label_once(
     get, tree, lang, django_assert_max_num_queries
@@ -265,38 +262,6 @@ def test_svg_escapes_staff_text(get, plan):
 
 def test_svg_of_an_unknown_plan_is_404(get):
     assert get("/no-such-plan/chart.svg").status_code == 404
-
-
-# The layout -------------------------------------------------------------------------------
-
-
-def add_strategies(plan, vision_ref, count, prefix):
-    for number in range(1, count + 1):
-        vision = PlanNode.objects.get(plan=plan, ref=vision_ref)
-        PlanNode.objects.add_child(
-            vision,
-            {
-                "plan": plan,
-                "kind": "strategy",
-                "ref": f"{prefix}-{number}",
-                "title_zh_hant": f"新增策略第{number}項擴大服務量能",
-                "title_en": f"Additional Strategy Number {number} for Wider Services",
-            },
-        )
-
-
-def add_fifth_vision(plan):
-    goal = PlanNode.objects.get(plan=plan, kind="goal")
-    PlanNode.objects.add_child(
-        goal,
-        {
-            "plan": plan,
-            "kind": "vision",
-            "ref": "green",
-            "title_zh_hant": "永續高雄",
-            "title_en": "Sustainable Kaohsiung",
-        },
-    )
 
 
 def laid_out(plan, lang):
@@ -399,9 +364,6 @@ def test_layout_of_an_empty_plan(plan):
     layout = laid_out(plan, "zh-hant")
     assert_sound(layout)
     assert [b.kind for b in layout.boxes] == ["title", "row", "row", "row", "footnote"]
-
-
-# Text measuring and wrapping --------------------------------------------------------------
 
 
 def test_cjk_is_one_em_and_latin_narrower():

@@ -5,12 +5,14 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, SLUG
+from .factories import ARTIFACTS, SLUG, P, add_fifth_vision, add_strategies
 
 pytestmark = pytest.mark.browser
 
-P = f"/{SLUG}"
+
 PREFIX = {"zh": "", "en": "/en"}
+
+
 WIDTHS = (390, 1280)
 
 
@@ -179,8 +181,6 @@ def test_downloaded_svg_opens_on_its_own(open_ok, tmp_path, lang):
 
 def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(open_ok, screenshot):
     from plan.models import Plan, PlanNode
-
-    from .test_chart import add_fifth_vision, add_strategies
 
     plan = Plan.objects.get()
     add_fifth_vision(plan)

@@ -10,32 +10,32 @@ from decimal import Decimal
 
 import feedparser
 import pytest
+from django.contrib.auth.models import User
 
 from plan.models import PlanNode
+from progress.models import Agency, ProgressUpdate, Responsibility
+from progress.review import publish
+from progress.roles import AGENCY_EDITOR, REVIEWER
 
-from .conftest import SLUG
-from .test_progress_pages import add_sample_progress, cold_count
+from .factories import SLUG, P, change_url, cold_count, node, staff
 
-P = f"/{SLUG}"
 LANGS = {"zh-hant": "", "en": "/en"}
+
+
 READINGS = {**LANGS, "zh-hans": "/zh-hans"}
+
+
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 FEEDS = {
     "plan": f"{P}/progress/feed/",
     "strategy": f"{P}/mrt-network/feed/",
     "agency": f"{P}/agencies/tbkc/feed/",
 }
+
+
 HOSTILE = "<img src=x onerror=alert(1)> <script>alert(2)</script> & <b>bold</b>"
-
-
-@pytest.fixture
-def sample(plan):
-    add_sample_progress(plan)
-    return plan
-
-
-def node(plan, ref):
-    return PlanNode.objects.get(plan=plan, ref=ref)
 
 
 def publish_update(plan, ref="mrt-network", **fields):
@@ -78,9 +78,6 @@ def parsed(client, path):
     return feed
 
 
-# Moved from test_progress_pages ----------------------------------------------------------
-
-
 def test_empty_feeds_are_valid_atom(client, plan):
     feed = ET.fromstring(client.get(f"{P}/progress/feed/").content)
     assert feed.tag == f"{ATOM}feed" and not feed.findall(f"{ATOM}entry")
@@ -111,9 +108,6 @@ def test_feeds_list_published_updates_only(client, sample, lang):
     assert client.get(prefix + f"{P}/livable/feed/").status_code == 404  # a vision
 
 
-# 1. Plain text ---------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("reading", READINGS)
 @pytest.mark.parametrize("feed_name", FEEDS)
 def test_a_hostile_summary_reaches_the_reader_as_the_literal_text(
@@ -134,9 +128,6 @@ def test_a_hostile_summary_reaches_the_reader_as_the_literal_text(
         assert found.title_detail.type == "text/plain"
         assert found.summary_detail.type == "text/plain"
     assert re.findall(r"<summary[^>]*>", raw) == ['<summary type="text">'] * len(feed.entries)
-
-
-# 2. Entry ids ----------------------------------------------------------------------------
 
 
 def test_entry_ids_are_permanent_tag_uris_one_per_fact_and_text_language(client, sample):
@@ -165,9 +156,6 @@ def test_entry_ids_are_permanent_tag_uris_one_per_fact_and_text_language(client,
     assert {link: after[link] for link in before} == before
 
 
-# 3. Titles -------------------------------------------------------------------------------
-
-
 def test_entry_titles_carry_the_visions_number_and_the_strategys(client, sample):
     titles = [e.title for e in parsed(client, FEEDS["plan"]).entries]
     assert titles == [
@@ -182,9 +170,6 @@ def test_entry_titles_carry_the_visions_number_and_the_strategys(client, sample)
         "2. (6) Strengthening the MRT and Public Transit Network · 2024-06-30 · In progress",
     ]
     assert parsed(client, FEEDS["strategy"]).feed.title == "進度更新：二、(六) 健全大眾運輸捷運路網"
-
-
-# 4. Times --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", READINGS)
@@ -204,12 +189,8 @@ def test_updated_is_the_publication_moment_in_taipei(client, sample, reading):
     assert found[-1].find(f"{ATOM}updated").text == "2024-06-30T00:00:00+08:00"
 
 
-# 5. Withdrawals --------------------------------------------------------------------------
-
-
 @pytest.fixture
 def reviewer(db):
-    from django.contrib.auth.models import User
 
     return User.objects.create_superuser("reviewer", password="a-long-test-password")
 
@@ -258,3 +239,84 @@ def test_a_withdrawal_costs_the_feeds_no_query(client, sample, reviewer):
     withdrawn(sample, reviewer)
     publish_update(sample, date=date(2026, 3, 31))
     assert {name: cold_count(client, path) for name, path in FEEDS.items()} == before
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 19, attacked: a hostile agency editor, a careless reviewer, a visitor, hostile files.
+
+
+@pytest.fixture
+def progress_world(plan, progress_groups, editor_group):
+    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
+    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
+    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
+    editor = staff("editor", AGENCY_EDITOR)
+    ours.editors.add(editor)
+    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
+    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
+    reviewer = staff("reviewer", REVIEWER)
+    update = ProgressUpdate.objects.create(
+        node=strategies[0],
+        date=date(2025, 3, 31),
+        status="in_progress",
+        percent=40,
+        summary_zh_hant="第一期工程發包",
+        source="https://example.gov.tw/report",
+        agency=ours,
+        submitted_by=editor,
+    )
+    publish(update, reviewer)
+    return {
+        "plan": plan,
+        "ours": ours,
+        "theirs": theirs,
+        "our_item": strategies[0],
+        "their_item": strategies[1],
+        "editor": editor,
+        "reviewer": reviewer,
+        "update": update,
+        "superuser": staff("root", is_superuser=True),
+    }
+
+
+def update_form_data(update, **changes):
+    data = {
+        "node": update.node_id,
+        "date": update.date.isoformat(),
+        "status": update.status,
+        "percent": "40",
+        "summary_zh_hant": update.summary_zh_hant,
+        "summary_en": "",
+        "source": update.source,
+        "agency": update.agency_id,
+        "reason": "",
+        "remedy": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_line_break_pasted_from_word_does_not_break_the_feeds(client, progress_world):
+    """A vertical tab (Word's line break) typed in a summary or an agency's name: the feeds
+    answered 500 (XML 1.0 cannot hold it)."""
+    import feedparser
+
+    update = progress_world["update"]
+    client.force_login(progress_world["editor"])
+    data = update_form_data(update, summary_zh_hant="第一行\x0b第二行\x1b", percent="50")
+    assert client.post(change_url(update), data).status_code == 302
+    publish(ProgressUpdate.objects.get(supersedes=update), progress_world["reviewer"])
+    Agency.objects.filter(pk=progress_world["ours"].pk).update(name_zh_hant="本局\x0b工務")
+    plan, item = progress_world["plan"], progress_world["our_item"]
+    for url in (
+        f"/{plan.slug}/progress/feed/",
+        f"/{plan.slug}/{item.ref}/feed/",
+        f"/{plan.slug}/agencies/ours/feed/",
+        f"/en/{plan.slug}/progress/feed/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        feed = feedparser.parse(response.content)
+        assert not feed.bozo, url
+    feed = feedparser.parse(client.get(f"/{plan.slug}/progress/feed/").content)
+    assert "第一行\n第二行" in feed.entries[0].summary

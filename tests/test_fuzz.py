@@ -6,9 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import SLUG
+from .factories import SLUG
 
 ALLOWED = {200, 301, 302, 304, 400, 404, 405}
+
+
 ROUTES = [
     "/",
     "/site-map/",
@@ -31,6 +33,8 @@ ROUTES = [
     "/sitemap.xml",
     "/favicon.ico",
 ]
+
+
 NASTY = [
     "",
     "%00",
@@ -53,17 +57,25 @@ NASTY = [
     "mrt-network",
     SLUG,
 ]
+
+
 segment = st.one_of(
     st.sampled_from(NASTY),
     st.text(max_size=60).map(lambda t: quote(t, safe="")),
     st.text(max_size=30),
 )
+
+
 prefix = st.sampled_from(["", "/en", "/zh-hant", "/fr", "/EN", "/en-us", "/%00", "/xx"])
+
+
 # What a real server can pass on: WSGI query strings are Latin-1 text, so anything beyond it
 # arrives percent-encoded (raw escapes, broken or not, are kept as they are).
 query_value = st.one_of(st.sampled_from(NASTY), st.text(max_size=60)).map(
     lambda t: quote(t, safe="%")
 )
+
+
 query = st.one_of(
     st.just(""),
     st.lists(

@@ -7,15 +7,22 @@ keyboard, the language switch and the pages without JavaScript."""
 
 import pytest
 
-from .conftest import ARTIFACTS, SLUG
+from .factories import ARTIFACTS, P, load_knowledge
 
 pytestmark = pytest.mark.browser
 
-P = f"/{SLUG}"
+
 WIDTHS = (390, 1280)
+
+
 READINGS = {"zh-hant": "", "en": "/en", "zh-hans": "/zh-hans"}
+
+
 HTML_LANG = {"zh-hant": "zh-Hant", "en": "en", "zh-hans": "zh-Hans"}
+
+
 SHOTS = ARTIFACTS / "knowledge"
+
 
 # Each new page type, as {reading: path}: the same path in every reading, except searches,
 # whose words are those a reader of that reading would type.
@@ -57,24 +64,6 @@ CASES = [
     for reading in READINGS
     if page_path(name, reading) is not None
 ]
-
-
-def load_knowledge():
-    """The plan's glossary, topics and their assignment loaded into the live server's
-    database, as `load_plan` loads them (live_plan creates the plan alone)."""
-    from django.core.cache import cache
-
-    from knowledge.exchange import GOALS_FILE, load_goals, load_plan_knowledge, read
-    from knowledge.models import Goal
-    from plan.models import Plan
-    from portal.serving.caching import clear_process_caches
-
-    # The 17 goals come with a migration; an earlier transactional test may have flushed them.
-    if not Goal.objects.exists():
-        load_goals(read(GOALS_FILE), Goal)
-    load_plan_knowledge(Plan.objects.get(slug=SLUG))
-    cache.clear()
-    clear_process_caches()
 
 
 @pytest.fixture
@@ -159,8 +148,6 @@ def test_the_pages_show_what_they_are_about(visit):
     assert page.locator(".progress-table tbody tr").count() >= 3
 
 
-# The keyboard ------------------------------------------------------------------------------
-
 # Whether the element `selector` finds has its top in the upper half of the window.
 IN_VIEW = """selector => {
   const top = document.querySelector(selector).getBoundingClientRect().top;
@@ -234,9 +221,6 @@ def test_the_language_switch_on_a_simplified_page_leads_to_the_same_page(knowled
         assert page.locator("html").get_attribute("lang") == HTML_LANG[reading]
         # And back: that page offers 简体中文 among its two others.
         assert page.locator(".languages .language-switch", has_text="简体中文").count() == 1
-
-
-# Without JavaScript ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("reading", READINGS)

@@ -14,12 +14,14 @@ from django.test import Client, override_settings
 from knowledge.models import Goal, Topic
 from plan.models import Plan, PlanNode
 
-from .conftest import SLUG
-from .test_query_budget import LOCALISED
+from .factories import LOCALISED, SLUG, P
 
-P = f"/{SLUG}"
 PREFIX = {"zh-hant": "", "en": "/en", "zh-hans": "/zh-hans"}
+
+
 OG_LOCALE = {"zh-hant": "zh_TW", "zh-hans": "zh_CN", "en": "en_US"}
+
+
 # Every public HTML page type (the chart drawing and the feeds have no <head>).
 PAGES = {
     **{name: path for name, path in LOCALISED.items() if name not in ("chart-svg", "feed")},
@@ -27,6 +29,8 @@ PAGES = {
     "agencies": f"{P}/agencies/",
     "chart-progress": f"{P}/chart/progress/",
 }
+
+
 ORIGIN = "http://testserver"
 
 
@@ -94,9 +98,6 @@ def png_size(data):
     return struct.unpack(">II", data[16:24])
 
 
-# The tags every page has -----------------------------------------------------------------
-
-
 @pytest.mark.parametrize("lang", PREFIX)
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_has_a_link_preview(client, plan, name, lang):
@@ -148,9 +149,6 @@ def test_the_share_image_answers_as_a_1200_by_630_png(plan, tmp_path):
         assert response["Content-Type"] == "image/png"
         data = b"".join(response.streaming_content) if response.streaming else response.content
         assert png_size(data) == (1200, 630)
-
-
-# In the page's own words -----------------------------------------------------------------
 
 
 def description_of(parsed):

@@ -7,20 +7,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
 from plan.models import PlanNode
 from portal.pages.progress.overview import overview_query
-from portal.serving.caching import clear_process_caches
 
-from .conftest import SLUG
+from .factories import SLUG, P, add_sample_progress, cold_count, doubled, node
 
-P = f"/{SLUG}"
 LANGS = {"zh-hant": "", "en": "/en"}
+
+
 NEW_PAGES = {
     "overview": f"{P}/progress/",
     "overview-filtered": f"{P}/progress/?vision=livable&status=in_progress&sort=percent",
@@ -31,6 +28,8 @@ NEW_PAGES = {
     "strategy-feed": f"{P}/mrt-network/feed/",
     "agency-feed": f"{P}/agencies/tbkc/feed/",
 }
+
+
 PAGES_WITH_PROGRESS = {
     "home": "/",
     "plan": f"{P}/",
@@ -38,10 +37,14 @@ PAGES_WITH_PROGRESS = {
     "strategy": f"{P}/mrt-network/",
     "strategy-with-actions": f"{P}/social-housing/",
 }
+
+
 HTML_PAGES = {
     **PAGES_WITH_PROGRESS,
     **{k: v for k, v in NEW_PAGES.items() if "feed" not in k},
 }
+
+
 # Pages that exist when no agency is recorded (the Kaohsiung case).
 EMPTY_PLAN_PAGES = {
     **PAGES_WITH_PROGRESS,
@@ -51,6 +54,8 @@ EMPTY_PLAN_PAGES = {
     "plan-feed": f"{P}/progress/feed/",
     "strategy-feed": f"{P}/mrt-network/feed/",
 }
+
+
 ZERO_PERCENT = re.compile(r"(?<![\d.])0(?:\.0)?\s?%")
 
 
@@ -63,178 +68,10 @@ def zh(msgid):
 LIGHT_WORDS = (("Green", "on track"), ("Yellow", "slightly behind"), ("Red", "behind"))
 
 
-def published(model, **fields):
-    return model.objects.create(state="published", **fields)
-
-
-def node(plan, ref):
-    return PlanNode.objects.get(plan=plan, ref=ref)
-
-
-def add_sample_progress(plan):
-    """Agencies, responsibilities, updates (one a correction, one a draft), an indicator and
-    milestones: what a city would publish, all made here (the plan ships with none)."""
-    from progress.models import (
-        Agency,
-        Indicator,
-        Milestone,
-        ProgressUpdate,
-        Responsibility,
-        Schedule,
-    )
-
-    tbkc = Agency.objects.create(
-        code="tbkc",
-        name_zh_hant="高雄市政府交通局",
-        name_en="Transportation Bureau",
-        url="https://www.tbkc.gov.tw/",
-    )
-    udd = Agency.objects.create(
-        code="udd", name_zh_hant="高雄市政府都市發展局", name_en="Urban Development Bureau"
-    )
-    swd = Agency.objects.create(code="swd", name_zh_hant="高雄市政府社會局")  # no English name
-    mrt = node(plan, "mrt-network")
-    housing = node(plan, "social-housing")
-    build, rent = PlanNode.objects.get_children(housing)
-    Responsibility.objects.create(node=mrt, agency=tbkc, role="lead")
-    Responsibility.objects.create(node=mrt, agency=udd, role="support")
-    Responsibility.objects.create(node=build, agency=udd, role="lead")
-    Responsibility.objects.create(node=rent, agency=swd, role="lead")
-    Responsibility.objects.create(node=rent, agency=udd, role="support")
-
-    published(
-        ProgressUpdate,
-        node=mrt,
-        date=date(2024, 6, 30),
-        status="in_progress",
-        percent=Decimal(40),
-        summary_zh_hant="捷運黃線第一階段工程發包",
-        summary_en="First phase of the Yellow Line tendered",
-        source="高市交運字第11330012345號",
-        agency=tbkc,
-    )
-    published(
-        ProgressUpdate,
-        node=mrt,
-        date=date(2025, 3, 31),
-        status="in_progress",
-        percent=Decimal("55.5"),
-        summary_zh_hant="捷運黃線土建工程進行中",
-        summary_en="Civil works of the Yellow Line under way",
-        source="https://www.tbkc.gov.tw/progress/2025q1",
-        agency=tbkc,
-    )
-    ProgressUpdate.objects.create(
-        state="draft",
-        node=mrt,
-        date=date(2025, 6, 30),
-        status="completed",
-        percent=Decimal(99),
-        summary_zh_hant="草稿不得公開",
-        summary_en="DRAFT MUST NOT SHOW",
-        source="draft",
-    )
-    wrong = ProgressUpdate.objects.create(
-        state="superseded",
-        node=build,
-        date=date(2025, 3, 31),
-        status="behind",
-        percent=Decimal(35),
-        summary_zh_hant="原誤植之進度",
-        summary_en="The mistaken first report",
-        source="高市都發字第11400000001號",
-        reason="用地取得延宕",
-        remedy="協調國有財產署",
-        agency=udd,
-    )
-    published(
-        ProgressUpdate,
-        node=build,
-        date=date(2025, 3, 31),
-        status="behind",
-        percent=Decimal(20),
-        summary_zh_hant="社會住宅用地取得延宕",
-        summary_en="Land for social housing delayed",
-        source="高市都發字第11400000002號",
-        reason="用地取得延宕",
-        remedy="協調國有財產署",
-        agency=udd,
-        supersedes=wrong,
-    )
-    published(
-        ProgressUpdate,
-        node=rent,
-        date=date(2025, 12, 31),
-        status="completed",
-        percent=Decimal(100),
-        summary_zh_hant="租金補貼擴大辦理完成",
-        summary_en="",  # not translated yet
-        source="https://socbu.kcg.gov.tw/rent",
-        agency=swd,
-    )
-    published(
-        Indicator,
-        node=mrt,
-        key="mrt-ridership",
-        name_zh_hant="捷運每日平均運量",
-        name_en="Average daily MRT ridership",
-        unit_zh_hant="人次",
-        unit_en="trips",
-        direction="increase",
-        baseline_year=111,
-        baseline=Decimal(160000),
-        values={
-            "112": {
-                "target": "170000",
-                "actual": "172000",
-                "source": "https://data.kcg.gov.tw/mrt",
-            },
-            "113": {"target": "180000", "actual": "176000", "source": "高市交運字第11400000003號"},
-            "114": {"target": "190000"},
-            "115": {"target": "200000"},
-        },
-    )
-    Indicator.objects.create(
-        state="draft",
-        node=mrt,
-        key="draft-indicator",
-        name_zh_hant="草稿指標",
-        name_en="DRAFT INDICATOR",
-        direction="increase",
-    )
-    published(
-        Milestone,
-        node=mrt,
-        planned_date=date(2024, 12, 31),
-        done_on=date(2024, 12, 20),
-        description_zh_hant="完成綜合規劃",
-        description_en="Comprehensive plan completed",
-    )
-    published(
-        Milestone,
-        node=mrt,
-        planned_date=date(2026, 12, 31),
-        description_zh_hant="全線通車",
-        description_en="Whole line open",
-    )
-    Schedule.objects.create(
-        node=rent, planned_start=date(2023, 1, 1), planned_end=date(2025, 12, 31)
-    )
-
-
-@pytest.fixture
-def sample(plan):
-    add_sample_progress(plan)
-    return plan
-
-
 def get_html(client, path):
     response = client.get(path)
     assert response.status_code == 200, path
     return response.content.decode()
-
-
-# Every page, both languages --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -407,9 +244,6 @@ def test_chart_coloured_by_progress(client, sample):
     assert "Green light: on track" in english and "Red light: behind" in english
 
 
-# Nothing reported: the Kaohsiung plan as shipped ----------------------------------------
-
-
 @pytest.mark.parametrize("lang", LANGS)
 def test_nothing_reported_says_so_and_never_shows_zero_percent(client, plan, lang):
     words = "Not yet reported" if lang == "en" else zh("Not yet reported")
@@ -424,9 +258,6 @@ def test_nothing_reported_says_so_and_never_shows_zero_percent(client, plan, lan
     agencies = get_html(client, LANGS[lang] + f"{P}/agencies/")
     assert 'class="note empty-state"' in agencies
     assert client.get(LANGS[lang] + f"{P}/agencies/tbkc/").status_code == 404
-
-
-# Feeds: tests/test_feeds.py
 
 
 def test_a_published_update_is_visible_at_the_next_request_everywhere(client, sample):
@@ -462,9 +293,6 @@ def test_a_published_update_is_visible_at_the_next_request_everywhere(client, sa
         assert "70.5" in html or "捷運黃線機電工程展開" in html, path
 
 
-# Sitemap and snapshot -------------------------------------------------------------------
-
-
 def test_sitemap_lists_the_progress_pages(client, sample):
     xml = client.get("/sitemap.xml").content.decode()
     for path in ("progress/", "agencies/", "agencies/tbkc/", "agencies/swd/", "chart/progress/"):
@@ -491,19 +319,10 @@ def test_snapshot_writes_the_overview_and_agency_pages(tmp_path, plan_file_data)
     assert not [link for link in re.findall(r'href="([^"]*)"', overview) if "?" in link]
 
 
-# Query budget --------------------------------------------------------------------------------
-
 BUDGET = 6
+
+
 MEASURED = {**HTML_PAGES, **NEW_PAGES}
-
-
-def cold_count(client, path):
-    cache.clear()
-    clear_process_caches()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    assert response.status_code == 200, path
-    return len(queries.captured_queries)
 
 
 def measure(client):
@@ -520,8 +339,6 @@ def measure(client):
 def test_cold_query_budget_constant_in_plan_size(client, plan_file_data):
     from plan.exchange import create_plan
     from plan.models import Plan
-
-    from .test_query_budget import doubled
 
     add_sample_progress(create_plan(plan_file_data))
     normal = measure(client)

@@ -16,17 +16,21 @@ from progress.review import correction, publish, return_draft
 from progress.roles import AGENCY_EDITOR, REVIEWER
 from progress.rollup import expected_percent, light, read_bundle, roll_up
 
+from .factories import change_url, staff
+
 D = Decimal
+
+
 TODAY = date(2025, 1, 1)
 
 
-def node(ref):
+def node_by_ref(ref):
     return PlanNode.objects.get(ref=ref)
 
 
 def update(ref, status="in_progress", percent=None, state="published", **fields):
     return ProgressUpdate.objects.create(
-        node=node(ref),
+        node=node_by_ref(ref),
         date=fields.pop("date", date(2024, 12, 31)),
         status=status,
         percent=None if percent is None else D(str(percent)),
@@ -40,9 +44,6 @@ def update(ref, status="in_progress", percent=None, state="published", **fields)
 def progress_of(plan, today=TODAY):
     tree = PlanTree.load(plan)
     return tree, roll_up(tree, read_bundle(plan), today)
-
-
-# The arithmetic ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -110,7 +111,7 @@ def test_own_percent_is_the_latest_published_update_that_gives_one(plan):
     update("mrt-network", percent=None, date=date(2024, 9, 30))  # a note without a percent
     update("mrt-network", percent=90, date=date(2024, 12, 1), state="draft")  # not reviewed
     tree, progress = progress_of(plan)
-    result = progress[node("mrt-network").pk]
+    result = progress[node_by_ref("mrt-network").pk]
     assert result.percent == 30 and result.date == date(2024, 9, 30)
     assert result.expected == D("50.1") and result.light == "yellow"  # 30 ≥ 50.1 − 25
 
@@ -118,18 +119,18 @@ def test_own_percent_is_the_latest_published_update_that_gives_one(plan):
 def test_parents_take_the_weighted_mean_of_their_reported_children(plan):
     update("net-zero", percent=20)
     update("mrt-network", percent=80)
-    Schedule.objects.create(node=node("mrt-network"), weight=3)
+    Schedule.objects.create(node=node_by_ref("mrt-network"), weight=3)
     tree, progress = progress_of(plan)
-    livable = progress[node("livable").pk]
+    livable = progress[node_by_ref("livable").pk]
     assert livable.percent == D("65.0")  # (20 × 1 + 80 × 3) / 4
     assert (livable.reported, livable.children) == (2, 7)
     assert livable.expected == D("50.1") and livable.light == "green"
-    goal = progress[node("goal").pk]
+    goal = progress[node_by_ref("goal").pk]
     assert goal.percent == D("65.0") and (goal.reported, goal.children) == (1, 4)
 
 
 def test_a_node_with_reported_children_ignores_its_own_percent(plan):
-    strategy = node("social-housing")
+    strategy = node_by_ref("social-housing")
     actions = PlanNode.objects.get_children(strategy)
     update("social-housing", percent=10)
     ProgressUpdate.objects.create(
@@ -152,17 +153,14 @@ def test_a_status_without_a_percent_counts_as_reported_but_not_in_the_mean(plan)
     update("net-zero", status="not_started")
     update("mrt-network", percent=60)
     tree, progress = progress_of(plan)
-    livable = progress[node("livable").pk]
+    livable = progress[node_by_ref("livable").pk]
     assert livable.reported == 2 and livable.percent == D(60)
-    assert progress[node("net-zero").pk].light is None
-
-
-# Weakened targets -------------------------------------------------------------------------
+    assert progress[node_by_ref("net-zero").pk].light is None
 
 
 def indicator(direction="increase", values=None, **fields):
     return Indicator.objects.create(
-        node=node("mrt-network"),
+        node=node_by_ref("mrt-network"),
         key="network-km",
         name_zh_hant="捷運路網長度",
         direction=direction,
@@ -203,12 +201,9 @@ def test_each_actual_needs_a_source(plan):
     item.full_clean()
 
 
-# Updates: sources and reasons -------------------------------------------------------------
-
-
 def test_an_update_needs_a_source_and_behind_needs_reason_and_remedy(plan):
     item = ProgressUpdate(
-        node=node("mrt-network"),
+        node=node_by_ref("mrt-network"),
         date=date(2025, 3, 31),
         status="behind",
         summary_zh_hant="工程延宕",
@@ -219,9 +214,6 @@ def test_an_update_needs_a_source_and_behind_needs_reason_and_remedy(plan):
     assert {"source", "reason", "remedy"} <= set(refused.value.message_dict)
     item.source, item.reason, item.remedy = "高市府捷工字第1140000001號", "用地取得延遲", "協調地主"
     item.full_clean()
-
-
-# The review -------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -260,17 +252,14 @@ def test_a_correction_is_reviewed_again_and_both_stay_in_history(plan, people):
     draft.percent = D(35)
     draft.save()
     _, progress = progress_of(plan)
-    assert progress[node("mrt-network").pk].percent == 40  # unreviewed: not public yet
+    assert progress[node_by_ref("mrt-network").pk].percent == 40  # unreviewed: not public yet
     publish(draft, people["reviewer"])
     published.refresh_from_db()
     assert published.state == "superseded"
     bundle = read_bundle(plan)
-    facts = bundle[node("mrt-network").pk]
+    facts = bundle[node_by_ref("mrt-network").pk]
     assert [u["percent"] for u in facts.updates] == [35]
     assert [c["percent"] for c in facts.corrected] == [40]
-
-
-# Permission boundaries in the admin -------------------------------------------------------
 
 
 ADMIN = "/admin/progress/progressupdate/"
@@ -295,7 +284,7 @@ def update_form(target, **fields):
 def test_an_agency_editor_reports_only_on_items_their_agency_is_responsible_for(
     client, plan, people
 ):
-    mrt, housing = node("mrt-network"), node("social-housing")
+    mrt, housing = node_by_ref("mrt-network"), node_by_ref("social-housing")
     Responsibility.objects.create(node=mrt, agency=people["mrtb"], role="lead")
     Responsibility.objects.create(node=housing, agency=people["ubd"], role="lead")
     client.force_login(people["editor"])
@@ -312,7 +301,9 @@ def test_an_agency_editor_reports_only_on_items_their_agency_is_responsible_for(
 
 
 def test_an_agency_editor_cannot_publish_or_manage_agencies(client, plan, people):
-    Responsibility.objects.create(node=node("mrt-network"), agency=people["mrtb"], role="lead")
+    Responsibility.objects.create(
+        node=node_by_ref("mrt-network"), agency=people["mrtb"], role="lead"
+    )
     draft = update("mrt-network", percent=40, state="draft")
     client.force_login(people["editor"])
     client.post(ADMIN, {"action": "publish_selected", "_selected_action": [draft.pk]})
@@ -336,11 +327,13 @@ def test_a_reviewer_publishes_from_the_queue(client, plan, people):
 
 
 def test_saving_over_a_published_update_makes_a_correction(client, plan, people):
-    Responsibility.objects.create(node=node("mrt-network"), agency=people["mrtb"], role="lead")
+    Responsibility.objects.create(
+        node=node_by_ref("mrt-network"), agency=people["mrtb"], role="lead"
+    )
     published = update("mrt-network", percent=40)
     client.force_login(people["editor"])
     response = client.post(
-        f"{ADMIN}{published.pk}/change/", update_form(node("mrt-network"), percent="45")
+        f"{ADMIN}{published.pk}/change/", update_form(node_by_ref("mrt-network"), percent="45")
     )
     assert response.status_code == 302
     published.refresh_from_db()
@@ -357,7 +350,9 @@ def test_the_plan_editor_role_does_not_reach_progress(client, plan, editor_group
 
 
 def test_agency_editors_see_only_their_drafts_in_the_queue(client, plan, people):
-    Responsibility.objects.create(node=node("mrt-network"), agency=people["mrtb"], role="lead")
+    Responsibility.objects.create(
+        node=node_by_ref("mrt-network"), agency=people["mrtb"], role="lead"
+    )
     mine = update("mrt-network", percent=40, state="draft")
     theirs = update("social-housing", percent=10, state="draft")
     client.force_login(people["editor"])
@@ -369,3 +364,111 @@ def test_the_progress_lists_link_to_the_queue_and_the_spreadsheet_import(client,
     client.force_login(people["reviewer"])
     html = client.get(ADMIN).content.decode()
     assert f"{ADMIN}queue/" in html and "/admin/progress/import/" in html
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 19, attacked: a hostile agency editor, a careless reviewer, a visitor, hostile files.
+
+
+@pytest.fixture
+def progress_world(plan, progress_groups, editor_group):
+    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
+    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
+    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
+    editor = staff("editor", AGENCY_EDITOR)
+    ours.editors.add(editor)
+    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
+    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
+    reviewer = staff("reviewer", REVIEWER)
+    update = ProgressUpdate.objects.create(
+        node=strategies[0],
+        date=date(2025, 3, 31),
+        status="in_progress",
+        percent=40,
+        summary_zh_hant="第一期工程發包",
+        source="https://example.gov.tw/report",
+        agency=ours,
+        submitted_by=editor,
+    )
+    publish(update, reviewer)
+    return {
+        "plan": plan,
+        "ours": ours,
+        "theirs": theirs,
+        "our_item": strategies[0],
+        "their_item": strategies[1],
+        "editor": editor,
+        "reviewer": reviewer,
+        "update": update,
+        "superuser": staff("root", is_superuser=True),
+    }
+
+
+def update_form_data(update, **changes):
+    data = {
+        "node": update.node_id,
+        "date": update.date.isoformat(),
+        "status": update.status,
+        "percent": "40",
+        "summary_zh_hant": update.summary_zh_hant,
+        "summary_en": "",
+        "source": update.source,
+        "agency": update.agency_id,
+        "reason": "",
+        "remedy": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_one_published_fact_has_one_correction_at_a_time(client, progress_world):
+    """Saving over a published update twice made two corrections; publishing both made two
+    current updates of one (the original superseded once)."""
+    update = progress_world["update"]
+    client.force_login(progress_world["editor"])
+    assert (
+        client.post(change_url(update), update_form_data(update, percent="50")).status_code == 302
+    )
+    response = client.post(change_url(update), update_form_data(update, percent="60"))
+    assert response.status_code == 200  # the form says why
+    assert ProgressUpdate.objects.filter(supersedes=update).count() == 1
+    # A second correction made another way (an older one, a script) is not published.
+    from progress.review import correction
+
+    first = ProgressUpdate.objects.get(supersedes=update)
+    second = correction(update, progress_world["editor"])
+    second.percent = 60
+    second.save()
+    publish(first, progress_world["reviewer"])
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        publish(second, progress_world["reviewer"])
+    assert ProgressUpdate.objects.filter(node=update.node, state="published").count() == 1
+
+
+@pytest.mark.parametrize("typed", ["٥٥", "5e1", "1E1", "55.55", "1_0", "NaN"])
+def test_the_admin_reads_numbers_with_the_one_grammar(client, progress_world, typed):
+    """The admin's forms took Arabic-Indic digits (٥٥ as 55) and exponents (5e1) that the
+    contract and the importer refuse."""
+    update = progress_world["update"]
+    client.force_login(progress_world["editor"])
+    data = update_form_data(update, percent=typed, date="2025-06-30")
+    response = client.post("/admin/progress/progressupdate/add/", data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors.get("percent")
+    assert ProgressUpdate.objects.count() == 1
+
+
+@pytest.mark.parametrize("typed", ["５５", "55", "1,000"])
+def test_the_admin_takes_what_the_grammar_allows(client, progress_world, typed):
+    update = progress_world["update"]
+    client.force_login(progress_world["reviewer"])
+    data = update_form_data(update, percent="55" if typed == "1,000" else typed, date="2025-06-30")
+    response = client.post("/admin/progress/progressupdate/add/", data)
+    assert response.status_code == 302
+    assert ProgressUpdate.objects.get(date=date(2025, 6, 30)).percent == 55
+    schedule_data = {"node": progress_world["our_item"].pk, "weight": typed}
+    if typed == "1,000":
+        response = client.post("/admin/progress/schedule/add/", schedule_data)
+        assert response.status_code == 302

@@ -5,22 +5,27 @@ open-data downloads."""
 
 import html as htmllib
 import re
+from datetime import date
+from decimal import Decimal
 from urllib.parse import unquote_plus, urlsplit
 
 import pytest
+from django.db import OperationalError
 
 from knowledge.models import Term
-from plan.models import PlanNode
+from plan.models import Plan, PlanNode
 from portal.serving import simplified
 from portal.serving.simplified import KEPT_PHRASES, characters, convert, phrase
 
-from .conftest import SLUG
-from .test_query_budget import LOCALISED
+from .factories import LOCALISED, ROOT, SLUG, P, node
 
-P = f"/{SLUG}"
 HANS = "/zh-hans"
+
+
 # The pages that are HTML (the rest: the chart drawing and the feed).
 HTML_PAGES = {name: path for name, path in LOCALISED.items() if name not in ("chart-svg", "feed")}
+
+
 # Characters only Traditional text has (each converts in tw2s): none may be left in a page's
 # main text. 繁體中文, the Traditional reading's name, is kept verbatim and is not in <main>.
 TRADITIONAL_ONLY = "計畫運區與為們會發這個開來對時說灣國臺際務產業態環經"
@@ -43,9 +48,6 @@ def text_of(fragment):
 def path_only(path):
     """The path and query as a browser sends them (the search's words unquoted)."""
     return unquote_plus(path)
-
-
-# Every page ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", HTML_PAGES)
@@ -104,12 +106,16 @@ def test_the_plan_reads_as_mainland_phrases(client, plan):
     assert "计画" not in text
 
 
-# Links stay in the reading ---------------------------------------------------------------
-
 ALLOWED = ("/zh-hans/", "/static/", "/data/")
+
+
 # A page's icon is not a page of any reading.
 NOT_PAGES = ("/favicon.ico",)
+
+
 LINK = re.compile(r"<(a|link|form)\b[^>]*>", re.S)
+
+
 ATTRIBUTE = re.compile(r'\b(href|xlink:href|action)="([^"]*)"')
 
 
@@ -186,9 +192,6 @@ def test_simplified_search_results_stay_simplified(client, plan, q, first):
     assert all(hit.startswith(HANS + "/") for hit in hits), hits
 
 
-# The glossary's names are converted character by character -------------------------------
-
-
 def test_phrase_conversion_changes_words_the_glossary_keeps():
     # What tw2sp would do to a term's name, and what a reader should see instead.
     assert phrase("數位市民卡") == "数字市民卡"
@@ -247,9 +250,6 @@ def test_a_term_staff_add_is_kept_from_then_on(client, plan):
     assert '<a class="term" href="/zh-hans/glossary/#digital-citizen-card">数位市民卡</a>' in html
 
 
-# Converted once per content version ------------------------------------------------------
-
-
 @pytest.fixture
 def conversions(monkeypatch, settings):
     """Every call of the conversion, with the page cache off (each request renders)."""
@@ -292,9 +292,6 @@ def test_traditional_and_english_pages_are_never_converted(client, plan, convers
     assert conversions == []
 
 
-# Never the admin, never the downloads ----------------------------------------------------
-
-
 def test_the_admin_is_never_simplified(client, editor, plan):
     for path in ("/admin/", "/admin/knowledge/term/", "/admin/plan/plannode/"):
         response = get(client, path, HTTP_ACCEPT_LANGUAGE="zh-CN,zh-Hans;q=0.9")
@@ -333,7 +330,6 @@ def test_the_simplified_catalogue_is_the_traditional_one():
     """Simplified pages are the Traditional page converted; their strings come from the
     Traditional catalogue, copied to zh_Hans so that Django's own Simplified catalogue does
     not take over strings both define (历史 for our 異動紀錄). `make compile` copies it."""
-    from .conftest import ROOT
 
     locale = ROOT / "locale"
     traditional = (locale / "zh_Hant" / "LC_MESSAGES" / "django.po").read_bytes()
@@ -343,3 +339,76 @@ def test_the_simplified_catalogue_is_the_traditional_one():
 def test_simplified_pages_use_the_portals_words_not_djangos(client, plan):
     html = client.get(f"/zh-hans/{plan.slug}/mrt-network/").content.decode()
     assert "异动纪录" in html and "历史" not in html
+
+
+# ------------------------------------------------------------------------------------------
+# Hostile review of the knowledge layer (issue 15): glossary marking, topics and SDGs, the
+# Simplified Chinese reading, forgiving search, the loader and the admin.
+
+
+def get_reading(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    return response.content.decode()
+
+
+def test_simplified_page_during_a_database_outage_is_a_503_not_a_500(client, plan, monkeypatch):
+    """The page cache read the content version, then the database went away: the view's
+    OperationalError becomes the plain 503 page (DatabaseUnavailableMiddleware), but the
+    Simplified middleware, outside it, then asks the database for the glossary's names
+    (simplified.protected_names → published_plans) and the request ends in a 500 with a
+    traceback. Traditional and English pages answer 503."""
+
+    def gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(type(Plan.objects), "for_pages", gone)
+    client.raise_request_exception = False
+    # One request: on PostgreSQL the 503 closes the connection, which a test's transaction
+    # cannot reopen (tests/test_database_down.py stages real outages).
+    response = client.get(f"{HANS}/glossary/")
+    assert response.status_code == 503, response.status_code
+
+
+def test_simplified_pages_keep_the_addresses_sources_link_to(client, plan):
+    """A published update's source is a web address; a Simplified page converts the whole
+    HTML with tw2sp, href values included, so the link leads to another address
+    (數位市民卡 → 数字市民卡: another search; 高雄捷運 → 高雄捷运: another article)."""
+    sources = {
+        "mrt-network": "https://zh.wikipedia.org/wiki/高雄捷運紅線",
+        "digital-citizen": "https://www.kcg.gov.tw/search?q=數位市民卡",
+    }
+    for ref, source in sources.items():
+        from progress.models import ProgressUpdate
+
+        ProgressUpdate.objects.create(
+            state="published",
+            node=node(plan, ref),
+            date=date(2025, 3, 31),
+            status="in_progress",
+            percent=Decimal(40),
+            summary_zh_hant="工程進行中",
+            summary_en="Under way",
+            source=source,
+        )
+    for ref, source in sources.items():
+        html = get_reading(client, f"{HANS}{P}/{ref}/")
+        assert re.findall(r'class="source-link" href="([^"]+)"', html) == [source]
+
+
+def test_private_use_text_survives_the_simplified_conversion(client, plan):
+    """convert() marks protected names as U+E000 n U+E001 and replaces every such sequence
+    back: staff text that already holds one comes out as another word (here 繁體中文)."""
+    item = node(plan, "mrt-network")
+    item.body_zh_hant += "符號\ue0000\ue001結束"
+    item.save()
+    html = get_reading(client, f"{HANS}{P}/mrt-network/")
+    assert "符号\ue0000\ue001结束" in html
+
+
+def test_simplified_pages_answer_conditional_requests(client, plan):
+    for path in (f"{HANS}/glossary/", f"{HANS}{P}/mrt-network/", f"{HANS}{P}/chart.svg"):
+        first = client.get(path)
+        assert first["ETag"] != client.get(path.removeprefix(HANS))["ETag"]
+        assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        assert int(first["Content-Length"]) == len(first.content)

@@ -23,10 +23,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from reversion.models import Revision, Version
 
+from plan.models import PlanNode
 from staff.middleware import SEEN
 from staff.models import AuditEvent, PasswordHistory, StaffProfile
 
-from .conftest import ROOT
+from .factories import ROOT
 
 PASSWORD = "Editor-password-2026"
 
@@ -68,9 +69,6 @@ def editor(db, editor_group):
 @pytest.fixture
 def boss(db):
     return User.objects.create_superuser("boss", password="Boss-password-2026")
-
-
-# Passwords --------------------------------------------------------------------------------
 
 
 def test_password_needs_three_kinds_of_character(db):
@@ -182,9 +180,6 @@ def test_password_reset_by_email_with_a_one_time_link(client, editor):
     assert editor.check_password(new)
 
 
-# Two factors ------------------------------------------------------------------------------
-
-
 def test_first_sign_in_enrols_and_later_ones_need_a_code(client, editor, two_factor):
     assert login(client, "editor", PASSWORD).status_code == 302
     response = client.get("/admin/plan/plannode/")
@@ -281,9 +276,6 @@ def test_the_deploy_check_fails_when_two_factor_is_relaxed():
     )
     assert result.returncode != 0
     assert "staff.E001" in result.stdout + result.stderr
-
-
-# Sessions and cookies ---------------------------------------------------------------------
 
 
 def test_an_idle_session_ends(client, editor):
@@ -440,9 +432,6 @@ def test_production_cookies_are_secure():
     ], out.stderr
 
 
-# Dormant accounts -------------------------------------------------------------------------
-
-
 def test_dormant_accounts_are_disabled_and_told_so(client, editor, boss):
     User.objects.filter(pk=editor.pk).update(
         last_login=timezone.now() - timedelta(days=91),
@@ -482,13 +471,9 @@ def test_dormant_accounts_are_disabled_and_told_so(client, editor, boss):
     assert editor.is_active
 
 
-# The audit trail --------------------------------------------------------------------------
-
-
 def test_sign_ins_changes_and_content_are_audited(client, plan, editor, boss, progress_groups):
     login(client, "editor", "wrong", address="10.1.1.1")
     login(client, "editor", PASSWORD, address="10.1.1.1")
-    from plan.models import PlanNode
 
     node = PlanNode.objects.get(ref="mrt-network")
     response = client.get(f"/admin/plan/plannode/{node.pk}/change/")
@@ -542,7 +527,6 @@ def test_the_audit_view_is_for_superusers_filterable_and_exportable(client, edit
 
 
 def test_pruning_keeps_the_public_history(plan, editor):
-    from plan.models import PlanNode
 
     old = timezone.now() - timedelta(days=400)
     node = PlanNode.objects.get(ref="mrt-network")
@@ -558,9 +542,6 @@ def test_pruning_keeps_the_public_history(plan, editor):
     call_command("prune_audit", stdout=StringIO())
     assert list(AuditEvent.objects.values_list("detail", flat=True)) == ["recent"]
     assert (Revision.objects.count(), Version.objects.count()) == (revisions, versions)
-
-
-# Least privilege --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("role", ["plan editor", "agency editor", "reviewer"])
@@ -590,3 +571,71 @@ def test_the_admin_says_when_two_factor_is_off(client, settings, db):
     assert "STAFF_2FA_REQUIRED=0" in client.get("/admin/login/").content.decode()
     settings.STAFF_2FA_REQUIRED = True
     assert "STAFF_2FA_REQUIRED=0" not in client.get("/admin/login/").content.decode()
+
+
+# ------------------------------------------------------------------------------------------
+# Security headers, deployment checks, login lockout, escaping, backups, tree checks.
+
+
+def sign_in_at(client, username, password, address="10.0.0.1"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.mark.django_db
+def test_repeated_failures_lock_the_user_out_with_a_clear_message(client):
+    User.objects.create_user("staff", password="the-right-password-1", is_staff=True)
+    for _ in range(4):
+        assert sign_in_at(client, "staff", "wrong").status_code == 200
+    assert sign_in_at(client, "staff", "wrong").status_code == 429  # the fifth failure locks
+    locked = sign_in_at(client, "staff", "the-right-password-1")
+    assert locked.status_code == 429
+    assert "Sign-in locked" in locked.content.decode() or "登入已鎖定" in locked.content.decode()
+    # From another address too: the user name itself is locked.
+    assert (
+        sign_in_at(client, "staff", "the-right-password-1", address="10.0.0.2").status_code == 429
+    )
+    # A superuser unlocks it.
+    call_command("axes_reset_username", "staff", stdout=StringIO())
+    assert (
+        sign_in_at(client, "staff", "the-right-password-1", address="10.0.0.2").status_code == 302
+    )
+
+
+@pytest.mark.django_db
+def test_repeated_failures_lock_the_address_out(client):
+    for n in range(5):
+        sign_in_at(client, f"guess{n}", "wrong", address="10.9.9.9")
+    User.objects.create_user("other", password="another-right-password", is_staff=True)
+    assert (
+        sign_in_at(client, "other", "another-right-password", address="10.9.9.9").status_code == 429
+    )
+    assert (
+        sign_in_at(client, "other", "another-right-password", address="10.9.9.10").status_code
+        == 302
+    )
+
+
+def test_password_validators_are_on():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password("kaohsiung")
+    validate_password("a sufficiently long passphrase 2026")
+
+
+def test_admin_address_is_configurable():
+    env = {**os.environ, "DJANGO_ADMIN_URL": "staff-only-7f3a/"}
+    code = "import django; django.setup(); from django.urls import reverse; print(reverse('admin:index'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.strip() == "/staff-only-7f3a/", out.stderr

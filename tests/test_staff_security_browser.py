@@ -11,7 +11,10 @@ from django_otp.oath import hotp
 
 pytestmark = pytest.mark.browser
 
+
 INITIAL = "Given-by-admin-2026"
+
+
 OWN = "Chosen-by-editor-2026"
 
 
@@ -138,7 +141,7 @@ def test_idle_warning_stay_signed_in_and_logout(live_plan, newcomer, settings, p
     stay.wait_for(state="visible", timeout=8000)
     # Staying signed in renews the session and hides the notice.
     stay.click()
-    page.wait_for_timeout(300)
+    notice.wait_for(state="hidden", timeout=5000)
     assert not notice.is_visible()
     # Then nothing for longer than the timeout: the notice says the session ended …
     page.locator("#staff-session-login").wait_for(state="visible", timeout=15000)

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 import reversion
-from django.contrib.auth.models import Group, User
 from reversion.models import Revision, Version
 
 from knowledge.models import Term
@@ -18,14 +17,7 @@ from progress.review import publish
 from progress.roles import AGENCY_EDITOR, REVIEWER
 from staff.models import AuditEvent
 
-PASSWORD = "a-long-test-password"
-
-
-def staff(name, group=None, **flags):
-    user = User.objects.create_user(name, password=PASSWORD, is_staff=True, **flags)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
+from .factories import staff
 
 
 def saved(obj, user=None, comment="edit"):
@@ -312,3 +304,81 @@ def test_history_of_another_agencys_fact_is_refused(client, world):
     assert client.get(f"/admin/progress/progressupdate/{update.pk}/history/").status_code == 403
     client.force_login(world["other_editor"])
     assert client.get(f"/admin/progress/progressupdate/{update.pk}/history/").status_code == 200
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 19, attacked: a hostile agency editor, a careless reviewer, a visitor, hostile files.
+
+
+@pytest.fixture
+def progress_world(plan, progress_groups, editor_group):
+    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
+    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
+    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
+    editor = staff("editor", AGENCY_EDITOR)
+    ours.editors.add(editor)
+    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
+    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
+    reviewer = staff("reviewer", REVIEWER)
+    update = ProgressUpdate.objects.create(
+        node=strategies[0],
+        date=date(2025, 3, 31),
+        status="in_progress",
+        percent=40,
+        summary_zh_hant="第一期工程發包",
+        source="https://example.gov.tw/report",
+        agency=ours,
+        submitted_by=editor,
+    )
+    publish(update, reviewer)
+    return {
+        "plan": plan,
+        "ours": ours,
+        "theirs": theirs,
+        "our_item": strategies[0],
+        "their_item": strategies[1],
+        "editor": editor,
+        "reviewer": reviewer,
+        "update": update,
+        "superuser": staff("root", is_superuser=True),
+    }
+
+
+def test_a_fact_whose_plan_item_was_erased_is_not_recovered(client, progress_world):
+    """A deleted item erased before the admin erased its facts through review.erase (its
+    facts went with it, their versions stayed: a plain delete, as round 2's admin did);
+    recovering one of those facts answered 500 (PlanNode.DoesNotExist). Refused with a
+    message, nothing written, for the superuser too."""
+    node = progress_world["our_item"]
+    version = Version.objects.get_for_object(progress_world["update"]).first()
+    PlanNode.objects.filter(pk=node.pk).delete()
+    client.force_login(progress_world["superuser"])
+    assert not PlanNode.objects.filter(pk=node.pk).exists()
+    url = f"/admin/progress/progressupdate/recover/{version.pk}/"
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302
+        assert response.url == "/admin/progress/progressupdate/"
+    assert not ProgressUpdate.objects.exists()
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("已不存在" in m for m in messages)
+
+
+def test_a_reviewer_cannot_recover_a_responsibility_for_an_erased_item(client, progress_world):
+    from plan.deletion import move_to_deleted
+
+    node = progress_world["their_item"]
+    responsibility = Responsibility.objects.get(node=node)
+    with reversion.create_revision():
+        responsibility.save()
+    version = Version.objects.get_for_object(responsibility).first()
+    move_to_deleted(node, progress_world["superuser"])
+    client.force_login(progress_world["superuser"])
+    client.post(
+        "/admin/plan/deletedplannode/",
+        {"action": "delete_selected", "_selected_action": [node.pk], "post": "yes"},
+    )
+    client.force_login(progress_world["reviewer"])
+    response = client.post(f"/admin/progress/responsibility/recover/{version.pk}/")
+    assert response.status_code == 302
+    assert not Responsibility.objects.filter(pk=responsibility.pk).exists()

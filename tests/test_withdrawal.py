@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from reversion.models import Version
 
@@ -16,14 +15,9 @@ from progress.review import erase, publish, withdraw
 from progress.roles import AGENCY_EDITOR, REVIEWER
 from staff.models import AuditEvent
 
+from .factories import change_url, staff
+
 REASON = "來源文件有誤，數據待重新核對"
-
-
-def staff(name, group=None, **flags):
-    user = User.objects.create_user(name, password="a-long-test-password", is_staff=True, **flags)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture
@@ -225,3 +219,98 @@ def test_erasing_plan_items_erases_their_facts_recorded(client, published):
         assert AuditEvent.objects.filter(
             kind="erase", target__contains=f"progressupdate #{fact.pk}:"
         ).exists()
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 19, attacked: a hostile agency editor, a careless reviewer, a visitor, hostile files.
+
+
+@pytest.fixture
+def progress_world(plan, progress_groups, editor_group):
+    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
+    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
+    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
+    editor = staff("editor", AGENCY_EDITOR)
+    ours.editors.add(editor)
+    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
+    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
+    reviewer = staff("reviewer", REVIEWER)
+    update = ProgressUpdate.objects.create(
+        node=strategies[0],
+        date=date(2025, 3, 31),
+        status="in_progress",
+        percent=40,
+        summary_zh_hant="第一期工程發包",
+        source="https://example.gov.tw/report",
+        agency=ours,
+        submitted_by=editor,
+    )
+    publish(update, reviewer)
+    return {
+        "plan": plan,
+        "ours": ours,
+        "theirs": theirs,
+        "our_item": strategies[0],
+        "their_item": strategies[1],
+        "editor": editor,
+        "reviewer": reviewer,
+        "update": update,
+        "superuser": staff("root", is_superuser=True),
+    }
+
+
+def update_form_data(update, **changes):
+    data = {
+        "node": update.node_id,
+        "date": update.date.isoformat(),
+        "status": update.status,
+        "percent": "40",
+        "summary_zh_hant": update.summary_zh_hant,
+        "summary_en": "",
+        "source": update.source,
+        "agency": update.agency_id,
+        "reason": "",
+        "remedy": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_superuser_erases_a_fact_with_its_correction_in_the_admin(client, progress_world):
+    """Django's confirmation called the correction "protected" and refused the erasure."""
+    from staff.models import AuditEvent
+
+    update = progress_world["update"]
+    client.force_login(progress_world["editor"])
+    client.post(change_url(update), update_form_data(update, percent="50"))
+    correction = ProgressUpdate.objects.get(supersedes=update)
+    client.force_login(progress_world["superuser"])
+    url = f"/admin/progress/progressupdate/{update.pk}/delete/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["protected"] == []
+    assert f"/admin/progress/progressupdate/{correction.pk}/change/" in page.content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not ProgressUpdate.objects.filter(pk__in=[update.pk, correction.pk]).exists()
+    assert AuditEvent.objects.filter(kind="erase").count() == 2
+    # The action on both (the correction erased with the original first): once each.
+    client.force_login(progress_world["editor"])
+    other = ProgressUpdate.objects.create(
+        node=progress_world["our_item"],
+        date=date(2025, 6, 30),
+        status="in_progress",
+        summary_zh_hant="第二季",
+        source="https://example.gov.tw/q2",
+        agency=progress_world["ours"],
+    )
+    publish(other, progress_world["reviewer"])
+    client.post(change_url(other), update_form_data(other, percent="70"))
+    fix = ProgressUpdate.objects.get(supersedes=other)
+    client.force_login(progress_world["superuser"])
+    response = client.post(
+        "/admin/progress/progressupdate/",
+        {"action": "delete_selected", "_selected_action": [other.pk, fix.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not ProgressUpdate.objects.filter(pk__in=[other.pk, fix.pk]).exists()
+    assert AuditEvent.objects.filter(kind="erase").count() == 4

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from .conftest import SLUG
+from ..factories import SLUG
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ The site's own templates/, static/, fixtures/ and locale/ stay outside the wheel
 deployment runs from the checkout (README, "Deploying").
 
 The wheel is built from a copy of the apps and pyproject.toml: setuptools' build/ folder in a
-checkout can hold files since deleted, which a wheel built there would still carry.
-"""
+checkout can hold files since deleted, which a wheel built there would still carry."""
 
 import shutil
 import subprocess
@@ -15,9 +14,11 @@ import zipfile
 
 import pytest
 
-from .conftest import ROOT
+from ..factories import ROOT
 
 APPS = ("plan", "portal", "progress", "knowledge", "staff")
+
+
 # Inside the app folders, but no part of what the apps run: each app's lint configuration.
 NOT_PACKAGED = {"ruff.toml"}
 
@@ -84,3 +85,44 @@ def test_the_sites_own_folders_stay_in_the_checkout(wheel_names):
     """templates/, static/, fixtures/ and locale/ are the site's, beside manage.py."""
     tops = {name.split("/")[0] for name in wheel_names}
     assert {top for top in tops if not top.endswith(".dist-info")} == set(APPS)
+
+
+# ------------------------------------------------------------------------------------------
+# Trust under change: what citizens see follows every write, on every server, under every host
+# name and release; the tree's rules hold on every write path; nothing is lost on delete; dates
+# are honest. Each test names the finding it guards (issue 11).
+
+
+def test_pip_install_installs_the_apps(tmp_path):
+    """Finding 11: `packages = []` installed the dependencies but not the apps."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
+        + ["-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {
+        "plan/models.py",
+        "portal/settings.py",
+        "plan/migrations/0001_initial.py",
+        "progress/models.py",
+        "staff/models.py",
+        "knowledge/models.py",
+        "knowledge/sdgs.json",
+    } <= names
+    assert not any(name.startswith("tests/") for name in names)
+
+
+def test_no_build_artefacts_are_committed():
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not [name for name in tracked if ".egg-info/" in name or name.startswith("build/")]

@@ -1,30 +1,28 @@
+"""test_plan_pages"""
+
+import copy
 import gzip
 import html as html_module
+import json
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
+import reversion
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
-from plan.models import PlanNode
+from plan.exchange import create_plan
+from plan.history import record_loaded
+from plan.models import Plan, PlanNode
+from portal.serving.caching import clear_process_caches
 
-from .conftest import SLUG
+from .factories import LANGS, PAGES, SLUG, P
 
-P = f"/{SLUG}"
-# Every public page type, by a path in Chinese; English is the same path under /en.
-PAGES = {
-    "home": "/",
-    "plan": f"{P}/",
-    "vision": f"{P}/livable/",
-    "strategy": f"{P}/mrt-network/",
-    "strategy-with-actions": f"{P}/social-housing/",
-    "full-text": f"{P}/full-text/",
-    "preamble": f"{P}/preamble/",
-    "closing": f"{P}/closing/",
-    "chart": f"{P}/chart/",
-    "site-map": "/site-map/",
-}
-LANGS = {"zh-hant": "", "en": "/en", "zh-hans": "/zh-hans"}
 HTML_LANG = {"zh-hant": "zh-Hant", "en": "en", "zh-hans": "zh-Hans"}
 
 
@@ -299,3 +297,239 @@ def test_head_requests_are_answered(get, client, page):
     response = client.head(PAGES[page])
     assert response.status_code == 200
     assert response.content == b""
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 13, the pages, as served: one header everywhere, the page history's labels and order, and
+# Chinese punctuation in what the templates write.
+
+
+HEADER_LANGS = {"zh-hant": "", "en": "/en"}
+
+
+PLAN_LINKS = (f"{P}/preamble/", f"{P}/chart/", f"{P}/full-text/")
+
+
+def menu(html):
+    return re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", HEADER_LANGS)
+@pytest.mark.parametrize(
+    "path", ["/", f"{P}/mrt-network/", "/changes/", "/site-map/", "/open-data/", "/no-such-page/"]
+)
+def test_every_page_has_the_same_header(client, plan, lang, path):
+    """Pages about no plan (recent changes, the site map, 404) link to the current plan's
+    preamble, chart and full text like every other page."""
+    response = client.get(HEADER_LANGS[lang] + path)
+    nav = menu(response.content.decode())
+    for link in PLAN_LINKS:
+        assert f'href="{HEADER_LANGS[lang]}{link}"' in nav, (path, link)
+    assert nav == menu(client.get(HEADER_LANGS[lang] + "/").content.decode())
+
+
+@pytest.mark.django_db
+def test_the_header_costs_the_404_page_at_most_one_query_more(plan):
+    cache.clear()
+    clear_process_caches()
+    connection.features.supports_json_field  # noqa: B018 (a per-connection probe, not the page's)
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert len(queries) <= 4, [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db
+def test_without_a_plan_the_header_has_no_plan_links(client):
+    html = client.get("/site-map/").content.decode()
+    assert "/preamble/" not in menu(html)
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees (not scripts, styles or the head), and every link's text."""
+
+    def __init__(self):
+        super().__init__()
+        self.skip = 0
+        self.parts = []
+        self.links = []
+        self.link = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("head", "script", "style"):
+            self.skip += 1
+        if tag == "a":
+            self.link = []
+
+    def handle_endtag(self, tag):
+        if tag in ("head", "script", "style"):
+            self.skip -= 1
+        if tag == "a" and self.link is not None:
+            self.links.append("".join(self.link))
+            self.link = None
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+        if self.link is not None:
+            self.link.append(data)
+
+
+CHINESE_PAGES = [
+    "/",
+    f"{P}/",
+    f"{P}/livable/",
+    f"{P}/mrt-network/",
+    f"{P}/social-housing/",
+    f"{P}/full-text/",
+    f"{P}/preamble/",
+    f"{P}/closing/",
+    f"{P}/chart/",
+    "/site-map/",
+    "/changes/",
+    "/open-data/",
+    "/search/?q=捷運",
+    "/search/",
+    f"{P}/mrt-network/history/",
+    f"{P}/social-housing/history/",
+    "/no-such-page/",
+]
+
+
+# Half-width punctuation right after a Chinese character (or its closing bracket). The plan's
+# own text is the official text and is left as published; what is checked is the pages'.
+HALF_WIDTH_AFTER_CHINESE = re.compile(r"[\u3400-\u9fff）」』][.,:;!?]")
+
+
+def test_chinese_pages_use_full_width_punctuation_and_links_end_in_a_word(client, loaded):
+    official = "".join(
+        getattr(node, name)
+        for node in PlanNode.objects.all()
+        for name in ("title_zh_hant", "body_zh_hant")
+    )
+    for path in CHINESE_PAGES:
+        parser = VisibleText()
+        parser.feed(client.get(path).content.decode())
+        page_text = " ".join(" ".join(parser.parts).split())
+        for match in HALF_WIDTH_AFTER_CHINESE.finditer(page_text):
+            context = page_text[max(0, match.start() - 8) : match.end() + 8].strip()
+            assert match.group(0) in official, f"{path}: …{context}…"
+        # No link's underline runs on into a space after its last word.
+        assert [link for link in parser.links if link != link.rstrip()] == [], path
+
+
+# ------------------------------------------------------------------------------------------
+# Security headers, deployment checks, login lockout, escaping, backups, tree checks.
+
+
+HOSTILE = "<script>alert('x')</script>"
+
+
+def test_staff_text_is_never_code(client, plan):
+    node = PlanNode.objects.get(ref="mrt-network")
+    node.title_zh_hant = node.title_en = f"捷運 {HOSTILE}"
+    node.body_en = f"MRT {HOSTILE}"
+    with reversion.create_revision():
+        node.save()
+    record_loaded(Plan.objects.get(), "x.json")
+    pages = [
+        "/",
+        f"/{SLUG}/",
+        f"/{SLUG}/livable/",
+        f"/{SLUG}/mrt-network/",
+        f"/en/{SLUG}/mrt-network/",
+        f"/{SLUG}/full-text/",
+        f"/{SLUG}/chart/",
+        f"/{SLUG}/chart.svg",
+        "/site-map/",
+        f"/en/{SLUG}/mrt-network/history/",
+        "/en/changes/",
+        "/en/changes/feed/",
+        "/search/?q=%E6%8D%B7%E9%81%8B",
+        "/en/search/?q=MRT",
+        f"/{SLUG}/quality-jobs/",
+    ]
+    for path in pages:
+        body = client.get(path).content.decode()
+        assert HOSTILE not in body, path
+        assert "<script" not in body.replace("&lt;script", ""), path
+    # Exports carry the text as data, exactly as entered, in formats that are not run.
+    exported = client.get(f"/data/{SLUG}.json")
+    assert exported["Content-Type"].startswith("application/json")
+    assert HOSTILE in json.dumps(exported.json(), ensure_ascii=False)
+    assert client.get(f"/data/{SLUG}.csv")["Content-Type"].startswith("text/csv")
+
+
+# ------------------------------------------------------------------------------------------
+# Trust under change: what citizens see follows every write, on every server, under every host
+# name and release; the tree's rules hold on every write path; nothing is lost on delete; dates
+# are honest. Each test names the finding it guards (issue 11).
+
+
+STRATEGY = f"/{SLUG}/mrt-network/"
+
+
+def node_by_ref(ref, plan=None):
+    nodes = PlanNode.objects.filter(ref=ref)
+    return (nodes.filter(plan=plan) if plan else nodes).get()
+
+
+@override_settings(ALLOWED_HOSTS=["a.example.tw", "b.example.tw"], PORTAL_BASE_URL="")
+def test_without_a_base_url_each_host_gets_its_own_absolute_urls(loaded):
+    """Finding 2: host B was served the page host A had rendered, with A's canonical URL."""
+    a = Client(HTTP_HOST="a.example.tw").get(STRATEGY).content.decode()
+    b = Client(HTTP_HOST="b.example.tw").get(STRATEGY).content.decode()
+    assert f'rel="canonical" href="http://a.example.tw{STRATEGY}"' in a
+    assert f'rel="canonical" href="http://b.example.tw{STRATEGY}"' in b
+    assert "a.example.tw" not in b
+
+
+BASE = "https://plan.example.gov.tw"
+
+
+DOWNLOADS = [
+    "/sitemap.xml",
+    "/robots.txt",
+    "/changes/feed/",
+    "/data/plans.json",
+    f"/data/{SLUG}.csv",
+    f"/{SLUG}/chart.svg",
+    STRATEGY,
+    "/en/search/?q=MRT",
+]
+
+
+@pytest.mark.parametrize("path", DOWNLOADS)
+@override_settings(
+    ALLOWED_HOSTS=["internal.example.tw", "plan.example.gov.tw"], PORTAL_BASE_URL=BASE
+)
+def test_a_base_url_is_the_origin_of_every_absolute_url(loaded, path):
+    node_by_ref("mrt-network").save()  # something for the feed
+    body = Client(HTTP_HOST="internal.example.tw").get(path).content.decode("utf-8-sig")
+    assert BASE in body, path
+    assert "internal.example.tw" not in body and "http://plan.example" not in body
+
+
+@override_settings(
+    ALLOWED_HOSTS=["internal.example.tw", "plan.example.gov.tw"], PORTAL_BASE_URL=BASE
+)
+def test_the_admin_keeps_its_own_host(loaded):
+    response = Client(HTTP_HOST="internal.example.tw").get("/admin/login/")
+    assert response.status_code == 200
+    assert response.wsgi_request.get_host() == "internal.example.tw"
+
+
+def test_the_home_page_shows_the_plan_staff_chose(client, db, plan_file_data):
+    """Issue 13: a second plan of the same term with an earlier slug took over the home page."""
+    first = create_plan(plan_file_data)
+    data = copy.deepcopy(plan_file_data)
+    data["slug"] = "a-kaohsiung-copy"
+    data["title"] = {"zh-hant": "另一份計畫", "en": "Another plan"}
+    second = create_plan(data)
+    assert Plan.objects.get(pk=first.pk).is_current and not second.is_current
+    assert '<h1 id="plan-title">另一份計畫' not in client.get("/").content.decode()
+    second.is_current = True
+    second.save()
+    assert not Plan.objects.get(pk=first.pk).is_current  # one current plan at a time
+    assert '<h1 id="plan-title">另一份計畫' in client.get("/").content.decode()

@@ -14,10 +14,10 @@ import subprocess
 
 import pytest
 
-from .conftest import SLUG
-from .test_knowledge_browser import load_knowledge
+from ..factories import P, load_knowledge
 
 SCANNER = os.environ.get("A11Y_MODA") or shutil.which("a11y-moda")
+
 
 pytestmark = [
     # Run once (with the validator), not on every database engine.
@@ -28,8 +28,9 @@ pytestmark = [
 ]
 
 
-P = f"/{SLUG}"
 READINGS = ("", "/en", "/zh-hans")
+
+
 # Page types the sitemap does not list (they depend on a query), in each reading.
 UNLISTED = [
     "/search/?q=%E6%8D%B7%E9%81%8B+%E5%A4%AA%E7%A9%BA%E9%9B%BB%E6%A2%AF",  # 捷運 太空電梯: partial
@@ -38,6 +39,8 @@ UNLISTED = [
     f"{P}/progress/?topic=transport",
     f"{P}/progress/?sdg=11",
 ]
+
+
 OPTIONS = ["--no-render", "--allow-private-hosts", "--level", "AA", "--spec", "115.11"]
 
 

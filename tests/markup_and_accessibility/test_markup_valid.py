@@ -21,11 +21,11 @@ import reversion
 from plan.history import record_loaded
 from plan.models import PlanNode
 
-from .conftest import ROOT, SLUG
+from ..factories import ROOT, P
 
 pytestmark = pytest.mark.validator
 
-P = f"/{SLUG}"
+
 PAGES = [
     "/",
     f"{P}/",
@@ -61,6 +61,8 @@ PAGES = [
     "/search/?q=fishing+port",
     "/search/?q=MRT+space+elevator",
 ]
+
+
 # Every page in each reading; /zh-hans/ is the Traditional page converted as it leaves.
 READINGS = ("", "/en", "/zh-hans")
 

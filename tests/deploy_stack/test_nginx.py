@@ -3,8 +3,7 @@ with deploy/gunicorn.conf.py, serving a throwaway production site (DEBUG off, it
 SQLite file, collectstatic's hashed files), all on 127.0.0.1.
 
 Without nginx or gunicorn installed these tests are skipped with the reason, except where
-REQUIRE_STACK_TESTS is set (CI), where that is a failure instead.
-"""
+REQUIRE_STACK_TESTS is set (CI), where that is a failure instead."""
 
 import contextlib
 import gzip
@@ -25,11 +24,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ..factories import ROOT, SLUG
+
 pytestmark = pytest.mark.stack
 
-ROOT = Path(__file__).resolve().parent.parent
-SLUG = "kaohsiung-112-115"
+
 STRATEGY = f"/{SLUG}/mrt-network/"
+
+
 # The contract with the app: public pages may be kept by shared caches (nginx) this long.
 MICRO_CACHE_SECONDS = 2
 
@@ -132,9 +134,6 @@ def request(base, path, method="GET", headers=None, body=None, timeout=10):
         connection.close()
 
 
-# (a) pages and static files ------------------------------------------------------------
-
-
 @pytest.mark.parametrize("path", ["/", "/en/", STRATEGY])
 def test_pages_flow_through_nginx_with_their_headers(stack, path):
     status, headers, body = request(stack, path)
@@ -232,9 +231,6 @@ def test_host_and_scheme_reach_the_app_as_nginx_saw_them(stack):
     assert request(stack, "/", headers={"Host": "evil.example"})[0] != 200
 
 
-# (b) idle and slow clients do not starve the app server --------------------------------
-
-
 def test_idle_and_slow_clients_do_not_delay_a_page(stack):
     url = urlsplit(stack)
     address = (url.hostname, url.port)
@@ -281,9 +277,6 @@ def test_idle_and_slow_clients_do_not_delay_a_page(stack):
             sock.close()
 
 
-# (c) an edit is visible through nginx within the micro-cache time -----------------------
-
-
 def test_edit_is_visible_through_nginx_within_the_micro_cache_time(stack, site):
     env, _ = site
     request(stack, STRATEGY)
@@ -314,9 +307,6 @@ def test_edit_is_visible_through_nginx_within_the_micro_cache_time(stack, site):
     )
 
 
-# (d) a POST to a public page still reaches Django -------------------------------------
-
-
 def test_post_to_a_public_page_gets_the_designed_405(stack):
     request(stack, STRATEGY)  # a copy in the micro-cache must not answer a POST
     status, headers, body = request(
@@ -333,9 +323,6 @@ def test_post_to_a_public_page_gets_the_designed_405(stack):
     assert "不允許的操作" in page  # the site's own 405 page, in the page's language
     assert "本頁僅供瀏覽" in page
     assert "</html>" in page
-
-
-# Several app server processes, an edit made with a clock behind and without save() --------
 
 
 def test_every_app_process_sees_an_edit_made_behind_its_clock(site):
@@ -371,9 +358,6 @@ def test_every_app_process_sees_an_edit_made_behind_its_clock(site):
             " updated_at=behind)\n",
         )
         assert all(title in body for body in titles())
-
-
-# (e) a request larger than the upload limit gets the portal's page, not nginx's ------------
 
 
 def test_a_too_large_upload_gets_the_portals_bilingual_page(stack):

@@ -1,0 +1,593 @@
+"""Shared setup for the tests: plain functions that make what a test needs (staff per role,
+agencies with their responsibilities, published and draft progress, a plan with history) and
+the measures several features share (a page's cold query count). Fixtures that wrap these
+live in conftest.py; no test module imports another."""
+
+import copy
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN_FILE = ROOT / "fixtures" / "kaohsiung-112-115.json"
+ARTIFACTS = ROOT / "artifacts"
+SLUG = "kaohsiung-112-115"
+P = f"/{SLUG}"
+PASSWORD = "a-long-test-password"
+# Taiwan's 網站無障礙規範 115.11 (from 2026-11-30) is based on WCAG 2.2: axe checks 2.2 AA too.
+WCAG22AA = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+    }
+}
+
+# Plan items ---------------------------------------------------------------------------------
+
+
+def node(plan, ref):
+    from plan.models import PlanNode
+
+    return PlanNode.objects.get(plan=plan, ref=ref)
+
+
+def add_strategies(plan, vision_ref, count, prefix):
+    from plan.models import PlanNode
+
+    for number in range(1, count + 1):
+        vision = PlanNode.objects.get(plan=plan, ref=vision_ref)
+        PlanNode.objects.add_child(
+            vision,
+            {
+                "plan": plan,
+                "kind": "strategy",
+                "ref": f"{prefix}-{number}",
+                "title_zh_hant": f"新增策略第{number}項擴大服務量能",
+                "title_en": f"Additional Strategy Number {number} for Wider Services",
+            },
+        )
+
+
+def add_fifth_vision(plan):
+    from plan.models import PlanNode
+
+    goal = PlanNode.objects.get(plan=plan, kind="goal")
+    PlanNode.objects.add_child(
+        goal,
+        {
+            "plan": plan,
+            "kind": "vision",
+            "ref": "green",
+            "title_zh_hant": "永續高雄",
+            "title_en": "Sustainable Kaohsiung",
+        },
+    )
+
+
+def doubled(data):
+    """The plan twice over: every vision, strategy and action item again, with new refs."""
+    data = copy.deepcopy(data)
+    copies = iter(range(10_000))
+
+    def renamed(node):
+        node = {**node, "ref": f"{node['ref'][:30]}-copy{next(copies)}"}
+        node["children"] = [renamed(child) for child in node["children"]]
+        return node
+
+    goal = data["tree"]
+    goal["children"] += [renamed(vision) for vision in goal["children"]]
+    for vision in goal["children"]:
+        vision["children"] += [renamed(strategy) for strategy in vision["children"]]
+    return data
+
+
+def load_with_history(data):
+    """A plan as load_plan leaves it (the loaded text recorded), then two staff edits, so the
+    history pages, recent changes and the feed have entries to show."""
+    import reversion
+
+    from knowledge.exchange import load_plan_knowledge
+    from plan.exchange import create_plan
+    from plan.history import record_loaded
+    from plan.models import PlanNode
+
+    plan = create_plan(data)
+    record_loaded(plan, "kaohsiung-112-115.json")
+    load_plan_knowledge(plan)
+    for ref, english in (
+        ("mrt-network", "Completing Kaohsiung's MRT Network"),
+        ("livable", "A Livable Kaohsiung for Everyone"),
+    ):
+        item = PlanNode.objects.get(plan=plan, ref=ref)
+        with reversion.create_revision():
+            reversion.set_comment("edited")
+            item.title_en = english
+            item.title_zh_hant = item.title_zh_hant + "（修訂）"
+            item.edited_at = timezone.now()  # as the admin dates a staff edit
+            item.save()
+    return plan
+
+
+def load_knowledge():
+    """The plan's glossary, topics and their assignment loaded into the live server's
+    database, as `load_plan` loads them (live_plan creates the plan alone)."""
+    from knowledge.exchange import GOALS_FILE, load_goals, load_plan_knowledge, read
+    from knowledge.models import Goal
+    from plan.models import Plan
+    from portal.serving.caching import clear_process_caches
+
+    # The 17 goals come with a migration; an earlier transactional test may have flushed them.
+    if not Goal.objects.exists():
+        load_goals(read(GOALS_FILE), Goal)
+    load_plan_knowledge(Plan.objects.get(slug=SLUG))
+    cache.clear()
+    clear_process_caches()
+
+
+# Staff --------------------------------------------------------------------------------------
+
+
+def ensure_groups():
+    """The staff groups as their migrations make them (a transactional test flushes them)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from knowledge.roles import grant_plan_editors
+    from plan.roles import ensure_plan_editor_group
+    from progress.roles import ensure_progress_groups
+
+    ensure_plan_editor_group(Group, Permission)
+    grant_plan_editors(Group, Permission)
+    ensure_progress_groups(Group, Permission)
+
+
+def staff(name, group=None, password=PASSWORD, **flags):
+    """A staff user in `group` (a role's name), the group re-ensured first."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(name, password=password, is_staff=True, **flags)
+    if group:
+        ensure_groups()
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+# Progress -----------------------------------------------------------------------------------
+
+STRATEGY = "mrt-network"
+ACTION = "social-housing-supply"
+UPDATE_HEADER = (
+    "plan,ref,date,status,percent,summary_zh_hant,summary_en,source,agency,reason,remedy"
+)
+
+
+def make_agencies():
+    """Two test agencies (one with a web address)."""
+    from progress.models import Agency
+
+    a = Agency.objects.create(
+        code="test-transport", name_zh_hant="測試交通機關", name_en="Test Transport Agency"
+    )
+    b = Agency.objects.create(
+        code="test-housing",
+        name_zh_hant="測試住宅機關",
+        name_en="Test Housing Agency",
+        url="https://housing.example.org/",
+    )
+    return a, b
+
+
+def make_progress(plan, agencies):
+    """Published responsibilities, indicators and updates, plus a draft of each fact."""
+    from progress.models import Indicator, ProgressUpdate, Responsibility
+
+    transport, housing = agencies
+    Responsibility.objects.create(node=node(plan, STRATEGY), agency=transport, role="lead")
+    Responsibility.objects.create(node=node(plan, STRATEGY), agency=housing, role="support")
+    Responsibility.objects.create(node=node(plan, ACTION), agency=housing, role="lead")
+    now = timezone.now()
+    published = {"state": "published", "published_at": now}
+    Indicator.objects.create(
+        node=node(plan, STRATEGY),
+        key="test-ridership",
+        name_zh_hant="測試運量",
+        name_en="Test ridership",
+        unit_zh_hant="人次",
+        unit_en="trips",
+        direction="increase",
+        baseline_year=111,
+        baseline=Decimal("1000.5"),
+        values={
+            "112": {"target": "1100", "actual": "1090", "source": "https://example.org/112"},
+            "113": {"target": "1200"},
+        },
+        source="https://example.org/ridership",
+        **published,
+    )
+    Indicator.objects.create(
+        node=node(plan, ACTION),
+        key="test-draft-indicator",
+        name_zh_hant="草稿指標",
+        direction="decrease",
+        values={"114": {"target": "5"}},
+    )
+    ProgressUpdate.objects.create(
+        node=node(plan, STRATEGY),
+        date=date(2024, 6, 30),
+        status="in_progress",
+        percent=Decimal("40.5"),
+        summary_zh_hant="測試：進行中，含逗號, 與\n換行",
+        summary_en="Test: under way",
+        source="府授研字第 1130000001 號",
+        agency=transport,
+        **published,
+    )
+    ProgressUpdate.objects.create(
+        node=node(plan, ACTION),
+        date=date(2024, 12, 31),
+        status="behind",
+        percent=Decimal("20"),
+        summary_zh_hant="測試：落後",
+        source="https://example.org/behind",
+        reason="測試原因",
+        remedy="測試對策",
+        **published,
+    )
+    ProgressUpdate.objects.create(
+        node=node(plan, STRATEGY),
+        date=date(2025, 1, 31),
+        status="in_progress",
+        percent=Decimal("60"),
+        summary_zh_hant="草稿，不可公開",
+        source="https://example.org/draft",
+    )
+    return agencies
+
+
+def published(model, **fields):
+    return model.objects.create(state="published", **fields)
+
+
+def add_sample_progress(plan):
+    """Agencies, responsibilities, updates (one a correction, one a draft), an indicator and
+    milestones: what a city would publish, all made here (the plan ships with none)."""
+    from plan.models import PlanNode
+    from progress.models import (
+        Agency,
+        Indicator,
+        Milestone,
+        ProgressUpdate,
+        Responsibility,
+        Schedule,
+    )
+
+    tbkc = Agency.objects.create(
+        code="tbkc",
+        name_zh_hant="高雄市政府交通局",
+        name_en="Transportation Bureau",
+        url="https://www.tbkc.gov.tw/",
+    )
+    udd = Agency.objects.create(
+        code="udd", name_zh_hant="高雄市政府都市發展局", name_en="Urban Development Bureau"
+    )
+    swd = Agency.objects.create(code="swd", name_zh_hant="高雄市政府社會局")  # no English name
+    mrt = node(plan, "mrt-network")
+    housing = node(plan, "social-housing")
+    build, rent = PlanNode.objects.get_children(housing)
+    Responsibility.objects.create(node=mrt, agency=tbkc, role="lead")
+    Responsibility.objects.create(node=mrt, agency=udd, role="support")
+    Responsibility.objects.create(node=build, agency=udd, role="lead")
+    Responsibility.objects.create(node=rent, agency=swd, role="lead")
+    Responsibility.objects.create(node=rent, agency=udd, role="support")
+
+    published(
+        ProgressUpdate,
+        node=mrt,
+        date=date(2024, 6, 30),
+        status="in_progress",
+        percent=Decimal(40),
+        summary_zh_hant="捷運黃線第一階段工程發包",
+        summary_en="First phase of the Yellow Line tendered",
+        source="高市交運字第11330012345號",
+        agency=tbkc,
+    )
+    published(
+        ProgressUpdate,
+        node=mrt,
+        date=date(2025, 3, 31),
+        status="in_progress",
+        percent=Decimal("55.5"),
+        summary_zh_hant="捷運黃線土建工程進行中",
+        summary_en="Civil works of the Yellow Line under way",
+        source="https://www.tbkc.gov.tw/progress/2025q1",
+        agency=tbkc,
+    )
+    ProgressUpdate.objects.create(
+        state="draft",
+        node=mrt,
+        date=date(2025, 6, 30),
+        status="completed",
+        percent=Decimal(99),
+        summary_zh_hant="草稿不得公開",
+        summary_en="DRAFT MUST NOT SHOW",
+        source="draft",
+    )
+    wrong = ProgressUpdate.objects.create(
+        state="superseded",
+        node=build,
+        date=date(2025, 3, 31),
+        status="behind",
+        percent=Decimal(35),
+        summary_zh_hant="原誤植之進度",
+        summary_en="The mistaken first report",
+        source="高市都發字第11400000001號",
+        reason="用地取得延宕",
+        remedy="協調國有財產署",
+        agency=udd,
+    )
+    published(
+        ProgressUpdate,
+        node=build,
+        date=date(2025, 3, 31),
+        status="behind",
+        percent=Decimal(20),
+        summary_zh_hant="社會住宅用地取得延宕",
+        summary_en="Land for social housing delayed",
+        source="高市都發字第11400000002號",
+        reason="用地取得延宕",
+        remedy="協調國有財產署",
+        agency=udd,
+        supersedes=wrong,
+    )
+    published(
+        ProgressUpdate,
+        node=rent,
+        date=date(2025, 12, 31),
+        status="completed",
+        percent=Decimal(100),
+        summary_zh_hant="租金補貼擴大辦理完成",
+        summary_en="",  # not translated yet
+        source="https://socbu.kcg.gov.tw/rent",
+        agency=swd,
+    )
+    published(
+        Indicator,
+        node=mrt,
+        key="mrt-ridership",
+        name_zh_hant="捷運每日平均運量",
+        name_en="Average daily MRT ridership",
+        unit_zh_hant="人次",
+        unit_en="trips",
+        direction="increase",
+        baseline_year=111,
+        baseline=Decimal(160000),
+        values={
+            "112": {
+                "target": "170000",
+                "actual": "172000",
+                "source": "https://data.kcg.gov.tw/mrt",
+            },
+            "113": {"target": "180000", "actual": "176000", "source": "高市交運字第11400000003號"},
+            "114": {"target": "190000"},
+            "115": {"target": "200000"},
+        },
+    )
+    Indicator.objects.create(
+        state="draft",
+        node=mrt,
+        key="draft-indicator",
+        name_zh_hant="草稿指標",
+        name_en="DRAFT INDICATOR",
+        direction="increase",
+    )
+    published(
+        Milestone,
+        node=mrt,
+        planned_date=date(2024, 12, 31),
+        done_on=date(2024, 12, 20),
+        description_zh_hant="完成綜合規劃",
+        description_en="Comprehensive plan completed",
+    )
+    published(
+        Milestone,
+        node=mrt,
+        planned_date=date(2026, 12, 31),
+        description_zh_hant="全線通車",
+        description_en="Whole line open",
+    )
+    Schedule.objects.create(
+        node=rent, planned_start=date(2023, 1, 1), planned_end=date(2025, 12, 31)
+    )
+
+
+# Progress CSV import ------------------------------------------------------------------------
+
+
+def run_import(tmp_path, content, *args, encoding="utf-8-sig", name="file.csv"):
+    path = tmp_path / name
+    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    out, err = StringIO(), StringIO()
+    call_command("import_progress", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def failing_import(tmp_path, content, *args, **kwargs):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content.encode(kwargs.get("encoding", "utf-8")))
+    err = StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_progress", str(path), *args, stdout=StringIO(), stderr=err)
+    return str(raised.value), err.getvalue()
+
+
+def snapshot():
+    """Everything the importer could change, to compare before and after."""
+    from progress.models import Agency, Indicator, ProgressUpdate, Responsibility
+
+    return [
+        list(model.objects.order_by("pk").values())
+        for model in (Agency, Responsibility, Indicator, ProgressUpdate)
+    ]
+
+
+# Admin forms --------------------------------------------------------------------------------
+
+
+def form_data(client, url):
+    """The admin change form's current values, as a browser would submit them."""
+    import re
+
+    html = client.get(url).content.decode()
+    data = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        data[name] = value
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        data[name] = (
+            body.strip("\n").replace("&quot;", '"').replace("&#x27;", "'").replace("&amp;", "&")
+        )
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        selected = re.search(r'<option value="([^"]*)"[^>]*selected', options)
+        data[name] = selected.group(1) if selected else ""
+    for name in re.findall(r'<input type="checkbox" name="([^"]+)"[^>]*checked', html):
+        data[name] = "on"
+    for name in re.findall(r'<input type="checkbox" name="([^"]+)"(?![^>]*checked)', html):
+        data.pop(name, None)
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+# Pages and their cost -----------------------------------------------------------------------
+
+LANGS = {"zh-hant": "", "en": "/en", "zh-hans": "/zh-hans"}
+PAGES = {
+    "home": "/",
+    "plan": f"{P}/",
+    "vision": f"{P}/livable/",
+    "strategy": f"{P}/mrt-network/",
+    "strategy-with-actions": f"{P}/social-housing/",
+    "full-text": f"{P}/full-text/",
+    "preamble": f"{P}/preamble/",
+    "closing": f"{P}/closing/",
+    "chart": f"{P}/chart/",
+    "site-map": "/site-map/",
+}
+# Every public page type, in each language.
+LOCALISED = {
+    **PAGES,
+    "chart-svg": f"{P}/chart.svg",
+    "search": "/search/?q=捷運",
+    "search-english-words": "/search/?q=MRT",
+    "open-data": "/open-data/",
+    "history": f"{P}/mrt-network/history/",
+    "vision-history": f"{P}/livable/history/",
+    "changes": "/changes/",
+    "feed": "/changes/feed/",
+    "glossary": "/glossary/",
+    "topics": f"{P}/topics/",
+    "topic": f"{P}/topics/transport/",
+    "sdg": f"{P}/sdgs/11/",
+}
+# README: "At most 4 SQL queries per public page" (the Simplified reading: one more).
+BUDGET = 4
+SIMPLIFIED_BUDGET = 5
+
+
+def cold_queries(path):
+    """The queries one request for `path` makes with every cache empty: the shared cache,
+    the per-content-version process caches, and the page cache's own in-process copies (a
+    new test client has a new handler, so a new PageCacheMiddleware with nothing kept)."""
+    from portal.serving.caching import clear_process_caches
+
+    cache.clear()
+    clear_process_caches()
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, f"{path} answered {response.status_code}"
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def cold_count(client, path):
+    """How many queries `client` needs for `path` with the shared and process caches empty."""
+    from portal.serving.caching import clear_process_caches
+
+    cache.clear()
+    clear_process_caches()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(queries.captured_queries)
+
+
+# A progress update in the admin ---------------------------------------------------------------
+
+
+def update_form_data(update, **changes):
+    """The progress update admin form's fields for `update`, with `changes`."""
+    data = {
+        "node": update.node_id,
+        "date": update.date.isoformat(),
+        "status": update.status,
+        "percent": "40",
+        "summary_zh_hant": update.summary_zh_hant,
+        "summary_en": "",
+        "source": update.source,
+        "agency": update.agency_id,
+        "reason": "",
+        "remedy": "",
+    }
+    data.update(changes)
+    return data
+
+
+def change_url(fact):
+    return f"/admin/progress/{fact._meta.model_name}/{fact.pk}/change/"
+
+
+def make_agency_world(plan):
+    """Two agencies responsible for one strategy each, an editor of the first, a reviewer, a
+    superuser, and one published update of the first agency's."""
+    from plan.models import PlanNode
+    from progress.models import Agency, ProgressUpdate, Responsibility
+    from progress.review import publish
+    from progress.roles import AGENCY_EDITOR, REVIEWER
+
+    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
+    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
+    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
+    editor = staff("editor", AGENCY_EDITOR)
+    ours.editors.add(editor)
+    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
+    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
+    reviewer = staff("reviewer", REVIEWER)
+    update = ProgressUpdate.objects.create(
+        node=strategies[0],
+        date=date(2025, 3, 31),
+        status="in_progress",
+        percent=40,
+        summary_zh_hant="第一期工程發包",
+        source="https://example.gov.tw/report",
+        agency=ours,
+        submitted_by=editor,
+    )
+    publish(update, reviewer)
+    return {
+        "plan": plan,
+        "ours": ours,
+        "theirs": theirs,
+        "our_item": strategies[0],
+        "their_item": strategies[1],
+        "editor": editor,
+        "reviewer": reviewer,
+        "update": update,
+        "superuser": staff("root", is_superuser=True),
+    }
