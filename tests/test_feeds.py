@@ -12,12 +12,10 @@ import feedparser
 import pytest
 from django.contrib.auth.models import User
 
-from plan.models import PlanNode
-from progress.models import Agency, ProgressUpdate, Responsibility
+from progress.models import Agency, ProgressUpdate
 from progress.review import publish
-from progress.roles import AGENCY_EDITOR, REVIEWER
 
-from .factories import SLUG, P, change_url, cold_count, node, staff
+from .factories import SLUG, P, change_url, cold_count, node, update_form_data
 
 LANGS = {"zh-hant": "", "en": "/en"}
 
@@ -243,57 +241,6 @@ def test_a_withdrawal_costs_the_feeds_no_query(client, sample, reviewer):
 
 # ------------------------------------------------------------------------------------------
 # Issue 19, attacked: a hostile agency editor, a careless reviewer, a visitor, hostile files.
-
-
-@pytest.fixture
-def progress_world(plan, progress_groups, editor_group):
-    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
-    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
-    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
-    editor = staff("editor", AGENCY_EDITOR)
-    ours.editors.add(editor)
-    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
-    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
-    reviewer = staff("reviewer", REVIEWER)
-    update = ProgressUpdate.objects.create(
-        node=strategies[0],
-        date=date(2025, 3, 31),
-        status="in_progress",
-        percent=40,
-        summary_zh_hant="第一期工程發包",
-        source="https://example.gov.tw/report",
-        agency=ours,
-        submitted_by=editor,
-    )
-    publish(update, reviewer)
-    return {
-        "plan": plan,
-        "ours": ours,
-        "theirs": theirs,
-        "our_item": strategies[0],
-        "their_item": strategies[1],
-        "editor": editor,
-        "reviewer": reviewer,
-        "update": update,
-        "superuser": staff("root", is_superuser=True),
-    }
-
-
-def update_form_data(update, **changes):
-    data = {
-        "node": update.node_id,
-        "date": update.date.isoformat(),
-        "status": update.status,
-        "percent": "40",
-        "summary_zh_hant": update.summary_zh_hant,
-        "summary_en": "",
-        "source": update.source,
-        "agency": update.agency_id,
-        "reason": "",
-        "remedy": "",
-    }
-    data.update(changes)
-    return data
 
 
 def test_a_line_break_pasted_from_word_does_not_break_the_feeds(client, progress_world):

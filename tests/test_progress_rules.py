@@ -16,7 +16,7 @@ from progress.review import correction, publish, return_draft
 from progress.roles import AGENCY_EDITOR, REVIEWER
 from progress.rollup import expected_percent, light, read_bundle, roll_up
 
-from .factories import change_url, staff
+from .factories import change_url, update_form_data
 
 D = Decimal
 
@@ -368,57 +368,6 @@ def test_the_progress_lists_link_to_the_queue_and_the_spreadsheet_import(client,
 
 # ------------------------------------------------------------------------------------------
 # Issue 19, attacked: a hostile agency editor, a careless reviewer, a visitor, hostile files.
-
-
-@pytest.fixture
-def progress_world(plan, progress_groups, editor_group):
-    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
-    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
-    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
-    editor = staff("editor", AGENCY_EDITOR)
-    ours.editors.add(editor)
-    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
-    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
-    reviewer = staff("reviewer", REVIEWER)
-    update = ProgressUpdate.objects.create(
-        node=strategies[0],
-        date=date(2025, 3, 31),
-        status="in_progress",
-        percent=40,
-        summary_zh_hant="第一期工程發包",
-        source="https://example.gov.tw/report",
-        agency=ours,
-        submitted_by=editor,
-    )
-    publish(update, reviewer)
-    return {
-        "plan": plan,
-        "ours": ours,
-        "theirs": theirs,
-        "our_item": strategies[0],
-        "their_item": strategies[1],
-        "editor": editor,
-        "reviewer": reviewer,
-        "update": update,
-        "superuser": staff("root", is_superuser=True),
-    }
-
-
-def update_form_data(update, **changes):
-    data = {
-        "node": update.node_id,
-        "date": update.date.isoformat(),
-        "status": update.status,
-        "percent": "40",
-        "summary_zh_hant": update.summary_zh_hant,
-        "summary_en": "",
-        "source": update.source,
-        "agency": update.agency_id,
-        "reason": "",
-        "remedy": "",
-    }
-    data.update(changes)
-    return data
 
 
 def test_one_published_fact_has_one_correction_at_a_time(client, progress_world):

@@ -28,7 +28,6 @@ from plan.models import Plan, PlanNode
 from portal.serving.caching import clear_process_caches
 from progress import review
 from progress.models import Agency, Indicator, ProgressUpdate, Responsibility
-from progress.review import publish
 from progress.roles import AGENCY_EDITOR, REVIEWER
 from progress.spreadsheets.importer import import_csv
 from progress.spreadsheets.safe import cell, write_csv
@@ -1326,40 +1325,6 @@ def test_mistyped_years_and_underscores_are_not_read():
 
 # ------------------------------------------------------------------------------------------
 # Issue 19, attacked: a hostile agency editor, a careless reviewer, a visitor, hostile files.
-
-
-@pytest.fixture
-def progress_world(plan, progress_groups, editor_group):
-    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
-    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
-    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
-    editor = staff("editor", AGENCY_EDITOR)
-    ours.editors.add(editor)
-    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
-    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
-    reviewer = staff("reviewer", REVIEWER)
-    update = ProgressUpdate.objects.create(
-        node=strategies[0],
-        date=date(2025, 3, 31),
-        status="in_progress",
-        percent=40,
-        summary_zh_hant="第一期工程發包",
-        source="https://example.gov.tw/report",
-        agency=ours,
-        submitted_by=editor,
-    )
-    publish(update, reviewer)
-    return {
-        "plan": plan,
-        "ours": ours,
-        "theirs": theirs,
-        "our_item": strategies[0],
-        "their_item": strategies[1],
-        "editor": editor,
-        "reviewer": reviewer,
-        "update": update,
-        "superuser": staff("root", is_superuser=True),
-    }
 
 
 def test_a_file_of_bad_cells_gets_a_short_answer(client, progress_world):
