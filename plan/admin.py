@@ -3,6 +3,9 @@
 PlanNodeAdmin combines three admins: treebeard's TreeAdmin (tree list, drag-and-drop moves,
 add at a position), modeltranslation's tabbed fields (zh-hant | English), and reversion's
 VersionAdmin (history, compare, revert). Every save and every move is a revision.
+
+Over 400 lines, one job: the plan's own admin pages (tree, deleted items, plans) share
+its forms and history helpers.
 """
 
 from urllib.parse import urlencode

@@ -1,3 +1,9 @@
+"""The plan as data: `Plan` (a plan of a city's term, with its document texts) and
+`PlanNode` (its goal → visions → strategies → action items, a treebeard tree whose kind
+follows its depth), their querysets, numbering and validation; `DeletedPlanNode` is the
+deleted items' proxy. Over 400 lines, one job: the two models and the rules every write path
+checks on them (kind and depth, references, reserved names)."""
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction

@@ -1,7 +1,11 @@
 """Shared setup for the tests: plain functions that make what a test needs (staff per role,
 agencies with their responsibilities, published and draft progress, a plan with history) and
 the measures several features share (a page's cold query count). Fixtures that wrap these
-live in conftest.py; no test module imports another."""
+live in conftest.py; no test module imports another.
+
+Over 400 lines, one job: every shared piece of set-up in one place, so no test module
+needs another.
+"""
 
 import copy
 from datetime import date

@@ -1,4 +1,7 @@
-"""Staff editing through Django admin, with the test client (real database)."""
+"""Staff editing through Django admin, with the test client (real database).
+
+Over 400 lines, one feature: the plan's staff editing, each case a short test.
+"""
 
 import re
 

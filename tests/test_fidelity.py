@@ -1,4 +1,7 @@
-"""The loaded plan, turned back into text, is the official document character for character."""
+"""The loaded plan, turned back into text, is the official document character for character.
+
+Over 400 lines, one feature: fidelity to the official text and the reference translation.
+"""
 
 import importlib
 import json

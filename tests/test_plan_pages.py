@@ -1,4 +1,6 @@
-"""test_plan_pages"""
+"""The portal's plan pages as served: home, plan home, visions, strategies, full text,
+sections, headers, escaping, punctuation and addresses. Over 400 lines, one feature: the
+pages citizens read."""
 
 import copy
 import gzip

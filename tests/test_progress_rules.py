@@ -1,6 +1,9 @@
 """Progress: the roll-up arithmetic, the lights, weakened targets, the review, and each
 permission boundary of the agency editors and reviewers. Every test builds its own data:
-the Kaohsiung plan ships with no progress at all."""
+the Kaohsiung plan ships with no progress at all.
+
+Over 400 lines, one feature: who may do what to progress, and the arithmetic.
+"""
 
 from datetime import date
 from decimal import Decimal

@@ -1,4 +1,7 @@
-"""Search: what citizens type, what they find, in which order, and nothing that breaks it."""
+"""Search: what citizens type, what they find, in which order, and nothing that breaks it.
+
+Over 400 lines, one feature: search, with every review's cases.
+"""
 
 import copy
 import html as htmllib

@@ -1,7 +1,10 @@
 """The Simplified Chinese reading (/zh-hans/): every page, converted as it leaves (OpenCC
 tw2sp), with the glossary's names converted character by character only, once per content
 version; it never leaves its reading through a link, and never reaches the admin or the
-open-data downloads."""
+open-data downloads.
+
+Over 400 lines, one feature: the Simplified reading.
+"""
 
 import html as htmllib
 import re

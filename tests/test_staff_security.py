@@ -1,5 +1,8 @@
 """Staff accounts as the 資通系統防護基準 asks: two factors, password rules, idle logout,
-dormant accounts, the audit trail and its retention, least privilege, admin-only cookies."""
+dormant accounts, the audit trail and its retention, least privilege, admin-only cookies.
+
+Over 400 lines, one feature: staff security.
+"""
 
 import csv
 import io
