@@ -35,8 +35,9 @@ dev: setup
 # The whole test suite (browser tests run when Chromium is installed; see README), in one
 # process per core (pytest-xdist). Tests that share something outside the process (the
 # deploy stack, the shared Redis) are kept on one worker by their xdist_group (conftest).
+PYTEST_WORKERS ?= auto
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Catalogues: collect the strings, then (after translating zh_Hant) `make compile`. The
 # Simplified reading uses the Traditional catalogue (its pages are converted as they leave):
