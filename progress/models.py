@@ -49,6 +49,18 @@ class FactQuerySet(models.QuerySet):
         return self.filter(node__in=editable_nodes(user))
 
 
+def acting_staff():
+    """Who submitted, reviewed or withdrew a fact (the fact stays if the account goes)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+
 def reported_item(related_name):
     """The plan item a progress record is about: a strategy or an action item."""
     return models.ForeignKey(
@@ -165,33 +177,12 @@ class Reviewed(models.Model):
         related_name="corrections",
         verbose_name=_("corrects"),
     )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    submitted_by = acting_staff()
+    reviewed_by = acting_staff()
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
     withdrawal_reason = models.TextField(_("reason for the withdrawal"), blank=True, editable=False)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    withdrawn_by = acting_staff()
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = FactQuerySet.as_manager()

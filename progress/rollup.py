@@ -193,13 +193,15 @@ class NodeFacts:
         for name in ("percent", "baseline", "weight"):
             if name in data:
                 data[name] = stored_decimal(data[name])
+        for name in ("published_at", "withdrawn_at"):
+            if name in data:
+                data[name] = _datetime(data[name])
         if isinstance(data.get("values"), str):
             data["values"] = json.loads(data["values"] or "{}")
         if data.get("state") == Reviewed.State.SUPERSEDED:
             self.corrected.append(data)
             return
         if data.get("state") == Reviewed.State.WITHDRAWN:
-            data["withdrawn_at"] = _datetime(data["withdrawn_at"])
             self.withdrawn.append(data)
             return
         {"update": self.updates, "indicator": self.indicators, "milestone": self.milestones}[

@@ -250,32 +250,36 @@ class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
             if type(fact).objects.filter(pk=fact.pk).exists():  # not erased with another
                 erase(fact, request.user)
 
-    @admin.action(description=_("Publish the selected drafts"), permissions=["review"])
-    def publish_selected(self, request, queryset):
+    def _review_each(self, request, facts, act, done_message=None):
+        """`act` on each fact; a refusal is said for its fact and the others go on; then how
+        many were done (`done_message(count)`, with %(count)d)."""
         done = 0
-        for fact in queryset:
+        for fact in facts:
             try:
-                publish(fact, request.user)
+                act(fact)
                 done += 1
             except ValidationError as error:
                 self.message_user(request, f"{fact}: {' '.join(error.messages)}", messages.ERROR)
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d published.", "%(count)d published.", done) % {"count": done},
-                messages.SUCCESS,
-            )
+        if done and done_message is not None:
+            self.message_user(request, done_message(done) % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish the selected drafts"), permissions=["review"])
+    def publish_selected(self, request, queryset):
+        self._review_each(
+            request,
+            queryset,
+            lambda fact: publish(fact, request.user),
+            lambda done: ngettext("%(count)d published.", "%(count)d published.", done),
+        )
 
     @admin.action(
         description=_("Return the selected drafts with the reviewer's comment"),
         permissions=["review"],
     )
     def return_selected(self, request, queryset):
-        for fact in queryset:
-            try:
-                return_draft(fact, request.user, fact.review_comment)
-            except ValidationError as error:
-                self.message_user(request, f"{fact}: {' '.join(error.messages)}", messages.ERROR)
+        self._review_each(
+            request, queryset, lambda fact: return_draft(fact, request.user, fact.review_comment)
+        )
 
     @admin.action(
         description=_("Withdraw the selected published facts, with a reason"),
@@ -291,29 +295,18 @@ class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
             if not reason:
                 error = _("Say why: a withdrawal needs a reason.")
             else:
-                done = 0
-                for fact in facts:
-                    try:
-                        withdraw(fact, request.user, reason)
-                        done += 1
-                    except ValidationError as problem:
-                        self.message_user(
-                            request, f"{fact}: {' '.join(problem.messages)}", messages.ERROR
-                        )
-                if done:
-                    self.message_user(
-                        request,
-                        ngettext("%(count)d withdrawn.", "%(count)d withdrawn.", done)
-                        % {"count": done},
-                        messages.SUCCESS,
-                    )
+                self._review_each(
+                    request,
+                    facts,
+                    lambda fact: withdraw(fact, request.user, reason),
+                    lambda done: ngettext("%(count)d withdrawn.", "%(count)d withdrawn.", done),
+                )
                 return None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Withdraw published facts"),
             "opts": self.model._meta,
             "facts": facts,
-            "not_published": [f for f in facts if f.state != State.PUBLISHED],
             "reason": reason,
             "error": error,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

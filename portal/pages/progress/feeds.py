@@ -15,7 +15,7 @@ feed's entry (a translation, published on its own) has its own, `…/en/update/<
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -23,7 +23,6 @@ from django.http import Http404
 from django.http.request import split_domain_port
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from plan.models import PlanNode
@@ -37,14 +36,9 @@ LATEST = 100
 
 
 def _taipei(moment):
-    """A moment of the bundle in Asia/Taipei. The bundle's times are UTC: naive text on
-    SQLite, text with its offset on PostgreSQL (an aware datetime once rollup parsed it)."""
-    if isinstance(moment, str):
-        moment = parse_datetime(moment)
+    """A moment of the bundle (aware, UTC: progress.rollup reads them) in Asia/Taipei."""
     if moment is None:
         return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, UTC)
     return timezone.localtime(moment, timezone.get_default_timezone())
 
 
