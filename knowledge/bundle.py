@@ -28,6 +28,7 @@ def bundle_parts(plan=None):
             slug="slug",
             reading="reading",
             automatic_reading="automatic_reading",
+            pinyin="pinyin",
             **bundle.both_languages("term"),
             **bundle.both_languages("aliases"),
             **bundle.both_languages("explanation"),
@@ -83,6 +84,7 @@ class Entry:
     order: tuple
     aliases: list = field(default_factory=list)
     reading: str = ""
+    pinyin: str = ""  # a term's, with tone numbers: the Simplified reading's order
     items: list = field(default_factory=list)  # node ids, in no particular order
     untranslated: set = field(default_factory=set)  # "name", "description": Chinese shown
     names: dict = field(default_factory=dict)  # a term's name in each language
@@ -95,11 +97,6 @@ class Entry:
     @property
     def english(self):
         return self.names.get("en", "")
-
-
-def _text(data, name, language):
-    suffix = language.replace("-", "_")
-    return data.get(f"{name}_{suffix}") or data.get(f"{name}_zh_hant") or ""
 
 
 def _untranslated(data, fields, language):
@@ -126,12 +123,15 @@ class Knowledge:
                 entries["term", pk] = Entry(
                     "term",
                     data["slug"],
-                    _text(data, "term", language),
-                    _text(data, "explanation", language),
+                    bundle.translated(data, "term", language),
+                    bundle.translated(data, "explanation", language),
                     (),
                     aliases=lines(data.get(f"aliases_{language.replace('-', '_')}")),
                     reading=data.get("reading") or data.get("automatic_reading") or "",
-                    names={code: _text(data, "term", code) for code in ("zh-hant", "en")},
+                    pinyin=data.get("pinyin") or "",
+                    names={
+                        code: bundle.translated(data, "term", code) for code in ("zh-hant", "en")
+                    },
                     untranslated=_untranslated(
                         data, {"name": "term", "description": "explanation"}, language
                     ),
@@ -144,8 +144,8 @@ class Knowledge:
                 entries["topic", pk] = Entry(
                     "topic",
                     data["slug"],
-                    _text(data, "name", language),
-                    _text(data, "description", language),
+                    bundle.translated(data, "name", language),
+                    bundle.translated(data, "description", language),
                     (data.get("order") or 0, data["slug"]),
                     untranslated=_untranslated(
                         data, {"name": "name", "description": "description"}, language
@@ -155,8 +155,8 @@ class Knowledge:
                 entries["goal", pk] = Entry(
                     "goal",
                     str(pk),
-                    _text(data, "name", language),
-                    _text(data, "description", language),
+                    bundle.translated(data, "name", language),
+                    bundle.translated(data, "description", language),
                     (pk,),
                     untranslated=_untranslated(
                         data, {"name": "name", "description": "description"}, language

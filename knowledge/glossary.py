@@ -3,7 +3,11 @@
 Order: Chinese entries by zhuyin (注音), the order of Taiwanese dictionaries, from pypinyin's
 readings (a staff-entered reading wins where the automatic one is wrong, e.g. 長照 read
 ㄔㄤˊ, not ㄓㄤˇ); entries starting with a Latin letter (MeNGo) come first, alphabetically.
-English entries are alphabetical. Groups are headed by the first zhuyin symbol or letter.
+The Simplified reading (/zh-hans/) lists the same entries by pinyin, the order of mainland
+dictionaries (a reader there does not read zhuyin): syllable by syllable, letters then tone,
+the Latin-initial names among them by their letters; the staff's zhuyin reading gives the
+pinyin too. English entries are alphabetical. Groups are headed by the first zhuyin symbol or
+(pinyin, English) letter.
 
 Matching: where the glossary's terms and aliases occur in a text, leftmost and longest
 first, without overlaps; English matches whole words, ignoring case.
@@ -11,7 +15,7 @@ first, without overlaps; English matches whole words, ignoring case.
 
 import re
 import unicodedata
-from functools import cached_property
+from functools import cache, cached_property
 
 # Zhuyin tone marks in the order dictionaries use (first tone is unmarked).
 TONES = {"ˊ": 2, "ˇ": 3, "ˋ": 4, "˙": 5}
@@ -30,6 +34,54 @@ def zhuyin(text, reading=""):
     return [syllable[0] for syllable in pinyin(text, style=Style.BOPOMOFO)]
 
 
+def pinyin(text, reading=""):
+    """The pinyin syllables of `text`, with tone numbers (chang2 zhao4; 5 for the neutral tone):
+    from the staff's zhuyin reading when given, else pypinyin's. A run that is not Chinese
+    (MeNGo, 5G) stays as it is. Only saving a term calls it (Term.pinyin stores the result)."""
+    from pypinyin import Style, lazy_pinyin
+
+    if reading.strip():
+        table = _zhuyin_to_pinyin()
+        # Taiwanese writing puts the neutral tone's dot first (˙ㄉㄜ), pypinyin last (ㄉㄜ˙).
+        return [table.get(s[1:] + s[0] if s.startswith("˙") else s, s) for s in reading.split()]
+    return [
+        syllable.strip()
+        for syllable in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)
+        if syllable.strip()
+    ]
+
+
+@cache
+def _zhuyin_to_pinyin():
+    """Zhuyin syllable → pinyin with its tone number, for every syllable pypinyin knows (its
+    own conversion run backwards: pypinyin converts pinyin to zhuyin, not the other way)."""
+    from pypinyin import Style
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style import convert
+
+    table = {}
+    syllables = {s for readings in pinyin_dict.values() for s in readings.split(",")}
+    for syllable in sorted(syllables):
+        bopomofo = convert(syllable, Style.BOPOMOFO, True)
+        numbered = convert(syllable, Style.TONE3, True)
+        if numbered and numbered[-1] not in "1234":
+            numbered += "5"  # the neutral tone, as pinyin() numbers it
+        table.setdefault(bopomofo, numbered)
+    return table
+
+
+def _pinyin_key(syllable):
+    # Letters first (ü is written v, after u, as in mainland dictionaries), then the tone: a
+    # name in Latin letters sorts among the syllables by its letters.
+    letters = syllable.rstrip("12345").casefold()
+    tone = int(syllable[-1]) if syllable[-1:] in ("1", "2", "3", "4", "5") else 0
+    return (letters, tone)
+
+
+def pinyin_sort_key(syllables):
+    return tuple(_pinyin_key(s) for s in syllables.split())
+
+
 def _syllable_key(syllable):
     if not BOPOMOFO.search(syllable):
         return (0, syllable.casefold(), 0)
@@ -43,6 +95,11 @@ def sort_key(text, language, reading=""):
     return tuple(_syllable_key(s) for s in zhuyin(text, reading))
 
 
+def _letter(text):
+    letter = unicodedata.normalize("NFKD", text[:1]).upper()[:1]
+    return letter if letter.isascii() and letter.isalpha() else "#"
+
+
 def group_heading(text, language, reading=""):
     """The heading an entry is listed under: its first zhuyin symbol or its first letter."""
     if language != "en":
@@ -50,8 +107,17 @@ def group_heading(text, language, reading=""):
         match = BOPOMOFO.search(first)
         if match and first.find(match.group()) == 0:
             return match.group()
-    letter = unicodedata.normalize("NFKD", text[:1]).upper()[:1]
-    return letter if letter.isascii() and letter.isalpha() else "#"
+    return _letter(text)
+
+
+def _grouped(terms, heading_of):
+    groups = []
+    for term in terms:
+        heading = heading_of(term)
+        if not groups or groups[-1][0] != heading:
+            groups.append((heading, []))
+        groups[-1][1].append(term)
+    return groups
 
 
 class Glossary:
@@ -66,14 +132,26 @@ class Glossary:
         # The staff's zhuyin reading is for the Chinese name only.
         return term.reading if self.language != "en" else ""
 
-    def groups(self):
-        groups = []
-        for term in self.terms:
-            heading = group_heading(term.name, self.language, self._reading(term))
-            if not groups or groups[-1][0] != heading:
-                groups.append((heading, []))
-            groups[-1][1].append(term)
-        return groups
+    def groups(self, reading=None):
+        """[(heading, [terms])] in the glossary's order; `reading` "zh-hans" (the Simplified
+        reading of the Chinese glossary): in pinyin order, headed by letters."""
+        if reading == "zh-hans" and self.language != "en":
+            return self._pinyin_groups
+        return self._groups
+
+    @cached_property
+    def _groups(self):
+        return _grouped(
+            self.terms,
+            lambda term: group_heading(term.name, self.language, self._reading(term)),
+        )
+
+    @cached_property
+    def _pinyin_groups(self):
+        # The stored pinyin (Term.pinyin): pages never load pypinyin. An entry saved before
+        # the field existed has none and sorts by its name.
+        terms = sorted(self.terms, key=lambda t: pinyin_sort_key(t.pinyin or t.name))
+        return _grouped(terms, lambda term: _letter(term.pinyin or term.name))
 
     def names(self, term, language=None):
         """A term's name and aliases in a language (this glossary's by default)."""

@@ -3,8 +3,9 @@
 - Term (名詞解釋): a word of the plan a newcomer would not know, its aliases and a plain
   explanation, with the plan items it appears in. Shared by all plans (city vocabulary).
 - Topic (主題): a staff-defined cross-cutting theme (交通, 住宅, …) across the visions.
-- Goal: the 17 UN Sustainable Development Goals, in Taiwan's wording (loaded by a migration
-  from fixtures/sdgs.json, which cites its source).
+- Goal: the United Nations' 17 Sustainable Development Goals, with the Chinese names
+  customary in Taiwan (loaded by a migration from knowledge/sdgs.json, which cites its
+  sources; not Taiwan's own T-SDGs, a list of 18).
 
 All of it is editorial: explanations, topics and the assignment of plan items to topics
 and goals are the portal's additions, not the official text, and pages say so. Like the
@@ -75,6 +76,10 @@ class Term(models.Model):
     # The reading pypinyin gives the Chinese term, stored when saved, so that pages sort the
     # glossary without loading pypinyin's dictionaries (some 40 MB in every app process).
     automatic_reading = models.CharField(max_length=200, blank=True, editable=False)
+    # The term's pinyin with tone numbers (chang2 zhao4), stored when saved for the same
+    # reason: the Simplified reading lists the glossary in pinyin order. From the staff's
+    # zhuyin reading when there is one, so a corrected reading corrects both orders.
+    pinyin = models.CharField(max_length=300, blank=True, editable=False)
     related = plan_items(
         "glossary_terms",
         _("related plan items"),
@@ -90,9 +95,14 @@ class Term(models.Model):
         return self.term or self.slug
 
     def save(self, *args, **kwargs):
-        from .glossary import zhuyin
+        from .glossary import pinyin, zhuyin
 
-        self.automatic_reading = " ".join(zhuyin(self.term_zh_hant or self.term or ""))
+        chinese = self.term_zh_hant or self.term or ""
+        self.automatic_reading = " ".join(zhuyin(chinese))
+        self.pinyin = " ".join(pinyin(chinese, self.reading))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"term", "term_zh_hant", "reading"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "automatic_reading", "pinyin"}
         super().save(*args, **kwargs)
 
     def clean(self):

@@ -30,6 +30,15 @@ def rows(queryset, kind, /, node="node_id", **fields):
     )
 
 
+def translated(row, name, language):
+    """A translated field's text in `language`, else its Chinese (modeltranslation's
+    fallback; pages mark it as untranslated). `row`: a bundle row (a dict), a history
+    version's field dict, or an object with `<name>_zh_hant` etc. The one place this
+    fallback is written: the tree, the history, the knowledge layer and the pages use it."""
+    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key, None)
+    return get(f"{name}_{language.replace('-', '_')}") or get(f"{name}_zh_hant") or ""
+
+
 def both_languages(name):
     """A translated field's two columns, as `rows(..., **both_languages("title"))` names them."""
     return {f"{name}_zh_hant": f"{name}_zh_hant", f"{name}_en": f"{name}_en"}

@@ -94,6 +94,7 @@ DERIVED_NODE_KEYS = (
     "progress",
     "updates",
     "withdrawn",
+    "coverage",
 )
 PROGRESS_PLAN_KEYS = ("agencies",)
 

@@ -14,6 +14,7 @@ import reversion
 from django.db.models import Subquery
 from reversion.models import Version
 
+from .bundle import translated
 from .models import NODE_TEXTS, PlanNode
 
 # Kinds of history entries besides edits, and the revision comments that mark them. Staff
@@ -100,10 +101,7 @@ def _suffix(language):
 def shown_text(data, name, language):
     """What a page in `language` showed of a recorded text: English pages fall back to the
     Chinese where there was no English yet (and mark it as untranslated)."""
-    text = data.get(f"{name}_{_suffix(language)}") or ""
-    if not text and language != "zh-hant":
-        text = data.get(f"{name}_zh_hant") or ""
-    return text
+    return translated(data, name, language)
 
 
 def _kind_of(comment, previous, data):

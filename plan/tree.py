@@ -8,6 +8,7 @@ large the plan is, instead of one query per ancestor or sibling.
 
 from django.utils.translation import get_language
 
+from .bundle import translated
 from .models import NODE_TEXTS, PlanNode, untranslated
 from .numbering import node_number
 
@@ -46,13 +47,8 @@ class TreeNode:
     def localize(self, language):
         """title, body, chart_label in one language, falling back to the Chinese as
         modeltranslation does (pages mark the fallback, see `untranslated`)."""
-        suffix = language.replace("-", "_")
         for name in NODE_TEXTS:
-            setattr(
-                self,
-                name,
-                getattr(self, f"{name}_{suffix}") or getattr(self, f"{name}_zh_hant") or "",
-            )
+            setattr(self, name, translated(self, name, language))
 
     def __repr__(self):
         return f"<TreeNode {self.kind} {self.ref}>"

@@ -45,13 +45,6 @@ def text_language(reading):
     return "zh-hant" if reading == "zh-hans" else reading
 
 
-def translated(row, name, language):
-    """A translated field's text in `language`, else its Chinese (modeltranslation's fallback;
-    pages mark it). `row`: a bundle row (a dict) or an object with `<name>_zh_hant` etc."""
-    get = row.get if isinstance(row, dict) else lambda key: getattr(row, key, None)
-    return get(f"{name}_{language.replace('-', '_')}") or get(f"{name}_zh_hant") or ""
-
-
 def taipei_today():
     """Today in the city's time zone (settings.TIME_ZONE, Asia/Taipei), whatever the server's."""
     return timezone.localdate()

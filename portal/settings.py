@@ -189,6 +189,10 @@ else:
 # Progress lights (progress.rollup.light): points below the progress expected by today that
 # still give a green light, and a yellow one; further behind is red.
 PROGRESS_LIGHTS = {"green": 10, "yellow": 25}
+# Pages show an average over a vision's (or the goal's) strategies only when at least this
+# share of them report; below it they say "Not enough reported" (the open data still
+# carries the mean, marked `withheld`).
+PROGRESS_COVERAGE_MIN = 0.5
 
 # Whole-page cache for citizen pages (portal.serving.page_cache): seconds an entry lives
 # (0 = off), and the seconds shared caches (nginx's micro-cache, a CDN) may reuse a page

@@ -258,9 +258,11 @@ class ProgressUpdate(Reviewed):
                 "Every update needs its source: a web address or a document number."
             )
         if self.status == self.Status.BEHIND:
-            if not (self.reason or "").strip():
+            # The Chinese is the one required (the English is a translation of it): read it
+            # by its own field, not through modeltranslation's fallback of the active language.
+            if not (self.reason_zh_hant or "").strip():
                 errors["reason"] = _("An update that is behind schedule needs the reason.")
-            if not (self.remedy or "").strip():
+            if not (self.remedy_zh_hant or "").strip():
                 errors["remedy"] = _("An update that is behind schedule needs the remedy.")
         if errors:
             raise ValidationError(errors)
@@ -352,7 +354,7 @@ class Indicator(Reviewed):
             # Saved over a published revision: the admin turns it into a correction.
             published = type(self).objects.filter(pk=self.pk, state=self.State.PUBLISHED).first()
         weakened = self.weakened_targets(published) if published is not None else []
-        if weakened and not (self.target_change_reason or "").strip():
+        if weakened and not (self.target_change_reason_zh_hant or "").strip():
             errors["target_change_reason"] = _(
                 "A published target was weakened (%(years)s): say why."
             ) % {"years": ", ".join(map(str, weakened))}

@@ -23,6 +23,9 @@ from . import rules
 from .models import Reviewed
 
 State = Reviewed.State
+# The revisions' comments (stored with each revision, shown in its history as written).
+PUBLISH_COMMENT = "審核發布"
+RETURN_COMMENT = "退回修正"
 
 
 def correction(published, user=None):
@@ -39,7 +42,7 @@ def correction(published, user=None):
     return draft
 
 
-def publish(fact, reviewer, comment="審核發布", *, now=None, validate=True):
+def publish(fact, reviewer, comment=PUBLISH_COMMENT, *, now=None, validate=True):
     """Publish a draft (validated again), retiring the revision it corrects. Inside a
     revision already (the importer's), it joins that one. `reviewer` None: a command."""
     if reviewer is not None and not rules.may_publish(reviewer):
@@ -91,7 +94,7 @@ def return_draft(fact, reviewer, comment):
         raise ValidationError(_("Only a draft can be returned."))
     if not (comment or "").strip():
         raise ValidationError(_("Say what needs changing: a returned draft needs a comment."))
-    with transaction.atomic(), _revision(reviewer, "退回修正"):
+    with transaction.atomic(), _revision(reviewer, RETURN_COMMENT):
         fact.state = State.RETURNED
         fact.review_comment = comment
         fact.reviewed_by = reviewer

@@ -76,6 +76,14 @@ def _rows(queryset, kind, **fields):
 def bundle_parts(plan):
     """The progress tables' part of a plan's bundle (plan.bundle): what is published (and
     superseded, for the history) about the plan's progress."""
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
+    def chinese(name):
+        """A translated text's Chinese column, never null: the meaning its key had before
+        the text had languages (as typed, "" when empty; an unset column is NULL)."""
+        return Coalesce(f"{name}_zh_hant", Value(""))
+
     reviewed = {
         "state": "state",
         "supersedes": "supersedes_id",
@@ -90,10 +98,14 @@ def bundle_parts(plan):
         status="status",
         percent="percent",
         source="source",
-        reason="reason",
-        remedy="remedy",
+        # `reason` and `remedy` keep their meaning (the Chinese, a string as before the
+        # English columns came); `reason_zh_hant`, `reason_en` … are both languages.
+        reason=chinese("reason"),
+        remedy=chinese("remedy"),
         agency="agency__code",
         **bundle.both_languages("summary"),
+        **bundle.both_languages("reason"),
+        **bundle.both_languages("remedy"),
         **reviewed,
     )
     indicators = _rows(
@@ -106,7 +118,8 @@ def bundle_parts(plan):
         weight="weight",
         values="values",
         source="source",
-        target_change_reason="target_change_reason",
+        target_change_reason=chinese("target_change_reason"),
+        **bundle.both_languages("target_change_reason"),
         **bundle.both_languages("name"),
         **bundle.both_languages("measure"),
         **bundle.both_languages("unit"),
@@ -265,8 +278,26 @@ def _round(value):
 
 
 @dataclass
+class Figure:
+    """One dated statement about a node, with the light it earns at its own date: its own
+    latest update (status, percent, date and source all from that one update), or what its
+    reported parts say together (their weighted mean, as of the latest of their dates)."""
+
+    status: str = None
+    percent: Decimal = None
+    date: date = None
+    expected: Decimal = None  # what was expected at `date`, not today
+    light: str = None
+    source: str = ""
+    reported: int = 0  # parts only: how many of them report …
+    total: int = 0  # … of how many
+
+
+@dataclass
 class Progress:
-    """A node's progress as pages show it."""
+    """A node's progress. The first fields are the open data's (their meaning is a public
+    contract: `expected` and `light` are measured against today); the others are what pages
+    print, each statement with its own date."""
 
     percent: Decimal = None  # own, or rolled up from its children
     expected: Decimal = None
@@ -276,14 +307,100 @@ class Progress:
     reported: int = 0  # direct children that report
     children: int = 0
     rolled_up: bool = False  # the percent comes from the children
+    own: Figure = None  # its own latest update, as one statement
+    parts: Figure = None  # what its reported children say together
+    # Goal and visions: their strategies, counted (a strategy reports when it or one of its
+    # action items has a published update), and by what each one's figure says.
+    strategies: int = 0
+    strategies_reported: int = 0
+    distribution: dict = field(default_factory=dict)
 
     @property
     def is_reported(self):
         return self.status is not None or self.percent is not None
 
+    @property
+    def figure(self):
+        """The statement that stands for the node in its parent's count: its parts' when any
+        part reports a percent, otherwise its own (the same rule as `percent`)."""
+        return self.parts if self.parts is not None else self.own
+
+    @property
+    def coverage(self):
+        return self.strategies_reported, self.strategies
+
+    def withheld(self, minimum=None):
+        """True where an average over the strategies would say too little: fewer than
+        PROGRESS_COVERAGE_MIN (a share, default one half) of them report."""
+        if not self.strategies:
+            return False
+        share = Decimal(str(coverage_minimum() if minimum is None else minimum))
+        return Decimal(self.strategies_reported) < share * self.strategies
+
+
+def coverage_minimum():
+    return getattr(settings, "PROGRESS_COVERAGE_MIN", 0.5)
+
+
+# The distribution's categories, in the order pages list them.
+CATEGORIES = ("completed", "green", "yellow", "red", "no_light", "not_reported")
+
+
+def category(progress, reported):
+    """Where a strategy stands in its vision's count: by the statement that stands for it
+    (reported without a percent, e.g. not started: counted without a light)."""
+    figure = progress.figure
+    if figure is None:
+        return "no_light" if reported else "not_reported"
+    if figure.status == Status.COMPLETED:
+        return "completed"
+    return figure.light or "no_light"
+
+
+def _own_figure(facts, term, today):
+    latest = facts.latest
+    if latest is None:
+        return None
+    status, percent, day = latest["status"], latest["percent"], latest["date"]
+    expected = expected_percent(
+        facts.planned_start or term[0], facts.planned_end or term[1], facts.milestones, day
+    )
+    return Figure(
+        status=status,
+        percent=percent,
+        date=day,
+        expected=expected if percent is not None else None,
+        light=light(status, percent, expected),
+        source=latest.get("source") or "",
+    )
+
+
+def _parts_figure(weighted, total_children):
+    """The weighted mean of the parts' figures, compared with the weighted mean of what was
+    expected at each part's own date; dated by the latest of them."""
+    weights = sum(weight for weight, _ in weighted)
+    percent = _round(sum(w * f.percent for w, f in weighted) / weights)
+    with_expected = [(w, f.expected) for w, f in weighted if f.expected is not None]
+    expected = None
+    if with_expected:
+        expected = _round(sum(w * e for w, e in with_expected) / sum(w for w, _ in with_expected))
+    every_part_done = all(f.status == Status.COMPLETED for _, f in weighted)
+    status = Status.COMPLETED if percent == 100 and every_part_done else Status.IN_PROGRESS
+    return Figure(
+        status=None,
+        percent=percent,
+        date=max((f.date for _, f in weighted if f.date), default=None),
+        expected=expected,
+        light=light(status, percent, expected),
+        reported=len(weighted),
+        total=total_children,
+    )
+
 
 def roll_up(tree, bundle, today):
     """Every node's Progress, by node id, from the leaves up."""
+    from plan.models import PlanNode
+
     plan = tree.plan
     term = (date(plan.term_start, 1, 1), date(plan.term_end, 12, 31))
     progress = {}
@@ -294,6 +411,7 @@ def roll_up(tree, bundle, today):
             status=latest["status"] if latest else None,
             date=latest["date"] if latest else None,
             children=len(node.children),
+            own=_own_figure(facts, term, today),
         )
         reported = [child for child in node.children if progress[child.pk].is_reported]
         result.reported = len(reported)
@@ -310,6 +428,10 @@ def roll_up(tree, bundle, today):
             if expected:
                 weights = sum(w for w, _ in expected)
                 result.expected = _round(sum(w * e for w, e in expected) / weights)
+            figures = [(w, p.figure) for w, p in weighted if w > 0]
+            figures = [(w, f) for w, f in figures if f is not None and f.percent is not None]
+            if figures:
+                result.parts = _parts_figure(figures, len(node.children))
         elif latest:
             result.percent = facts.own_percent
             result.expected = expected_percent(
@@ -325,5 +447,19 @@ def roll_up(tree, bundle, today):
             result.light = light(status, result.percent, result.expected)
         else:
             result.expected = None
+        if node.kind == PlanNode.Kind.STRATEGY:
+            reported = result.is_reported or any(
+                progress[child.pk].is_reported for child in node.children
+            )
+            result.strategies, result.strategies_reported = 1, int(reported)
+            result.distribution = {category(result, reported): 1}
+        elif node.kind != PlanNode.Kind.ACTION:
+            result.distribution = dict.fromkeys(CATEGORIES, 0)
+            for child in node.children:
+                below = progress[child.pk]
+                result.strategies += below.strategies
+                result.strategies_reported += below.strategies_reported
+                for name, count in below.distribution.items():
+                    result.distribution[name] += count
         progress[node.pk] = result
     return progress

@@ -12,13 +12,15 @@ class AgencyTranslationOptions(TranslationOptions):
 
 @register(ProgressUpdate)
 class ProgressUpdateTranslationOptions(TranslationOptions):
-    fields = ("summary",)
+    # The reason for a delay and its remedy are read by English readers too (the Chinese is
+    # the one required; the model's clean() asks for it).
+    fields = ("summary", "reason", "remedy")
     required_languages = ("zh-hant",)
 
 
 @register(Indicator)
 class IndicatorTranslationOptions(TranslationOptions):
-    fields = ("name", "measure", "unit")
+    fields = ("name", "measure", "unit", "target_change_reason")
     required_languages = ("zh-hant",)
 
 

@@ -17,6 +17,7 @@ from .factories import (
     make_agencies,
     make_agency_world,
     make_progress,
+    the_loaded_plan,
 )
 
 
@@ -44,16 +45,51 @@ def plan_file_data():
     return json.loads(PLAN_FILE.read_text("utf-8"))
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, plan_file_data):
+    """The test database, migrated, with the plan loaded and committed."""
+    with django_db_blocker.unblock():
+        the_loaded_plan(plan_file_data)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by flushing every table: the next test's plan is loaded and
+    committed again here, once, rather than in each following test's transaction."""
+    result = yield
+    uses = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    flushed = {"transactional_db", "live_server"} & uses or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if flushed and nextitem is not None:
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            the_loaded_plan(json.loads(PLAN_FILE.read_text("utf-8")))
+    return result
+
+
 @pytest.fixture
 def plan(db, plan_file_data):
-    """The 112–115 plan loaded from its fixture, as `load_plan` loads it (with its glossary,
-    topics and their proposed assignment, fixtures/knowledge/)."""
-    from knowledge.exchange import load_plan_knowledge
-    from plan.exchange import create_plan
+    """The 112–115 plan as `load_plan` loads it: the committed one (the_loaded_plan)."""
+    return the_loaded_plan(plan_file_data)
 
-    plan = create_plan(plan_file_data)
-    load_plan_knowledge(plan)
-    return plan
+
+@pytest.fixture
+def without_plan(db):
+    """The database as its migrations leave it, without the committed plan and what loading
+    it made (its glossary and topics, their revisions), for tests of loading (rolled back)."""
+    from reversion.models import Revision
+
+    from knowledge.models import Term, Topic
+    from plan.models import Plan
+
+    for plan in Plan.objects.all():
+        plan.delete()
+    Term.objects.all().delete()
+    Topic.objects.all().delete()
+    Revision.objects.all().delete()
 
 
 @pytest.fixture
@@ -162,9 +198,7 @@ def page(page):
 @pytest.fixture
 def live_plan(transactional_db, live_server, plan_file_data):
     """A running portal (live_server) with the plan loaded and committed."""
-    from plan.exchange import create_plan
-
-    create_plan(plan_file_data)
+    the_loaded_plan(plan_file_data)
     return live_server
 
 

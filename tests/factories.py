@@ -39,6 +39,26 @@ WCAG22AA = {
 # Plan items ---------------------------------------------------------------------------------
 
 
+def load_the_plan(data):
+    """The 112–115 plan as `load_plan` loads it (with its glossary, topics and their proposed
+    assignment, fixtures/knowledge/)."""
+    from knowledge.exchange import load_plan_knowledge
+    from plan.exchange import create_plan
+
+    plan = create_plan(data)
+    load_plan_knowledge(plan)
+    return plan
+
+
+def the_loaded_plan(data):
+    """The plan each test process committed once (below), or a new one when a transactional
+    test's flush took it: loading it is the suite's most repeated set-up (most tests need
+    it), so it is done once per process and each test's transaction rolls back its edits."""
+    from plan.models import Plan
+
+    return Plan.objects.filter(slug=data["slug"]).first() or load_the_plan(data)
+
+
 def node(plan, ref):
     from plan.models import PlanNode
 

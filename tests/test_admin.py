@@ -489,5 +489,5 @@ def test_restoring_under_a_deleted_item_asks_for_the_item_above_first(client, ed
         {"action": "restore_selected", "_selected_action": [mrt.pk]},
         follow=True,
     )
-    assert "請先復原" in response.content.decode()
+    assert "請您先復原" in response.content.decode()
     assert node_by_ref("mrt-network").deleted

@@ -274,3 +274,185 @@ def test_a_refused_save_reopens_the_language_tab_in_use(live_plan, editor, brows
     assert not page.locator("#id_title_zh_hant").is_visible()
     screenshot(page, "admin-refused-save-english-tab")
     context.close()
+
+
+# The progress admin as an agency editor and a reviewer use it (issue 21) -------------------
+
+
+@pytest.fixture
+def agency_world(live_plan, progress_groups, editor_group):
+    """Two agencies, their editor, a reviewer and a published update, committed for the live
+    server (tests.factories.make_agency_world); passwords are factories.PASSWORD."""
+    from plan.models import Plan
+
+    from .factories import make_agency_world
+
+    return make_agency_world(Plan.objects.get())
+
+
+def signed_in(browser, base, username, width=1280):
+    from .factories import PASSWORD as STAFF_PASSWORD
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    return context, page
+
+
+def test_the_review_state_is_read_whole_at_1280(live_plan, agency_world, browser, screenshot):
+    """The state column, the list's last, was clipped by the list's scrolling box at 1280 px
+    ("退回修" for 退回修正)."""
+    from datetime import date
+
+    from progress.models import ProgressUpdate
+    from progress.review import correction, publish
+
+    world = agency_world
+    for state in ("draft", "returned"):
+        ProgressUpdate.objects.create(
+            node=world["our_item"],
+            date=date(2025, 6, 30),
+            status="behind",
+            percent=50,
+            summary_zh_hant=f"第二季（{state}）",
+            source="https://example.gov.tw/q2",
+            agency=world["ours"],
+            reason_zh_hant="用地取得延宕",
+            remedy_zh_hant="協調地主",
+            submitted_by=world["editor"],
+            state=state,
+        )
+    fixed = correction(world["update"], world["editor"])
+    fixed.save()
+    publish(fixed, world["reviewer"])  # the first is now "superseded by a correction"
+    context, page = signed_in(browser, live_plan.url, "reviewer")
+    page.goto(f"{live_plan.url}/admin/progress/progressupdate/")
+    cells = page.locator("#result_list td.field-state")
+    expect(cells).to_have_count(4)
+    box = page.locator("#changelist .results").evaluate("el => el.getBoundingClientRect().right")
+    for cell in cells.all():
+        assert cell.evaluate("el => el.scrollWidth <= el.clientWidth"), cell.inner_text()
+        right = cell.evaluate("el => el.getBoundingClientRect().right")
+        assert right <= box + 0.5, (cell.inner_text(), right, box)
+    assert page.locator("#changelist .results").evaluate(
+        "el => el.scrollWidth <= el.clientWidth"
+    ), "the list scrolls sideways"
+    screenshot(page, "admin-progress-list-reviewer-1280")
+    context.close()
+
+
+def test_an_editor_reports_and_a_reviewer_returns_then_publishes(
+    live_plan, agency_world, browser, screenshot
+):
+    """The walk of issue 21: the editor picks a numbered plan item and writes the reason in
+    both languages; the reviewer returns the draft from its form (a confirmation page asks
+    for the comment), the editor corrects it, the reviewer publishes it from its form. The
+    editor stays who submitted it."""
+    from progress.models import ProgressUpdate
+
+    world = agency_world
+    base = live_plan.url
+    editor, page = signed_in(browser, base, "editor")
+    page.goto(f"{base}/admin/progress/progressupdate/add/")
+    options = page.locator("#id_node option").all_inner_texts()
+    assert options[1:] == ["一、(一) 科技產業帶動優質就業"]
+    page.select_option("#id_node", label="一、(一) 科技產業帶動優質就業")
+    page.fill("#id_date", "2025-09-30")
+    page.select_option("#id_status", "behind")
+    page.fill("#id_percent", "55")
+    page.fill("#id_summary_zh_hant", "第三季：廠商進場延後")
+    page.fill("#id_source", "高市經發字第11400000009號")
+    page.select_option("#id_agency", str(world["ours"].pk))
+    page.fill("#id_reason_zh_hant", "用地取得延宕")
+    page.fill("#id_remedy_zh_hant", "協調地主並調整工序")
+    # The English of the reason, in its own tab (as the other translated fields).
+    reason_en = page.locator("#id_reason_en")
+    assert not reason_en.is_visible()
+    page.locator(".ui-tabs-nav a", has_text="EN").nth(1).click()
+    reason_en.fill("Land acquisition delayed")
+    screenshot(page, "admin-progress-editor-adds-update-1280")
+    page.click("input[name=_save]")
+    page.wait_for_url("**/progressupdate/")
+    draft = ProgressUpdate.objects.get(date="2025-09-30")
+    assert (draft.state, draft.submitted_by, draft.reason_en) == (
+        "draft",
+        world["editor"],
+        "Land acquisition delayed",
+    )
+    # An agency editor has no review buttons.
+    page.goto(f"{base}/admin/progress/progressupdate/{draft.pk}/change/")
+    assert page.locator("input[name=_publish]").count() == 0
+
+    reviewer, review = signed_in(browser, base, "reviewer")
+    review.goto(f"{base}/admin/progress/progressupdate/queue/")
+    review.locator(f"a[href$='/progressupdate/{draft.pk}/change/']").click()
+    review.wait_for_url(f"**/progressupdate/{draft.pk}/change/")
+    expect(review.locator("input[name=_publish]")).to_be_visible()
+    screenshot(review, "admin-progress-reviewer-draft-form-1280")
+    review.fill("#id_review_comment", "請附上公文影本連結")
+    review.click("button[name=_return]")
+    # A confirmation page, with the comment typed on the form.
+    comment = review.locator(f"#id_review_comment_{draft.pk}")
+    expect(comment).to_have_value("請附上公文影本連結")
+    screenshot(review, "admin-progress-reviewer-return-confirm-1280")
+    draft.refresh_from_db()
+    assert draft.state == "draft"  # nothing returned before the confirmation
+    review.locator(".progress-confirm input[type=submit]").click()
+    review.wait_for_url("**/progressupdate/queue/")
+    draft.refresh_from_db()
+    assert (draft.state, draft.review_comment) == ("returned", "請附上公文影本連結")
+
+    page.goto(f"{base}/admin/progress/progressupdate/{draft.pk}/change/")
+    expect(page.locator(".field-review_comment")).to_contain_text("請附上公文影本連結")
+    page.fill("#id_source", "https://example.gov.tw/docs/114-9")
+    page.click("input[name=_save]")
+    page.wait_for_url("**/progressupdate/")
+    draft.refresh_from_db()
+    assert draft.state == "draft"
+
+    review.goto(f"{base}/admin/progress/progressupdate/{draft.pk}/change/")
+    review.click("input[name=_publish]")
+    review.wait_for_url("**/progressupdate/queue/")
+    screenshot(review, "admin-progress-reviewer-published-1280")
+    draft.refresh_from_db()
+    assert draft.state == "published" and draft.source == "https://example.gov.tw/docs/114-9"
+    assert (draft.submitted_by, draft.reviewed_by) == (world["editor"], world["reviewer"])
+    editor.close()
+    reviewer.close()
+
+
+def test_an_editors_upload_names_each_problem_in_both_languages(
+    live_plan, agency_world, browser, screenshot, tmp_path
+):
+    """The importer's messages, now the catalogue's, on the upload page: a date that does not
+    exist says so, an unknown column and a missing remedy in the reviewers' wording."""
+    from .factories import UPDATE_HEADER
+
+    world = agency_world
+    item = world["our_item"].ref
+    slug = world["plan"].slug
+    content = (
+        f"{UPDATE_HEADER},remark\r\n"
+        f"{slug},{item},114/02/30,in_progress,50,第一季,,https://example.gov.tw/a,ours,,,\r\n"
+        f"{slug},{item},114/03/31,behind,50,第一季,,https://example.gov.tw/b,ours,用地,,\r\n"
+    )
+    upload = tmp_path / "updates.csv"
+    upload.write_text(content, encoding="utf-8-sig")
+    context, page = signed_in(browser, live_plan.url, "editor")
+    page.goto(f"{live_plan.url}/admin/progress/import/")
+    page.set_input_files("#id_file", str(upload))
+    page.click(".progress-import input[type=submit]")
+    problems = page.locator(".progress-import .errorlist li")
+    expect(problems).to_have_count(1)  # the header is checked first: one unknown column
+    expect(problems.first).to_contain_text("Row 1, column “remark”: unknown column")
+    upload.write_text(content.replace(",remark", "").replace(",,,\r\n", ",,\r\n"), "utf-8-sig")
+    page.set_input_files("#id_file", str(upload))
+    page.click(".progress-import form[enctype] input[type=submit]")
+    expect(problems).to_have_count(2)
+    expect(problems.nth(0)).to_contain_text("the date “114/02/30” does not exist")
+    expect(problems.nth(1)).to_contain_text("an update behind schedule needs the remedy")
+    screenshot(page, "admin-progress-editor-upload-problems-1280")
+    context.close()

@@ -26,6 +26,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from .factories import the_loaded_plan
+
 PASSWORD = "Matrix-password-2026"
 
 
@@ -221,18 +223,15 @@ def signed_in(username, verify=True):
 def build(plan_file_data):
     from django.contrib.auth.models import Permission
 
-    from knowledge.exchange import load_plan_knowledge
     from knowledge.roles import grant_plan_editors
     from plan.deletion import move_to_deleted
-    from plan.exchange import create_plan
     from plan.roles import ensure_plan_editor_group
     from progress.models import Agency, Responsibility, Schedule
     from progress.roles import AGENCY_EDITOR as AGENCY_GROUP
     from progress.roles import REVIEWER as REVIEWER_GROUP
     from progress.roles import ensure_progress_groups
 
-    plan = create_plan(plan_file_data)
-    load_plan_knowledge(plan)
+    plan = the_loaded_plan(plan_file_data)
     plan_group = ensure_plan_editor_group(Group, Permission)
     grant_plan_editors(Group, Permission)
     ensure_progress_groups(Group, Permission)

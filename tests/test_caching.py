@@ -259,7 +259,7 @@ def two_plans(plan_file_data):
 
 @pytest.mark.parametrize("page_cache_seconds", [86400, 0])
 def test_an_edit_saved_by_a_server_whose_clock_is_behind_is_seen(
-    client, db, plan_file_data, settings, page_cache_seconds
+    without_plan, client, db, plan_file_data, settings, page_cache_seconds
 ):
     """Finding 1: with two plans and an edit stamped earlier than the newest change (an app
     server whose clock is behind), the old MAX(updated_at) stamp did not move: the edit

@@ -426,7 +426,7 @@ def test_the_migration_runs_once_and_reverses(before_fix, historical_apps):
             assert getattr(node_by_ref(ref), field) == old
 
 
-def test_the_migration_is_a_no_op_without_the_plan(db, historical_apps):
+def test_the_migration_is_a_no_op_without_the_plan(without_plan, db, historical_apps):
     migrate(historical_apps)
     assert not Revision.objects.exists()
     assert not Plan.objects.exists()

@@ -41,7 +41,9 @@ def walk(node):
 
 
 @pytest.mark.django_db
-def test_load_plan_loads_every_fixture_once():
+def test_load_plan_loads_every_fixture_once(
+    without_plan,
+):
     out, _ = run("load_plan")
     assert f"{SLUG}: loaded 46 nodes" in out
     before = list(PlanNode.objects.values_list("pk", "path", "updated_at"))
@@ -96,7 +98,7 @@ def test_load_plan_rejects_a_file_that_is_not_a_plan(tmp_path):
 
 
 @pytest.mark.django_db
-def test_two_plans_live_side_by_side(plan_file_data):
+def test_two_plans_live_side_by_side(without_plan, plan_file_data):
     first = create_plan(plan_file_data)
     second = create_plan(
         {**plan_file_data, "slug": "kaohsiung-116-119", "term": {"roc": [116, 119]}}
@@ -193,7 +195,7 @@ def dump():
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_round_trip_every_progress_table(
-    tmp_path, plan_file_data, progress_groups
+    without_plan, tmp_path, plan_file_data, progress_groups
 ):
     create_plan(plan_file_data)
     mrt = PlanNode.objects.get(ref="mrt-network")
@@ -257,7 +259,7 @@ def audit_trail():
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_keep_the_audit_trail_exactly(
-    client, tmp_path, plan_file_data, progress_groups
+    without_plan, client, tmp_path, plan_file_data, progress_groups
 ):
     """The trail must be kept for a year (STAFF_AUDIT_RETENTION_DAYS): a restore brings back
     every event as it was, and adds one of its own. Sign-in secrets stay out."""
@@ -336,7 +338,7 @@ def test_the_backup_file_holds_no_sign_in_secrets():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_and_restore_round_trip_loses_nothing(tmp_path, plan_file_data):
+def test_backup_and_restore_round_trip_loses_nothing(without_plan, tmp_path, plan_file_data):
     from plan.exchange import comparable, create_plan, plan_data
     from plan.tree import PlanTree
 
@@ -383,7 +385,7 @@ def test_backup_and_restore_round_trip_loses_nothing(tmp_path, plan_file_data):
 
 
 @pytest.mark.django_db
-def test_restore_refuses_a_database_with_plans(tmp_path, plan_file_data):
+def test_restore_refuses_a_database_with_plans(without_plan, tmp_path, plan_file_data):
     from plan.exchange import create_plan
 
     create_plan(plan_file_data)

@@ -210,7 +210,7 @@ def backup_with(loaded, tmp_path, change):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_site_refuses_a_backup_that_breaks_the_tree(plan_file_data, tmp_path):
+def test_restore_site_refuses_a_backup_that_breaks_the_tree(without_plan, plan_file_data, tmp_path):
     loaded = create_plan(plan_file_data)
     path = backup_with(loaded, tmp_path, lambda fields: fields.update(kind="vision"))
     with pytest.raises(Exception):  # noqa: B017 - the database's IntegrityError, wrapped
@@ -219,7 +219,7 @@ def test_restore_site_refuses_a_backup_that_breaks_the_tree(plan_file_data, tmp_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_site_refuses_a_reserved_ref(plan_file_data, tmp_path):
+def test_restore_site_refuses_a_reserved_ref(without_plan, plan_file_data, tmp_path):
     loaded = create_plan(plan_file_data)
     path = backup_with(loaded, tmp_path, lambda fields: fields.update(ref="progress"))
     with pytest.raises(CommandError, match="progress"):

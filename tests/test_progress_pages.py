@@ -102,7 +102,7 @@ def test_strategy_page_shows_agencies_status_bar_indicators_and_timeline(client,
     assert html.count('class="light-formula"') == 1  # one sentence explains the formula
     # The indicator: chart with title and desc, table as its text alternative.
     assert '<svg class="indicator-chart"' in html and "<title id=" in html and "<desc id=" in html
-    assert "捷運每日平均運量" in html and "172000" in html and "200000" in html
+    assert "捷運每日平均運量" in html and "172,000" in html and "200,000" in html
     assert '<a class="source-link" href="https://data.kcg.gov.tw/mrt">' in html
     assert "高市交運字第11400000003號" in html  # a document number is text, not a link
     assert 'href="高市' not in html
@@ -137,10 +137,11 @@ def test_roll_ups_on_home_plan_and_vision_pages(client, sample):
         assert zh("Progress of the whole plan") in html
         assert html.count('class="rollup"') == 5  # the goal and the four visions
     vision = get_html(client, f"{P}/livable/")
-    assert zh("Progress") in vision and 'class="reported-count"' in vision
+    assert zh("Progress") in vision and 'class="coverage"' in vision
     assert 'href="/kaohsiung-112-115/progress/?vision=livable"' in vision
     english = get_html(client, "/en/")
-    assert "of 4 reported" in english
+    # Coverage is counted in strategies, the unit citizens know, at every level.
+    assert "of 28 strategies reported" in english
 
 
 def test_overview_lists_every_strategy_and_action(client, sample, tree):
@@ -301,7 +302,7 @@ def test_sitemap_lists_the_progress_pages(client, sample):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_snapshot_writes_the_overview_and_agency_pages(tmp_path, plan_file_data):
+def test_snapshot_writes_the_overview_and_agency_pages(without_plan, tmp_path, plan_file_data):
     from django.core.management import call_command
 
     from plan.exchange import create_plan
@@ -336,7 +337,7 @@ def measure(client):
 
 
 @pytest.mark.django_db
-def test_cold_query_budget_constant_in_plan_size(client, plan_file_data):
+def test_cold_query_budget_constant_in_plan_size(without_plan, client, plan_file_data):
     from plan.exchange import create_plan
     from plan.models import Plan
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import override as translation_override
 
 from plan.models import PlanNode
 from plan.tree import PlanTree
@@ -19,7 +20,7 @@ from progress.review import correction, publish, return_draft
 from progress.roles import AGENCY_EDITOR, REVIEWER
 from progress.rollup import expected_percent, light, read_bundle, roll_up
 
-from .factories import change_url, update_form_data
+from .factories import UPDATE_HEADER, change_url, run_import, update_form_data
 
 D = Decimal
 
@@ -424,3 +425,298 @@ def test_the_admin_takes_what_the_grammar_allows(client, progress_world, typed):
     if typed == "1,000":
         response = client.post("/admin/progress/schedule/add/", schedule_data)
         assert response.status_code == 302
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 21: the reviewers' workflow on a draft's own form, who submitted it, the plan-item
+# dropdowns, the agency editors' picker, English reasons.
+
+
+def draft_of(world, **fields):
+    """A draft the first agency's editor submitted."""
+    return ProgressUpdate.objects.create(
+        node=world["our_item"],
+        date=date(2025, 6, 30),
+        status=fields.pop("status", "in_progress"),
+        percent=D(50),
+        summary_zh_hant="第二期工程進行中",
+        source="https://example.gov.tw/q2",
+        agency=world["ours"],
+        submitted_by=world["editor"],
+        **fields,
+    )
+
+
+def test_a_reviewer_saving_a_draft_never_becomes_who_submitted_it(client, progress_world, tmp_path):
+    """A draft whose submitter is not known (imported on the command line) was claimed by the
+    reviewer who saved it; one an editor submitted stays theirs whoever saves it."""
+    world = progress_world
+    line = (
+        f"{world['plan'].slug},{world['our_item'].ref},2025-09-30,in_progress,60,"
+        "第三季進度,,https://example.gov.tw/q3,ours,,"
+    )
+    run_import(tmp_path, f"{UPDATE_HEADER}\r\n{line}\r\n")
+    imported = ProgressUpdate.objects.get(date=date(2025, 9, 30))
+    assert imported.submitted_by is None and imported.state == "draft"
+    reported = draft_of(world)
+    client.force_login(world["reviewer"])
+    for fact in (imported, reported):
+        data = update_form_data(fact, review_comment="已核對來源", percent=str(fact.percent))
+        assert client.post(change_url(fact), data).status_code == 302
+    imported.refresh_from_db()
+    reported.refresh_from_db()
+    assert imported.submitted_by is None and imported.review_comment == "已核對來源"
+    assert reported.submitted_by == world["editor"]
+    # A correction of a published fact is submitted by whoever makes it.
+    published = world["update"]
+    assert client.post(change_url(published), update_form_data(published, percent="45"))
+    assert ProgressUpdate.objects.get(supersedes=published).submitted_by == world["reviewer"]
+
+
+def test_a_reviewer_publishes_a_draft_from_its_form(client, progress_world):
+    from reversion.models import Version
+
+    from staff.models import AuditEvent
+
+    world = progress_world
+    draft = draft_of(world)
+    client.force_login(world["reviewer"])
+    form = client.get(change_url(draft)).content.decode()
+    assert 'name="_publish"' in form and f"{change_url(draft)[:-7]}return/" in form
+    data = update_form_data(draft, percent="55", review_comment="", _publish="1")
+    response = client.post(change_url(draft), data)
+    assert response.status_code == 302 and response["Location"].endswith("/progressupdate/queue/")
+    draft.refresh_from_db()
+    assert draft.state == "published" and draft.percent == 55  # saved, then published
+    assert draft.reviewed_by == world["reviewer"] and draft.submitted_by == world["editor"]
+    assert Version.objects.get_for_object(draft).first().revision.get_comment() == "審核發布"
+    assert AuditEvent.objects.filter(kind="content", detail="審核發布").exists()
+    # A published fact's form has no review buttons (saving it makes a correction).
+    assert 'name="_publish"' not in client.get(change_url(draft)).content.decode()
+
+
+def test_an_agency_editor_gets_no_review_buttons_and_cannot_forge_them(client, progress_world):
+    world = progress_world
+    draft = draft_of(world)
+    client.force_login(world["editor"])
+    form = client.get(change_url(draft)).content.decode()
+    assert 'name="_publish"' not in form and 'name="_return"' not in form
+    data = update_form_data(draft, percent="70", _publish="1")
+    assert client.post(change_url(draft), data).status_code == 403
+    draft.refresh_from_db()
+    assert draft.state == "draft" and draft.percent == 50  # nothing written
+    return_url = change_url(draft).replace("/change/", "/return/")
+    assert client.get(return_url).status_code == 403
+    client.post(return_url, {"confirm": "yes", f"review_comment_{draft.pk}": "x"})
+    draft.refresh_from_db()
+    assert draft.state == "draft"
+
+
+def test_a_publication_the_review_refuses_leaves_the_draft_saved(client, progress_world):
+    """publish() refuses a correction of a fact withdrawn meanwhile: the form's changes are
+    saved as a draft and the reviewer is told why."""
+    from progress.review import correction, withdraw
+
+    world = progress_world
+    draft = correction(world["update"], world["editor"])
+    draft.save()
+    withdraw(world["update"], world["reviewer"], "數據待查")
+    client.force_login(world["reviewer"])
+    data = update_form_data(draft, percent="42", _publish="1")
+    response = client.post(change_url(draft), data, follow=True)
+    draft.refresh_from_db()
+    assert draft.state == "draft" and draft.percent == 42
+    assert "was withdrawn" in response.content.decode() or "已撤回" in response.content.decode()
+
+
+def test_returning_a_draft_from_its_form_asks_for_the_comment_and_confirmation(
+    client, progress_world
+):
+    world = progress_world
+    draft = draft_of(world)
+    client.force_login(world["reviewer"])
+    return_url = change_url(draft).replace("/change/", "/return/")
+    # The form's "return" button posts the form here: the page asks, nothing is returned.
+    page = client.post(return_url, update_form_data(draft, review_comment="請補上公文字號"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'name="review_comment_{draft.pk}"' in html and "請補上公文字號" in html
+    draft.refresh_from_db()
+    assert draft.state == "draft" and draft.review_comment == ""
+    # Confirmed without a comment: asked again, still a draft.
+    again = client.post(return_url, {"confirm": "yes", f"review_comment_{draft.pk}": "  "})
+    assert again.status_code == 200 and 'aria-invalid="true"' in again.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == "draft"
+    done = client.post(
+        return_url, {"confirm": "yes", f"review_comment_{draft.pk}": "請補上公文字號"}
+    )
+    assert done.status_code == 302 and done["Location"].endswith("/progressupdate/queue/")
+    draft.refresh_from_db()
+    assert draft.state == "returned" and draft.review_comment == "請補上公文字號"
+    assert draft.reviewed_by == world["reviewer"] and draft.submitted_by == world["editor"]
+    # Only a draft is returned: a published fact's return page sends the reviewer back.
+    published = world["update"]
+    refused = client.get(change_url(published).replace("/change/", "/return/"))
+    assert refused.status_code == 302 and refused["Location"].endswith(change_url(published))
+
+
+def test_the_return_action_asks_for_each_comment_before_returning(client, progress_world):
+    """The list action returned the selected drafts at once, with whatever comment each had
+    (none, if the reviewer had not saved one first)."""
+    world = progress_world
+    first, second = draft_of(world), draft_of(world, review_comment="來源連結失效")
+    client.force_login(world["reviewer"])
+    selected = {"action": "return_selected", "_selected_action": [first.pk, second.pk]}
+    page = client.post(ADMIN, selected)
+    assert page.status_code == 200 and "來源連結失效" in page.content.decode()
+    assert set(
+        ProgressUpdate.objects.filter(pk__in=[first.pk, second.pk]).values_list("state", flat=True)
+    ) == {"draft"}
+    confirmed = {**selected, "confirm": "yes", f"review_comment_{second.pk}": "來源連結失效"}
+    assert client.post(ADMIN, {**confirmed, f"review_comment_{first.pk}": ""}).status_code == 200
+    first.refresh_from_db()
+    assert first.state == "draft"  # one comment missing: none returned
+    client.post(ADMIN, {**confirmed, f"review_comment_{first.pk}": "數字與公文不符"})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.review_comment) == ("returned", "數字與公文不符")
+    assert (second.state, second.review_comment) == ("returned", "來源連結失效")
+
+
+def option_texts(html, name="node"):
+    import re
+
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [text.strip() for text in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "progressupdate/add/",
+        "indicator/add/",
+        "milestone/add/",
+        "responsibility/add/",
+        "schedule/add/",
+    ],
+)
+def test_every_plan_item_dropdown_is_numbered_with_its_vision(client, progress_world, form):
+    client.force_login(progress_world["reviewer"])
+    options = option_texts(client.get(f"/admin/progress/{form}").content.decode())
+    assert "二、(二) 增建社宅擴大租金補貼" in options
+    actions = [text for text in options if text.startswith("二、(二) 1. ")]
+    (action,) = actions
+    body = node_by_ref("social-housing-supply").body_zh_hant
+    # Shortened at a clause, and said to be shortened: never the first 40 characters bare.
+    assert action.endswith("…") and body.startswith(action[len("二、(二) 1. ") : -1])
+    assert body[:40] not in options and len(action) < 40
+
+
+def test_an_agency_editors_dropdown_lists_only_their_items_numbered(client, progress_world):
+    client.force_login(progress_world["editor"])
+    options = option_texts(client.get(f"{ADMIN}add/").content.decode())
+    assert options[1:] == ["一、(一) 科技產業帶動優質就業"]
+
+
+@pytest.mark.parametrize(
+    ("text", "short"),
+    [
+        ("擴大辦理租金補貼業務", "擴大辦理租金補貼業務"),
+        (
+            "攜手中央合力規劃興辦社會住宅，透過公辦都更、捷運聯開、都計變更開發許可",
+            "攜手中央合力規劃興辦社會住宅，透過公辦都更…",
+        ),
+        (
+            "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十",
+            "一二三四五六七八九十一二三四五六七八九十一二三四…",
+        ),
+        (
+            "Promote bilingual teaching in every school and train local teachers",
+            "Promote bilingual…",
+        ),
+    ],
+)
+def test_a_shortened_text_ends_at_a_clause_or_word_with_an_ellipsis(text, short):
+    from progress.admin.items import shortened
+
+    assert shortened(text) == short
+
+
+def test_the_agency_editors_picker_offers_active_agency_editors_only(client, progress_world):
+    world = progress_world
+    gone = User.objects.create_user("gone", password="x" * 16, is_staff=True, is_active=False)
+    gone.groups.add(Group.objects.get(name=AGENCY_EDITOR))
+    outsider = User.objects.create_user("citizen", password="x" * 16)  # not staff
+    outsider.groups.add(Group.objects.get(name=AGENCY_EDITOR))
+    client.force_login(world["superuser"])
+    html = client.get(f"/admin/progress/agency/{world['ours'].pk}/change/").content.decode()
+    assert option_texts(html, "editors") == ["editor"]
+
+
+def test_reason_and_remedy_have_english_fields_and_the_chinese_is_required(client, progress_world):
+    world = progress_world
+    client.force_login(world["editor"])
+    form = client.get(f"{ADMIN}add/").content.decode()
+    for name in ("reason_zh_hant", "reason_en", "remedy_zh_hant", "remedy_en"):
+        assert f'name="{name}"' in form
+    indicator_form = client.get("/admin/progress/indicator/add/").content.decode()
+    assert 'name="target_change_reason_en"' in indicator_form
+    behind = update_form_data(
+        world["update"], status="behind", date="2025-06-30", reason_en="Land", remedy_en="Talks"
+    )
+    refused = client.post(f"{ADMIN}add/", behind)
+    errors = refused.context["adminform"].form.errors
+    assert refused.status_code == 200 and {"reason_zh_hant", "remedy_zh_hant"} <= set(errors)
+    behind.update(reason_zh_hant="用地取得延宕", remedy_zh_hant="協調地主")
+    assert client.post(f"{ADMIN}add/", behind).status_code == 302
+    saved = ProgressUpdate.objects.get(date=date(2025, 6, 30))
+    assert (saved.reason_zh_hant, saved.reason_en) == ("用地取得延宕", "Land")
+    assert (saved.remedy_zh_hant, saved.remedy_en) == ("協調地主", "Talks")
+
+
+def test_the_bundle_has_both_languages_and_keeps_the_old_keys_chinese(plan):
+    fact = update(
+        "mrt-network",
+        status="behind",
+        percent=30,
+        reason_zh_hant="用地取得延宕",
+        reason_en="Land acquisition delayed",
+        remedy_zh_hant="協調地主",
+    )
+    mrt = node_by_ref("mrt-network").pk
+    with translation_override("en"):  # the bundle does not depend on the language
+        (data,) = read_bundle(plan)[mrt].updates
+    assert data["id"] == fact.pk
+    assert (data["reason"], data["reason_zh_hant"], data["reason_en"]) == (
+        "用地取得延宕",
+        "用地取得延宕",
+        "Land acquisition delayed",
+    )
+    assert data["remedy"] == "協調地主" and not data["remedy_en"]
+    quiet = update("net-zero", percent=10)  # no reason at all: "" as before, not null
+    (data,) = read_bundle(plan)[quiet.node_id].updates
+    assert data["reason"] == "" and data["remedy"] == ""
+
+
+def test_the_migration_moves_the_stored_reasons_into_the_chinese_columns(plan):
+    """The texts stored before the English columns came are Chinese: the migration copies
+    them into the Chinese columns (run here on this database, as migrations see it)."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.models import QuerySet
+
+    fact = update("mrt-network", status="behind", percent=30)
+    # As a row stood before the migration: only the original columns written.
+    QuerySet(ProgressUpdate).filter(pk=fact.pk).update(
+        reason="用地取得延宕", remedy="協調地主", reason_zh_hant=None, remedy_zh_hant=None
+    )
+    apps = MigrationLoader(connection).project_state().apps
+    importlib.import_module("progress.migrations.0005_english_reasons").chinese_from_the_original(
+        apps, None
+    )
+    fact.refresh_from_db()
+    assert (fact.reason_zh_hant, fact.remedy_zh_hant) == ("用地取得延宕", "協調地主")
+    assert fact.reason_en is None

@@ -67,7 +67,7 @@ def listing(queries):
 
 
 @pytest.mark.django_db
-def test_history_pages_have_entries_to_show(client, plan_file_data):
+def test_history_pages_have_entries_to_show(without_plan, client, plan_file_data):
     load_with_history(plan_file_data)
     for lang, prefix in LANGS.items():
         for path in ("/changes/", f"{P}/mrt-network/history/", "/changes/feed/"):
@@ -76,7 +76,7 @@ def test_history_pages_have_entries_to_show(client, plan_file_data):
 
 
 @pytest.mark.django_db
-def test_every_public_page_costs_at_most_4_queries_cold(plan_file_data):
+def test_every_public_page_costs_at_most_4_queries_cold(without_plan, plan_file_data):
     load_with_history(plan_file_data)
     measured = measure()
     over = {key: queries for key, queries in measured.items() if len(queries) > budget(key[0])}
@@ -92,7 +92,7 @@ def test_every_public_page_costs_at_most_4_queries_cold(plan_file_data):
 
 
 @pytest.mark.django_db
-def test_cold_query_counts_do_not_grow_with_a_plan_twice_the_size(plan_file_data):
+def test_cold_query_counts_do_not_grow_with_a_plan_twice_the_size(without_plan, plan_file_data):
 
     load_with_history(plan_file_data)
     normal = measure()
@@ -127,7 +127,7 @@ PREFIXES = ("", "/en", HANS)
 
 
 @pytest.mark.django_db
-def test_new_pages_cost_the_same_cold_with_two_plans(plan_file_data):
+def test_new_pages_cost_the_same_cold_with_two_plans(without_plan, plan_file_data):
     from django.db import connection
 
     from .factories import cold_queries, doubled, load_with_history

@@ -119,7 +119,6 @@ CITIZEN_QUERIES = [
     ("en", "daycare", [f"{P}/care-centers/", f"{P}/care-centers/#public-childcare"]),
     ("en", "seniors", [f"{P}/senior-employment/"]),
     ("en", "detention pond", [f"{P}/disaster-resilience/#flood-control"]),
-    ("en", "carbon neutral", [f"{P}/net-zero/", f"{P}/traditional-industry-upgrade/"]),
     ("zh-hant", "新移民", [f"{P}/ethnic-cultures/#new-immigrant-services"]),
     ("zh-hant", "做月子", [f"{P}/maternal-care/"]),
     ("en", "zuo yuezi", [f"{P}/maternal-care/"]),

@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus, urlsplit
 import pytest
 from django.db import OperationalError
 
+from knowledge.glossary import pinyin_sort_key
 from knowledge.models import Term
 from plan.models import Plan, PlanNode
 from portal.serving import simplified
@@ -161,14 +162,66 @@ def test_glossary_links_in_simplified_pages_lead_to_the_simplified_glossary(clie
         assert f'id="{link.split("#")[1]}"' in glossary
 
 
-def test_simplified_glossary_keeps_the_traditional_order(client, plan):
-    def ids(html):
-        return re.findall(r'<div class="glossary-entry" id="([^"]+)">', html)
+def glossary_ids(html):
+    return re.findall(r'<div class="glossary-entry" id="([^"]+)">', html)
 
+
+def glossary_headings(html):
+    """{slug: the heading it is listed under}."""
+    found = {}
+    for section in html.split('<section class="glossary-group"')[1:]:
+        heading = text_of(re.search(r"<h2[^>]*>(.*?)</h2>", section, re.S).group(1)).strip()
+        for slug in glossary_ids(section):
+            found[slug] = heading
+    return found
+
+
+def test_simplified_glossary_is_in_pinyin_order(client, plan):
+    """A mainland reader does not read zhuyin: the Simplified glossary lists the same entries
+    by pinyin (mainland dictionaries' order), under letters (issue 21)."""
     traditional = get(client, "/glossary/").content.decode()
     simple = get(client, "/zh-hans/glossary/").content.decode()
-    assert ids(simple) == ids(traditional) and len(ids(simple)) == Term.objects.count()
+    ids = glossary_ids(simple)
+    assert sorted(ids) == sorted(glossary_ids(traditional))
+    assert len(ids) == Term.objects.count()
+    assert ids != glossary_ids(traditional)  # zhuyin puts MeNGo first, and ㄅ before ㄍ
+    known = [
+        "long-term-care",  # 长照 chang2 (the staff's reading; pypinyin reads zhang3)
+        "kaohsiung-coin",  # 高雄币 gao1
+        "mrt",  # 捷运 jie2
+        "net-zero",  # 净零 jing4
+        "mengo",  # MeNGo, among the M syllables by its letters
+        "light-rail",  # 轻轨 qing1
+        "social-housing",  # 社宅 she4
+        "senior",  # 银发 yin2
+        "postpartum-care",  # 坐月子 zuo4
+    ]
+    assert [slug for slug in ids if slug in known] == known
+    headings = glossary_headings(simple)
+    assert headings["long-term-care"] == "C"
+    assert headings["mrt"] == headings["net-zero"] == "J"
+    assert headings["mengo"] == "M"
+    # The whole list follows the stored readings, letters then tones, syllable by syllable.
+    pinyin = dict(Term.objects.values_list("slug", "pinyin"))
+    assert all(pinyin.values())
+    assert ids == sorted(ids, key=lambda slug: pinyin_sort_key(pinyin[slug]))
     assert "<dfn>捷运</dfn>" in simple and "<dfn>长照</dfn>" in simple
+    # No zhuyin heading is left for a reader who does not read it.
+    assert not re.search(r'<h2 id="group-\d+">[\u3105-\u312f]', simple)
+    assert re.search(r'<h2 id="group-\d+">[\u3105-\u312f]', traditional)
+
+
+def test_a_terms_pinyin_follows_its_staff_reading(client, plan):
+    term = Term.objects.get(slug="long-term-care")
+    assert term.pinyin == "chang2 zhao4"  # ㄔㄤˊ ㄓㄠˋ, the staff's reading
+    term.reading = ""
+    term.save()
+    assert term.pinyin == "zhang3 zhao4"  # pypinyin's own
+    headings = glossary_headings(get(client, "/zh-hans/glossary/").content.decode())
+    assert headings["long-term-care"] == "Z"
+    term.reading = "˙ㄉㄜ ㄓㄠˋ"  # the neutral tone's dot written first, as Taiwan writes it
+    term.save()
+    assert term.pinyin == "de5 zhao4"
 
 
 def simplified_hits(client, q):
@@ -197,9 +250,9 @@ def test_simplified_search_results_stay_simplified(client, plan, q, first):
 
 def test_phrase_conversion_changes_words_the_glossary_keeps():
     # What tw2sp would do to a term's name, and what a reader should see instead.
-    assert phrase("數位市民卡") == "数字市民卡"
-    assert convert("發展數位市民卡，", protected=["數位市民卡"]) == "发展数位市民卡，"
-    assert convert("發展數位市民卡，") == "发展数字市民卡，"  # not a glossary name: phrases
+    assert phrase("智慧生活") == "智能生活"
+    assert convert("發展智慧生活，", protected=["智慧生活"]) == "发展智慧生活，"
+    assert convert("發展智慧生活，") == "发展智能生活，"  # not a glossary name: phrases
     assert convert("推動數位淨零雙軸轉型", ["數位淨零雙軸轉型"]) == "推动数位净零双轴转型"
 
 
@@ -217,6 +270,12 @@ def test_other_words_still_convert_as_phrases():
     assert convert("施政計畫") == "施政计划"
     # A protected name converts only where it occurs; the longest name wins.
     assert convert("數位市民卡與數位服務", ["數位市民卡", "數位"]) == "数位市民卡与数位服务"
+    assert convert("數位市民卡與數位服務") == "数位市民卡与数字服务"
+    # Only a short quoted name is kept: a long quotation is a sentence, converted by phrase.
+    long_quote = "「" + "發展智慧生活" * 6 + "」"
+    assert "智能" in convert(long_quote)
+    # 列 for "list" or "the following" is the same word on both sides.
+    assert convert("下列欄位，列出每項策略") == "下列字段，列出每项策略"
     # The switch's link to the Traditional reading keeps its name; a sentence converts.
     assert convert('<a lang="zh-Hant">繁體中文</a>') == '<a lang="zh-Hant">繁體中文</a>'
     assert convert("以繁體中文為準") == "以繁体中文为准"
@@ -240,17 +299,54 @@ def test_glossary_names_on_pages_are_kept_from_phrase_conversion(client, plan):
 
 def test_a_term_staff_add_is_kept_from_then_on(client, plan):
     path = f"{HANS}{P}/digital-citizen/"
-    assert "数字市民卡" in main(get(client, path).content.decode())
+    assert "智能生活" in main(get(client, path).content.decode())
     term = Term.objects.create(
-        slug="digital-citizen-card",
-        term_zh_hant="數位市民卡",
-        term_en="digital citizen card",
-        explanation_zh_hant="高雄市民的數位身分與服務卡。",
+        slug="smart-living",
+        term_zh_hant="智慧生活",
+        term_en="smart living",
+        explanation_zh_hant="以數位科技讓日常生活更便利。",
     )
     term.related.add(PlanNode.objects.get(plan=plan, ref="digital-citizen"))
     html = main(get(client, path).content.decode())
-    assert "数位市民卡" in html and "数字市民卡" not in html
-    assert '<a class="term" href="/zh-hans/glossary/#digital-citizen-card">数位市民卡</a>' in html
+    assert "智慧生活" in html and "智能生活" not in html
+    assert '<a class="term" href="/zh-hans/glossary/#smart-living">智慧生活</a>' in html
+
+
+# Words tw2sp's phrases turned into another sense or another name (issue 21's bilingual
+# review), each where a reader meets it: (page, as it must read, what tw2sp made of it).
+REVIEWED_WORDS = {
+    # 高階 (high-end): 高级 is "senior, superior"; the chart's 高階 differs from the body's 高值.
+    "高階": (f"{P}/traditional-industry-upgrade/", "高阶制造中心", "高级"),
+    "高階-chart": (f"{P}/chart.svg", "力促传统产业高阶转型", "高级"),
+    # 查詢 (look up, inquire): 查找 is "search for".
+    "查詢": (f"{P}/digital-services/", "申办、查询、陈情", "查找"),
+    # 建立 (build, establish): 创建 is "found, create".
+    "建立": (f"{P}/gender-equal-workplaces/", "建立职场友善工作环境", "创建"),
+    "建立-sdg-9": (f"{P}/sdgs/9/", "建立具有韧性的基础建设", "创建"),
+    "建立-sdg-16": (f"{P}/sdgs/16/", "建立有效的、负责的且包容的制度", "创建"),
+    # A quoted name: the plan's 「5G智慧巡邏車」, not 智能.
+    "5G智慧巡邏車": (f"{P}/disaster-resilience/", "「5G智慧巡逻车」", "5G智能巡逻车"),
+    # The city's card, a name (the module's docstring said it was kept; it was not).
+    "數位市民卡": (f"{P}/digital-citizen/", "发展数位市民卡", "数字市民卡"),
+    # The topic's name.
+    "數位與智慧城市": (f"{P}/topics/digital/", "数位与智慧城市", "数字与智能城市"),
+    # A source of information, not a software data source.
+    "資料來源": ("/open-data/", "资料来源：网址或公文字号", "数据源"),
+    # 列 where the interface means a row: 行 to a mainland reader (列 is a column there).
+    "列-rows": ("/open-data/", "每个项目一行", "每个项目一列"),
+    "列-row-labels": ("/open-data/", "架构图标题及各行标签", "各列标签"),
+    "列-identify-rows": ("/open-data/", "本栏用以辨识各行", "辨识各列"),
+    "列-reimported-row": ("/open-data/", "重新导入含此编号的行", "编号的列"),
+}
+
+
+@pytest.mark.parametrize("word", REVIEWED_WORDS)
+def test_reviewed_words_read_as_meant(client, plan, word):
+    path, meant, made = REVIEWED_WORDS[word]
+    body = get(client, HANS + path).content.decode()
+    text = text_of(main(body) if "<main" in body else body)
+    assert meant in text, (word, meant)
+    assert made not in text, (word, made)
 
 
 @pytest.fixture
@@ -396,7 +492,8 @@ def test_simplified_pages_keep_the_addresses_sources_link_to(client, plan):
         )
     for ref, source in sources.items():
         html = get_reading(client, f"{HANS}{P}/{ref}/")
-        assert re.findall(r'class="source-link" href="([^"]+)"', html) == [source]
+        # The statement's source and the update's: the same address, kept as it is.
+        assert set(re.findall(r'class="source-link" href="([^"]+)"', html)) == {source}
 
 
 def test_private_use_text_survives_the_simplified_conversion(client, plan):

@@ -97,7 +97,8 @@ def test_export_is_excel_csv_of_published_data_only(progress):
     assert text.startswith("\ufeff")
     assert text.endswith("\r\n") and "\r\n" in text.split("\ufeff")[1]
     rows = rows_of(text)
-    assert list(rows[0]) == [*UPDATE_HEADER.split(","), "update_id"]
+    # The English reason and remedy come after the Chinese ones (added to the contract).
+    assert list(rows[0]) == [*UPDATE_HEADER.split(","), "update_id", "reason_en", "remedy_en"]
     # In the plan's order (social housing comes before the MRT), newest first within an item.
     assert [(r["ref"], r["date"], r["status"], r["percent"]) for r in rows] == [
         (ACTION, "2024-12-31", "behind", "20"),
@@ -132,6 +133,7 @@ def test_export_indicators_has_a_column_per_year_of_the_term(progress):
     assert list(row)[21:] == [
         "source",
         "target_change_reason",
+        "target_change_reason_en",
         "source_112",
         "source_113",
         "source_114",
@@ -372,7 +374,8 @@ def test_weakened_target_needs_a_reason(progress, tmp_path):
 
 def test_new_indicator_imported(plan, agencies, tmp_path):
     header = export("indicators").lstrip("\ufeff").split("\r\n")[0]
-    assert header.endswith("source,target_change_reason")  # no year has its own source
+    # No year has its own source.
+    assert header.endswith("source,target_change_reason,target_change_reason_en")
     line = (
         f"{SLUG},{ACTION},test-units,測試戶數,Test units,,,戶,units,increase,111,0,2,"
         "100,50,200,,300,,400,,https://example.org/units,"
@@ -422,7 +425,7 @@ def test_every_error_with_row_and_column_in_both_languages(progress, tmp_path):
     expected = [
         ("3", "date", "日期", "unreadable date"),
         ("4", "ref", "no-such-item", "the plan has no item"),
-        ("5", "ref", "不是策略或行動方案", "is not a strategy or an action item"),
+        ("5", "ref", "不是推動策略或具體作法", "is not a strategy or an action item"),
         ("6", "source", "來源", "needs its source"),
         ("6", "reason", "原因", "needs the reason"),
         ("6", "remedy", "對策", "needs the remedy"),
@@ -716,7 +719,7 @@ def test_json_export_without_the_new_keys_is_the_plan_as_before(plan):
         node = {
             k: v
             for k, v in node.items()
-            if k not in ("agencies", "indicators", "progress", "updates", "withdrawn")
+            if k not in ("agencies", "indicators", "progress", "updates", "withdrawn", "coverage")
         }
         node["children"] = [strip(child) for child in node["children"]]
         return node
@@ -1015,7 +1018,7 @@ def test_numbers_outside_the_grammar_are_refused_by_row_and_column(
     )
     before = snapshot()
     summary, err = failing_import(tmp_path, content)
-    assert "1 個錯誤" in summary and "1 error(s)" in summary, err
+    assert "1 個問題，未寫入任何資料" in summary and "1 problem; nothing" in summary, err
     zh, en = err.strip().split(" / ")
     assert zh.startswith(f"第 2 列「{column}」欄：「{value}」"), zh
     assert en.startswith(f"Row 2, column “{column}”: “{value}”"), en
@@ -1310,7 +1313,7 @@ def test_bad_cells_are_errors_with_row_and_column_and_nothing_is_written(
 ):
     before = snapshot()
     summary, message = failing_import(tmp_path, update_row(**cells))
-    assert "1 個錯誤" in summary
+    assert "1 個問題" in summary
     assert f"第 2 列「{column}」欄：" in message and f"Row 2, column “{column}”: " in message
     line = next(x for x in message.splitlines() if f"「{column}」" in x)
     zh, en = line.split(" / Row 2")
@@ -1350,3 +1353,135 @@ def test_a_file_of_bad_cells_gets_a_short_answer(client, progress_world):
     assert f"問題超過 {MAX_PROBLEMS} 個" in str(problems[-1])
     assert len(response.content) < 200_000
     assert not ProgressUpdate.objects.exclude(pk=progress_world["update"].pk).exists()
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 21: English reason, remedy and target-change reason (optional columns); the
+# importer's messages through gettext, in the reviewers' wording; dates that do not exist.
+
+
+def csv_of(rows, drop=()):
+    """`rows` (dicts, as rows_of reads them) as a file, without the columns `drop`."""
+    names = [name for name in rows[0] if name not in drop]
+    return csv_text([names, *([row[name] for name in names] for row in rows)])
+
+
+def test_english_reason_and_remedy_are_optional_columns(progress, tmp_path):
+    rows = rows_of(export("updates"))
+    behind = next(row for row in rows if row["status"] == "behind")
+    assert (behind["reason"], behind["reason_en"], behind["remedy_en"]) == ("測試原因", "", "")
+    behind.update(reason_en="Land acquisition delayed", remedy_en="Talks with the landowners")
+    printed, _ = run_import(tmp_path, csv_of([behind]), "--publish")
+    assert "changed 1" in printed
+    current = ProgressUpdate.objects.get(state="published", node__ref=ACTION)
+    assert (current.reason_zh_hant, current.reason_en) == ("測試原因", "Land acquisition delayed")
+    assert (current.remedy_zh_hant, current.remedy_en) == ("測試對策", "Talks with the landowners")
+    exported = next(row for row in rows_of(export("updates")) if row["status"] == "behind")
+    assert exported["reason_en"] == "Land acquisition delayed"
+    # A spreadsheet made before the English columns (or without them) imports as it did:
+    # the same row is unchanged, and the English stays as stored.
+    before = snapshot()
+    old_style = csv_of(rows_of(export("updates")), drop=("reason_en", "remedy_en"))
+    assert old_style.splitlines()[0] == UPDATE_HEADER + ",update_id"
+    printed, _ = run_import(tmp_path, old_style)
+    assert "new 0, changed 0, unchanged 2" in printed and snapshot() == before
+    # Without the ids as well (as a template is filled in): matched by content, unchanged.
+    printed, _ = run_import(
+        tmp_path, csv_of(rows_of(export("updates")), drop=("reason_en", "remedy_en", "update_id"))
+    )
+    assert "new 0, changed 0, unchanged 2" in printed and snapshot() == before
+    # A change in the old format corrects the Chinese and keeps the English.
+    changed = rows_of(old_style)
+    next(row for row in changed if row["status"] == "behind")["remedy"] = "測試新對策"
+    run_import(tmp_path, csv_of(changed))
+    draft = ProgressUpdate.objects.get(state="draft", node__ref=ACTION)
+    assert (draft.remedy_zh_hant, draft.remedy_en) == ("測試新對策", "Talks with the landowners")
+    assert draft.reason_en == "Land acquisition delayed"
+
+
+def test_a_new_update_in_the_old_format_has_no_english(plan, agencies, tmp_path):
+    content = update_file(status="behind", reason="用地取得延宕", remedy="協調地主")
+    assert "reason_en" not in content
+    run_import(tmp_path, content)
+    update = ProgressUpdate.objects.get()
+    assert (update.reason_zh_hant, update.remedy_zh_hant) == ("用地取得延宕", "協調地主")
+    assert not update.reason_en and not update.remedy_en
+
+
+def test_english_target_change_reason_is_an_optional_column(progress, tmp_path):
+    rows = rows_of(export("indicators"))
+    assert rows[0]["target_change_reason_en"] == ""
+    rows[0].update(
+        target_112="900",
+        target_change_reason="中央補助延後核定",
+        target_change_reason_en="Central subsidy approved later",
+    )
+    run_import(tmp_path, csv_of(rows))
+    draft = Indicator.objects.get(key="test-ridership", state="draft")
+    assert draft.target_change_reason_zh_hant == "中央補助延後核定"
+    assert draft.target_change_reason_en == "Central subsidy approved later"
+    # The Chinese is the one required: an English reason alone does not do.
+    rows[0].update(target_112="800", target_change_reason="")
+    _, err = failing_import(tmp_path, csv_of(rows))
+    assert "Row 2, column “target_change_reason”" in err
+    # Without the column, the indicators file imports as before; the English stays.
+    rows[0].update(target_112="850", target_change_reason="中央補助再延後")
+    printed, _ = run_import(tmp_path, csv_of(rows, drop=("target_change_reason_en",)))
+    assert "changed 1" in printed
+    draft.refresh_from_db()
+    assert draft.values["112"]["target"] == "850"
+    assert draft.target_change_reason_en == "Central subsidy approved later"
+
+
+@pytest.mark.parametrize(
+    ("typed", "english", "chinese"),
+    [
+        ("114/02/30", "does not exist: month 2 has 28 days", "不存在：2 月只有 28 天"),
+        ("2024-02-30", "does not exist: month 2 has 29 days", "不存在：2 月只有 29 天"),
+        ("2025-04-31", "does not exist: month 4 has 30 days", "不存在：4 月只有 30 天"),
+        ("114/13/01", "does not exist: there is no month 13", "不存在：沒有 13 月"),
+        ("2025-03-00", "does not exist: month 3 has 31 days", "不存在：3 月只有 31 天"),
+    ],
+)
+def test_a_date_that_does_not_exist_says_so(plan, agencies, tmp_path, typed, english, chinese):
+    """114/02/30 was "unreadable (use 2025-03-31 or 114/03/31)": its format is right, the
+    calendar has no such day."""
+    summary, message = failing_import(tmp_path, update_row(date=typed))
+    assert f"Row 2, column “date”: the date “{typed}” {english}" in message
+    assert f"第 2 列「date」欄：日期「{typed}」{chinese}" in message
+    assert "unreadable" not in message and "無法辨識" not in message
+
+
+def test_a_mistyped_year_and_an_unreadable_date_say_what_they_are(plan, agencies, tmp_path):
+    _, message = failing_import(tmp_path, update_row(date="25/3/31"))
+    assert "is not between 1990 and 2200" in message
+    _, message = failing_import(tmp_path, update_row(date="明年"))
+    assert "unreadable date “明年” (use 2025-03-31 or 114/03/31)" in message
+
+
+def test_the_importers_messages_come_from_the_catalogue(progress):
+    """Every message is a gettext message rendered in each language (they were Chinese and
+    English strings in the code, outside django.po), in the reviewers' wording."""
+    from django.utils.functional import Promise
+
+    header = UPDATE_HEADER.replace(",agency,", ",agency,agency,") + ",remark"
+    content = (
+        f"{header}\r\n"
+        f"{SLUG},livable,2025-03-31,behind,55,測試,,,,,,\r\n"
+        f"{SLUG},{STRATEGY},2025-03-31,behind,55,測試,,,,,,\r\n"
+    )
+    result = import_csv(content.encode(), dry_run=True)
+    columns = [(p.column, p.zh, p.en) for p in result.problems]
+    assert ("agency", "此欄位重複", "this column appears twice") in columns
+    assert ("remark", "無法辨識此欄位", "unknown column") in columns
+    fixed = content.replace(",agency,agency,", ",agency,").replace(",remark", "")
+    fixed = fixed.replace(",,,,,,\r\n", ",,,,,\r\n")
+    result = import_csv(fixed.encode(), dry_run=True)
+    said = {(p.row, p.column): (p.zh, p.en) for p in result.problems}
+    assert said[(2, "ref")][0] == "「livable」不是推動策略或具體作法"
+    assert said[(3, "source")][0] == "每筆進度更新須註明資料來源：網址或公文字號"
+    assert said[(3, "reason")][0] == "進度落後須填寫落後原因"
+    assert said[(3, "remedy")][0] == "進度落後須填寫因應對策"
+    for problem in result.problems:
+        assert isinstance(problem.message, Promise) and problem.zh != problem.en
+    assert str(result.problems[0]).startswith("第 2 列「ref」欄：「livable」不是")

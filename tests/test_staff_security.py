@@ -642,3 +642,20 @@ def test_admin_address_is_configurable():
         text=True,
     )
     assert out.stdout.strip() == "/staff-only-7f3a/", out.stderr
+
+
+def test_the_audit_trail_names_its_events_as_nouns():
+    """A list of what happened reads as nouns (密碼變更), not as orders (變更密碼): the labels
+    staff see in the audit trail's event column and filter (issue 21)."""
+    from django.utils import translation
+
+    with translation.override("zh-hant"):
+        labels = {kind: str(label) for kind, label in AuditEvent.Kind.choices}
+    assert labels["password"] == "密碼變更"
+    assert labels["account"] == "帳號異動"
+    assert labels["content"] == "內容異動"
+    assert labels["otp_enrolled"] == "完成雙因子登入設定"
+    assert labels["permissions"] == "權限或群組異動"
+    assert labels["password_reset"] == "密碼重設申請"
+    # None starts with a verb of doing (變更, 設定, 申請, 重設 …).
+    assert not [label for label in labels.values() if label.startswith(("變更", "設定", "申請"))]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from ..published import (
     page_language,
+    page_reading,
     place_trees,
     plan_knowledge,
     published_plan,
@@ -23,14 +24,15 @@ from .common import plan_context
 
 @require_safe
 def glossary(request):
-    """Every term, in 注音 order (English: alphabetical), with the items it appears in."""
+    """Every term, in 注音 order (Simplified reading: pinyin; English: alphabetical), with the
+    items it appears in."""
     plans = published_plans()
     knowledge = site_knowledge()
     # The items' places (number, title, address) from the light trees search reads too.
     nodes = {node.pk: node for tree in place_trees(plans).values() for node in tree.nodes}
     groups = [
         (heading, [(term, _items(term.items, nodes)) for term in terms])
-        for heading, terms in knowledge.glossary.groups()
+        for heading, terms in knowledge.glossary.groups(page_reading())
     ]
     return render(
         request,

@@ -5,9 +5,12 @@ Traditional catalogue: Django falls back to the default language's catalogue), t
 whole response is converted with OpenCC's Taiwan-to-mainland phrase conversion (tw2sp).
 The Traditional text prevails, and the page says so (templates/base.html).
 
-- Glossary names are kept from phrase conversion: tw2sp would turn 數位市民卡 into
-  数字市民卡 and 智慧 into 智能; a name the glossary lists is converted character by
-  character only (tw2s), so a reader can still find it.
+- Names are kept from phrase conversion, converted character by character only (tw2s), so a
+  reader can still find them: the glossary's names and aliases, the names in KEPT_PHRASES
+  (tw2sp would turn 數位市民卡 into 数字市民卡), and a short name in 「」 quotes (the plan's
+  「5G智慧巡邏車」 is a name, not 智能).
+- Words tw2sp reads in another sense (KEPT_PHRASES: 指標 would be a pointer), and 列 where the
+  interface means a table's row (ROWS: 行 to a mainland reader, for whom 列 is a column).
 - Names that must stay Traditional (the language switch's 繁體中文) stay as they are.
 - The conversion happens once per content version and page: the result is kept by the
   digest of the Traditional HTML (and the page cache then keeps the converted page).
@@ -33,8 +36,32 @@ VERBATIM = ('lang="zh-Hant">繁體中文<',)
 # Words tw2sp's computing vocabulary would turn into another meaning in a policy text
 # (measured on the Kaohsiung plan): 指標 (indicator) → 指针 (pointer), 效能 (effectiveness)
 # → 性能 (performance), 整合 (integrate, in three strategy titles) → 集成 (IT integration).
-# Converted character by character, like the glossary's names. docs/decisions.md.
-KEPT_PHRASES = ("指標", "效能", "整合", "執行")
+# From a bilingual review (issue 21): 高階 (high-end, where the chart differs from the body's
+# 高值) → 高级 (senior, superior); 查詢 (look up, inquire) → 查找 (search for); 建立 (build,
+# establish) → 创建 (create, found); 資料來源 (a source) → 数据源 (a software data source);
+# and names, which a reader must find as written: 數位市民卡 (the city's card) → 数字市民卡,
+# the topic 數位與智慧城市 → 数字与智能城市. Converted character by character, like the
+# glossary's names. docs/decisions.md.
+KEPT_PHRASES = (
+    "指標",
+    "效能",
+    "整合",
+    "執行",
+    "高階",
+    "查詢",
+    "建立",
+    "資料來源",
+    "數位市民卡",
+    "數位與智慧城市",
+)
+# Where the interface means a table's row, Taiwan writes 列 and the mainland 行 (to whom 列
+# is a column, and 行 Taiwan's column): the phrases of the interface's strings (the open-data
+# page's field notes) that say 列 for a row, converted with 行. A page's other 列 (下列, 列出,
+# 排列: "the following", "list", "arrange") mean the same on both sides and are left alone.
+ROWS = ("各列標籤", "辨識各列", "編號的列", "項目一列")
+# A name in quotes, short and on one line (「5G智慧巡邏車」, 「亞洲新灣區」): the plan and the
+# glossary quote names, which are kept as written.
+QUOTED = re.compile(r"「([^「」<>\n]{1,30})」")
 # Addresses are kept as they are: a link to a source's page (…/wiki/高雄捷運) is an address,
 # not text, and converting it would lead elsewhere.
 ADDRESS = re.compile(r'(?:href|src|action)="[^"]*[^\x00-\x7f][^"]*"')
@@ -95,12 +122,14 @@ def _markers(text):
 
 
 def convert(text, protected=()):
-    """`text` in Simplified characters. Each name in `protected` is converted character by
-    character only, where phrase conversion would change it otherwise; VERBATIM names and
-    non-ASCII addresses (href, src) stay as they are."""
+    """`text` in Simplified characters. Each name in `protected` (and KEPT_PHRASES, and a
+    quoted name) is converted character by character only, where phrase conversion would
+    change it otherwise; ROWS say 行 for a row; VERBATIM names and non-ASCII addresses (href,
+    src) stay as they are."""
     keep = {name: name for name in VERBATIM}
     keep.update((address, address) for address in ADDRESS.findall(text))
-    for name in (*KEPT_PHRASES, *protected):
+    keep.update((row, characters(row).replace("列", "行")) for row in ROWS if row in text)
+    for name in (*KEPT_PHRASES, *protected, *QUOTED.findall(text)):
         if name not in keep and phrase(name) != characters(name):
             keep[name] = characters(name)
     names = sorted((name for name in keep if name in text), key=len, reverse=True)

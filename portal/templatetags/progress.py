@@ -4,6 +4,8 @@ The presenter (portal.pages.progress.presenters.PlanProgress) reads the plan's p
 accessor, so a page that shows progress costs the bundle's query once per content version.
 """
 
+from decimal import Decimal
+
 from django import template
 
 from progress.numbers import format_number
@@ -32,3 +34,12 @@ def of(progress, node):
 def plain_number(value):
     """A Decimal without exponent or trailing zeros: 1200, 35.5."""
     return format_number(value)
+
+
+@register.filter
+def grouped_number(value):
+    """A figure as a page prints it, thousands grouped with commas (both languages write
+    1,200 and 12,345.5): 1200 → "1,200". Text that is no number is printed as it is."""
+    if not isinstance(value, Decimal):
+        return format_number(value)
+    return format(value.normalize(), ",f")

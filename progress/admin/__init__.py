@@ -4,7 +4,13 @@ the CSV import (progress.admin.upload) at /<ADMIN_URL>progress/import/.
 
 What an agency editor saves is a draft. Saving over a published fact makes a correction: a
 new draft revision that supersedes it, reviewed again; the published one stays public until
-the correction is published (progress.review).
+the correction is published (progress.review). Whoever saves a draft later (a reviewer
+correcting a typo) never becomes who submitted it.
+
+Reviewers publish or return a draft from its form (the buttons under it) or from the lists
+(actions): both call the same review functions (progress.review) under the same rules
+(progress.rules); returning asks for the comment on a confirmation page. Plan items are
+picked from dropdowns numbered as the plan numbers them (progress.admin.items).
 
 Over 400 lines on purpose: the six admins share one fact form, its rules and the review
 actions, and read best together; the upload page is its own module (upload.py).
@@ -13,9 +19,10 @@ actions, and read best together; the upload page is its own module (upload.py).
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from plan.models import Plan
+from plan.models import Plan, PlanNode
 from staff.revisions import GuardedVersionAdmin
 
 from .. import rules
@@ -37,8 +44,16 @@ from ..models import (
     Schedule,
 )
 from ..numbers import NumberField, field_limits, format_number, parse_number
-from ..review import erase, pending_correction, publish, return_draft, withdraw
+from ..review import (
+    PUBLISH_COMMENT,
+    erase,
+    pending_correction,
+    publish,
+    return_draft,
+    withdraw,
+)
 from . import upload
+from .items import PlanItemChoiceField
 
 State = Reviewed.State
 
@@ -75,6 +90,21 @@ class RulesAdmin(GuardedVersionAdmin):
         if isinstance(db_field, models.DecimalField):
             kwargs.setdefault("form_class", NumberField)  # the one number grammar
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "node":
+            # Numbered, with the vision ("二、(二) 增建社宅擴大租金補貼"): a bare title does
+            # not say where an item is, and an action item has none.
+            kwargs.setdefault("form_class", PlanItemChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_list_display(self, request):
+        """Without the plan column while one plan is loaded: every row would say the same,
+        and the lists' last columns (the review state) need its room at 1280 px."""
+        columns = super().get_list_display(request)
+        if plan in columns and Plan.objects.count() < 2:
+            columns = [column for column in columns if column is not plan]
+        return columns
 
     def has_add_permission(self, request):
         return rules.may_add(request.user, self.model)
@@ -141,6 +171,12 @@ class ScheduleAdmin(RulesAdmin):
     list_filter = ("node__plan",)
     list_select_related = ("node__plan",)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "node":
+            # Any item of the tree may have a period and a weight; not a deleted one.
+            kwargs["queryset"] = PlanNode.objects.live().select_related("plan")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 class FactForm(forms.ModelForm):
     """A fact's form: the reporter must be one of the agencies the user reports for (the
@@ -161,6 +197,17 @@ class FactForm(forms.ModelForm):
                     % {"number": waiting.pk}
                 )
         return cleaned
+
+    def _update_errors(self, errors):
+        """The model's own rules name a translated text by its field (reason, remedy,
+        target_change_reason: the Chinese is the one required); the form has its languages'
+        fields instead, and Django refuses an error for a field the form lacks (a 500)."""
+        if hasattr(errors, "error_dict"):
+            for name in list(errors.error_dict):
+                chinese = f"{name}_zh_hant"
+                if name not in self.fields and chinese in self.fields:
+                    errors.error_dict[chinese] = errors.error_dict.pop(name)
+        super()._update_errors(errors)
 
     def clean_agency(self):
         agency = self.cleaned_data.get("agency")
@@ -227,20 +274,119 @@ class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
         original = type(obj).objects.filter(pk=obj.pk).first() if change else None
         if original is not None and original.state == State.PUBLISHED:
             # A correction: the published fact stays as it is (and public) until this new
-            # revision is reviewed and published in its place.
+            # revision is reviewed and published in its place. Its submitter is whoever
+            # makes it.
             obj.pk = obj.id = None
             obj._state.adding = True
             obj.supersedes = original
             obj.published_at = None
             obj.reviewed_by = None
             obj.review_comment = ""
-            obj.submitted_by = None
-            messages.info(request, _("Saved as a correction: a draft that a reviewer publishes."))
-        obj.state = State.DRAFT
-        if obj.submitted_by_id is None:
-            # Who reported it stays who reported it, whoever saves the draft later.
             obj.submitted_by = request.user
+            messages.info(request, _("Saved as a correction: a draft that a reviewer publishes."))
+        elif not change:
+            obj.submitted_by = request.user
+        # A draft saved again keeps who submitted it, whoever saves it (a reviewer fixing a
+        # typo before publishing): also when that is not known (a file imported on the
+        # command line), rather than naming someone who did not report it.
+        obj.state = State.DRAFT
         super().save_model(request, obj, form, change)
+
+    # Reviewing from the draft's own form ------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        page = path(
+            "<path:object_id>/return/",
+            self.admin_site.admin_view(self.return_view),
+            name="{}_{}_return".format(*info),
+        )
+        return [page, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A draft's form shows a reviewer "save and publish" and "return for changes" (not
+        on reversion's revert and recover forms: those put back an earlier version)."""
+        reverting = context.get("revert") or context.get("recover")
+        if change and obj is not None and not reverting and rules.may_publish(request.user, obj):
+            info = self.opts.app_label, self.opts.model_name
+            context["review_buttons"] = {
+                "return_url": reverse("admin:{}_{}_return".format(*info), args=[quote(obj.pk)])
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request, obj):
+        """The reviewer's "save and publish": the draft was saved (its submitter kept); now
+        it is published by review.publish(), as the list action does. A refusal leaves it
+        saved as a draft."""
+        if "_publish" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            # Its own savepoint: a refusal under publish()'s lock undoes only the publishing.
+            with transaction.atomic():
+                publish(obj, request.user)
+        except ValidationError as error:
+            self.message_user(
+                request,
+                _("Saved as a draft, not published: %(reason)s")
+                % {"reason": " ".join(error.messages)},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
+        # The admin's log (and so the audit trail) says it was published, as well as saved.
+        self.log_change(request, obj, PUBLISH_COMMENT)
+        self.message_user(request, _("“%(fact)s” published.") % {"fact": obj}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:progress_review_queue"))
+
+    def return_view(self, request, object_id):
+        """Return one draft for changes: a confirmation page asks for the comment (required),
+        prefilled with what the reviewer typed on the draft's form."""
+        fact = self.get_object(request, unquote(object_id))
+        if fact is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (rules.may_return(request.user) and self.has_view_permission(request, fact)):
+            raise PermissionDenied
+        change_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(fact.pk)]
+        )
+        if not rules.may_return(request.user, fact):
+            self.message_user(request, _("Only a draft can be returned."), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        response = self._confirm_return(request, [fact], back=change_url)
+        return response or HttpResponseRedirect(reverse("admin:progress_review_queue"))
+
+    def _confirm_return(self, request, facts, *, back=None):
+        """The confirmation page of returning `facts`, each with its comment (a field each,
+        prefilled with its stored comment, or for one draft what its form held); once
+        confirmed with every comment given, each is returned by review.return_draft() and
+        None is answered (the caller says where to go)."""
+        comments = {}
+        for fact in facts:
+            typed = request.POST.get(f"review_comment_{fact.pk}")
+            if typed is None and len(facts) == 1:
+                typed = request.POST.get("review_comment")  # from the draft's form
+            comments[fact.pk] = (fact.review_comment if typed is None else typed).strip()
+        missing = set()
+        if request.POST.get("confirm"):
+            missing = {f.pk for f in facts if f.state in Reviewed.PENDING and not comments[f.pk]}
+            if not missing:
+                self._review_each(
+                    request,
+                    facts,
+                    lambda fact: return_draft(fact, request.user, comments[fact.pk]),
+                    lambda done: ngettext("%(count)d returned.", "%(count)d returned.", done),
+                )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Return drafts for changes"),
+            "opts": self.model._meta,
+            "facts": [(fact, comments[fact.pk], fact.pk in missing) for fact in facts],
+            "pending": Reviewed.PENDING,
+            "back": back,
+            "as_action": back is None,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/progress/return.html", context)
 
     def delete_model(self, request, obj):
         erase(obj, request.user)  # superusers only (rules.may_delete), recorded
@@ -277,9 +423,8 @@ class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
         permissions=["review"],
     )
     def return_selected(self, request, queryset):
-        self._review_each(
-            request, queryset, lambda fact: return_draft(fact, request.user, fact.review_comment)
-        )
+        """A confirmation page asks for each draft's comment (required), then returns them."""
+        return self._confirm_return(request, list(queryset.select_related("node")))
 
     @admin.action(
         description=_("Withdraw the selected published facts, with a reason"),

@@ -34,8 +34,14 @@ INDICATOR_HEAD = [
     "baseline",
     "weight",
 ]
+# The English of a translated text (added later, so OPTIONAL on import: a file without the
+# column imports as before, and each fact keeps the English it has). Each comes right after
+# its Chinese column, which keeps its name (it was the only one).
+INDICATOR_ENGLISH = ["target_change_reason_en"]
+UPDATE_ENGLISH = ["reason_en", "remedy_en"]
+ENGLISH_COLUMNS = {*INDICATOR_ENGLISH, *UPDATE_ENGLISH}
 # Then target_<year>, actual_<year> for each year of the plan's term (indicator_columns).
-INDICATOR_TAIL = ["source", "target_change_reason"]
+INDICATOR_TAIL = ["source", "target_change_reason", *INDICATOR_ENGLISH]
 UPDATE_COLUMNS = [
     "plan",
     "ref",
@@ -49,7 +55,15 @@ UPDATE_COLUMNS = [
     "reason",
     "remedy",
 ]
-UPDATE_EXPORT_COLUMNS = [*UPDATE_COLUMNS, "update_id"]
+# Added columns go last: a program that reads the download by position keeps working.
+UPDATE_EXPORT_COLUMNS = [*UPDATE_COLUMNS, "update_id", *UPDATE_ENGLISH]
+# The model field of a translated text's column: the Chinese columns were named before the
+# texts had languages; `<name>_en` is the model's own field name.
+TEXT_FIELDS = {
+    "reason": "reason_zh_hant",
+    "remedy": "remedy_zh_hant",
+    "target_change_reason": "target_change_reason_zh_hant",
+}
 # Columns an import accepts but does not read.
 IGNORED = {"responsibilities": {"title_zh_hant"}}
 YEAR_COLUMN = re.compile(r"^(target|actual|source)_(\d+)$")
@@ -81,8 +95,9 @@ def columns_of(kind, plan=None):
     if kind == "responsibilities":
         return RESPONSIBILITY_COLUMNS, IGNORED["responsibilities"]
     if kind == "updates":
-        return UPDATE_COLUMNS, {"update_id"}
-    return indicator_columns(plan), {f"source_{year}" for year in plan_years(plan)}
+        return UPDATE_COLUMNS, {"update_id", *UPDATE_ENGLISH}
+    required = [name for name in indicator_columns(plan) if name not in ENGLISH_COLUMNS]
+    return required, {*INDICATOR_ENGLISH, *(f"source_{year}" for year in plan_years(plan))}
 
 
 def recognise(header):

@@ -15,6 +15,7 @@ from .contract import (
     ITEM_KINDS,
     RESPONSIBILITY_COLUMNS,
     TEMPLATE_COLUMNS,
+    TEXT_FIELDS,
     UPDATE_EXPORT_COLUMNS,
     indicator_columns,
     plan_years,
@@ -71,9 +72,16 @@ def _responsibilities(plan, nodes):
     ]
 
 
+def _field(column):
+    """The model field a column is read from (a translated text's Chinese column by its own
+    field, never through modeltranslation's active language)."""
+    return TEXT_FIELDS.get(column, column)
+
+
 def _indicators(plan, nodes):
     # The file's own columns, with the item's id for its ref and the yearly values whole.
-    fields = ["node_id", "key", *INDICATOR_HEAD[3:], "values", *INDICATOR_TAIL]
+    tail = [_field(name) for name in INDICATOR_TAIL]
+    fields = ["node_id", "key", *INDICATOR_HEAD[3:], "values", *tail]
     found = [
         row
         for row in Indicator.objects.filter(node__plan=plan, state=State.PUBLISHED)
@@ -94,7 +102,7 @@ def _indicators(plan, nodes):
         for year in years:
             entry = values.get(str(year), {})
             line += [stored_number(entry.get("target")), stored_number(entry.get("actual"))]
-        line += [row[name] or "" for name in INDICATOR_TAIL]
+        line += [row[name] or "" for name in tail]
         if year_sources:
             line += [values.get(str(year), {}).get("source") or "" for year in years]
         rows.append(line)
@@ -114,13 +122,16 @@ def _updates(plan, nodes):
             "summary_en",
             "source",
             "agency__code",
-            "reason",
-            "remedy",
+            "reason_zh_hant",
+            "remedy_zh_hant",
+            "reason_en",
+            "remedy_en",
             "pk",
         )
     )
     rows = [UPDATE_EXPORT_COLUMNS]
     for node_id, *values in found:
-        if node_id in nodes:  # None (no percent, no agency) is an empty cell
+        # None (no percent, no agency, a text never written) is an empty cell.
+        if node_id in nodes:
             rows.append([plan.slug, nodes[node_id].ref, *values])
     return rows

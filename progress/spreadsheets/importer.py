@@ -2,7 +2,8 @@
 
 The kind of file is recognised from its header row; one plan per file; every row is checked
 before anything is written, every problem is collected and named by its spreadsheet row (the
-header is row 1) and column, in Chinese and in English; the whole file is applied in one
+header is row 1) and column, in Chinese and in English (each message a gettext message of the
+catalogue, rendered in both languages: `Problem`); the whole file is applied in one
 transaction and one revision, or not at all. Rows identical to what is stored change
 nothing; rows missing from a file are never deleted. Rows are matched to what is stored by
 their keys in one pass (dicts by update_id, by indicator key, by an update's content), so a
@@ -30,6 +31,9 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from plan.models import Plan, PlanNode
 
@@ -37,51 +41,113 @@ from .. import review, rules
 from ..models import Agency, Indicator, ProgressUpdate, Responsibility, Reviewed
 from ..numbers import format_number, stored_number
 from .contract import (
+    ENGLISH_COLUMNS,
+    INDICATOR_ENGLISH,
     ITEM_KINDS,
+    TEXT_FIELDS,
+    UPDATE_ENGLISH,
     YEAR_COLUMN,
     columns_of,
     plan_years,
     recognise,
 )
 from .safe import BOM
-from .values import CONTROL, parse_cell_number, parse_date, parse_id, parse_roc_year, text
+from .values import (
+    CONTROL,
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    NoSuchDate,
+    UnlikelyYear,
+    parse_cell_number,
+    parse_date,
+    parse_id,
+    parse_roc_year,
+    text,
+)
 
 ENCODINGS = ("utf-8-sig", "cp950", "big5hkscs")
 # A file is checked up to this many problems: a file of nothing but bad cells (a control
 # character in each of a million) would otherwise make a page of a hundred megabytes.
 MAX_PROBLEMS = 200
 State = Reviewed.State
+REQUIRED = _("required")
+LANGUAGES = ("zh_hant", "en")  # the field suffixes of a translated text
 
 
 # Problems, in both languages ----------------------------------------------------------------
 
+# The names of the kinds of file, as a message says them.
+KIND_NAMES = {
+    "agencies": _("agencies"),
+    "responsibilities": _("responsibilities"),
+    "indicators": _("indicators"),
+    "updates": _("progress updates"),
+}
+
+
+class Listed:
+    """Several values in a message, joined as the language lists them (、 in Chinese)."""
+
+    def __init__(self, values):
+        self.values = [str(value) for value in values]
+
+    def __str__(self):
+        return pgettext("list separator", ", ").join(self.values)
+
+
+def render(message, params, language):
+    """A gettext message (lazy) with its parameters, in `language`. A parameter that is a
+    message itself, or a Listed, is rendered in that language too; numbers stay numbers (a
+    plural message picks its form from them, before str())."""
+    with translation.override(language):
+        if params:
+            values = {
+                name: str(value) if isinstance(value, Promise | Listed) else value
+                for name, value in params.items()
+            }
+            message = message % values
+        return str(message)
+
+
+def bilingual(message, **params):
+    """A message to staff in Chinese and English, as every importer message is shown."""
+    return f"{render(message, params, 'zh-hant')} / {render(message, params, 'en')}"
+
 
 @dataclass
 class Problem:
-    row: int  # the spreadsheet's row: the header is row 1; 0 for the file as a whole
+    """A problem of the file, at a row (the header is row 1; 0: the file as a whole) and a
+    column ("": the whole row): a gettext message and its parameters, shown in both
+    languages (`zh`, `en`: the message alone; str(): with where it is)."""
+
+    row: int
     column: str
-    zh: str
-    en: str
+    message: object
+    params: dict = field(default_factory=dict)
+
+    @property
+    def zh(self):
+        return render(self.message, self.params, "zh-hant")
+
+    @property
+    def en(self):
+        return render(self.message, self.params, "en")
+
+    def where(self):
+        if not self.row:
+            return _("File: %(problem)s"), {}
+        if not self.column:
+            return _("Row %(row)s: %(problem)s"), {"row": self.row}
+        return _("Row %(row)s, column “%(column)s”: %(problem)s"), {
+            "row": self.row,
+            "column": self.column,
+        }
 
     def __str__(self):
-        if not self.row:
-            return f"檔案：{self.zh} / File: {self.en}"
-        if not self.column:
-            return f"第 {self.row} 列：{self.zh} / Row {self.row}: {self.en}"
-        return (
-            f"第 {self.row} 列「{self.column}」欄：{self.zh} / "
-            f"Row {self.row}, column “{self.column}”: {self.en}"
-        )
-
-
-def _render(error, language):
-    """One ValidationError message in `language` (its gettext message, with its params)."""
-    with translation.override(language):
-        message = error.message
-        if error.params:
-            # Before str(): a lazy plural message picks its form from the parameters.
-            message = message % error.params
-        return str(message)
+        place, params = self.where()
+        zh = render(place, {**params, "problem": self.zh}, "zh-hant")
+        en = render(place, {**params, "problem": self.en}, "en")
+        return f"{zh} / {en}"
 
 
 class _TooManyProblems(Exception):
@@ -182,23 +248,27 @@ class Importer:
         self.allowed_nodes = None  # rules.editable_node_ids: None = every item
         self.allowed_agencies = None  # ids of the agencies the user may name; None = any
         self.header = []
+        self.kept = []  # fields whose optional column the file lacks: kept as stored
 
     # Problems
 
-    def problem(self, row, column, zh, en):
+    def problem(self, row, column, message, params=None):
+        """Note a problem: `message` a gettext message (lazy), `params` its parameters."""
         problems = self.result.problems
         if len(problems) >= MAX_PROBLEMS:
             problems.append(
                 Problem(
                     0,
                     "",
-                    f"問題超過 {MAX_PROBLEMS} 個，以上僅列出前 {MAX_PROBLEMS} 個，其餘未再檢查",
-                    f"more than {MAX_PROBLEMS} problems: the first {MAX_PROBLEMS} are listed "
-                    "above, the rest of the file was not checked",
+                    _(
+                        "more than %(count)s problems: the first %(count)s are listed above, "
+                        "the rest of the file was not checked"
+                    ),
+                    {"count": MAX_PROBLEMS},
                 )
             )
             raise _TooManyProblems
-        problems.append(Problem(row, column, zh, en))
+        problems.append(Problem(row, column, message, params or {}))
 
     def validation(self, row, error, columns):
         """A ValidationError, each message in both languages. `columns` maps a model field
@@ -209,7 +279,7 @@ class Importer:
         for name, errors in items:
             column = columns.get(name) or (name if name in self.header else columns.get(None, ""))
             for item in errors:
-                self.problem(row, column, _render(item, "zh-hant"), _render(item, "en"))
+                self.problem(row, column, item.message, item.params)
 
     # The file
 
@@ -224,22 +294,15 @@ class Importer:
         result = self.result
         content = decode(data)
         if content is None:
-            self.problem(
-                0,
-                "",
-                "無法辨識檔案編碼，請存成 UTF-8 或 Big5 的 CSV",
-                "unreadable encoding: save the file as CSV in UTF-8 or Big5",
-            )
+            self.problem(0, "", _("unreadable encoding: save the file as CSV in UTF-8 or Big5"))
             return result
         try:
             rows = list(csv.reader(io.StringIO(content, newline="")))
         except csv.Error as error:
-            self.problem(
-                0, "", f"不是可讀的 CSV 檔（{error}）", f"not a readable CSV file ({error})"
-            )
+            self.problem(0, "", _("not a readable CSV file (%(error)s)"), {"error": str(error)})
             return result
         if not rows or not any(cell.strip() for cell in rows[0]):
-            self.problem(1, "", "找不到標題列", "no header row")
+            self.problem(1, "", _("no header row"))
             return result
         header = self.header = [cell.strip() for cell in rows[0]]
         kind = recognise(header)
@@ -247,9 +310,10 @@ class Importer:
             self.problem(
                 1,
                 "",
-                "無法由標題列辨識檔案種類（機關、權責、指標或進度）",
-                "the header row is not that of an agencies, responsibilities, indicators or "
-                "updates file",
+                _(
+                    "the header row is not that of an agencies, responsibilities, indicators "
+                    "or updates file"
+                ),
             )
             return result
         result.kind = kind
@@ -260,15 +324,10 @@ class Importer:
             if not any(cell.strip() for cell in cells):
                 continue  # an empty line (spreadsheets leave them at the end)
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-                self.problem(number, "", "欄位比標題列多", "more cells than the header row has")
+                self.problem(number, "", _("more cells than the header row has"))
             for name, cell in zip(header, cells, strict=False):
                 if CONTROL.search(cell):
-                    self.problem(
-                        number,
-                        name,
-                        "含有控制字元（如 NUL）",
-                        "holds a control character (e.g. NUL)",
-                    )
+                    self.problem(number, name, _("holds a control character (e.g. NUL)"))
             cells = cells + [""] * (len(header) - len(cells))
             records.append((number, {name: cells[i] for i, name in enumerate(header) if name}))
         if kind != "agencies" and not self.find_plan(header, records):
@@ -285,9 +344,9 @@ class Importer:
         Also which items and reporting agencies their rows may name."""
         user = self.user
         if self.publish and user is not None and not rules.may_publish(user):
-            self.problem(0, "", "只有審核人員可以直接發布", "only reviewers may publish at once")
+            self.problem(0, "", _("only reviewers may publish at once"))
         if not rules.may_import(user, kind):
-            self.problem(0, "", "您沒有匯入這種檔案的權限", f"you may not import {kind} files")
+            self.problem(0, "", _("you may not import %(kind)s files"), {"kind": KIND_NAMES[kind]})
             return False
         if user is not None and not rules.is_reviewer(user):
             self.allowed_nodes = rules.editable_node_ids(user)
@@ -296,25 +355,25 @@ class Importer:
 
     def find_plan(self, header, records):
         if "plan" not in header:
-            self.problem(1, "plan", "缺少這一欄", "this column is missing")
+            self.problem(1, "plan", _("this column is missing"))
             return False
         slugs = {}
         for number, record in records:
             slugs.setdefault(text(record.get("plan")), number)
         if not records:
-            self.problem(2, "plan", "檔案沒有資料列", "the file has no rows")
+            self.problem(2, "plan", _("the file has no rows"))
             return False
         first = next(iter(slugs))
         for _slug, number in list(slugs.items())[1:]:
             self.problem(
                 number,
                 "plan",
-                f"一個檔案只能有一個計畫（前面的列是「{first}」）",
-                f"one plan per file (the rows above are “{first}”)",
+                _("one plan per file (the rows above are “%(plan)s”)"),
+                {"plan": first},
             )
         self.plan = Plan.objects.filter(slug=first).first()
         if self.plan is None:
-            self.problem(slugs[first], "plan", f"沒有代碼為「{first}」的計畫", f"no plan “{first}”")
+            self.problem(slugs[first], "plan", _("no plan “%(plan)s”"), {"plan": first})
             return False
         self.result.plan = self.plan
         self.nodes = {}
@@ -333,7 +392,7 @@ class Importer:
             if not name:
                 continue
             if name in seen:
-                self.problem(1, name, "這一欄重複了", "this column appears twice")
+                self.problem(1, name, _("this column appears twice"))
                 ok = False
             seen.add(name)
             if name in required or name in optional:
@@ -343,15 +402,15 @@ class Importer:
                 self.problem(
                     1,
                     name,
-                    f"年度不在計畫期間（民國 {start}–{end} 年）內",
-                    f"the year is outside the plan's term (ROC {start}–{end})",
+                    _("the year is outside the plan's term (ROC %(start)s–%(end)s)"),
+                    {"start": start, "end": end},
                 )
             else:
-                self.problem(1, name, "不認得這一欄", "unknown column")
+                self.problem(1, name, _("unknown column"))
             ok = False
         for name in required:
             if name not in seen:
-                self.problem(1, name, "缺少這一欄", "this column is missing")
+                self.problem(1, name, _("this column is missing"))
                 ok = False
         return ok
 
@@ -361,27 +420,16 @@ class Importer:
         ref = text(record.get(column))
         node = self.nodes.get(ref)
         if not ref:
-            self.problem(number, column, "必須填寫", "required")
+            self.problem(number, column, REQUIRED)
         elif node is None or node.deleted:
-            self.problem(
-                number,
-                column,
-                f"計畫中沒有「{ref}」這個項目",
-                f"the plan has no item “{ref}”",
-            )
+            self.problem(number, column, _("the plan has no item “%(ref)s”"), {"ref": ref})
         elif node.kind not in ITEM_KINDS:
             self.problem(
-                number,
-                column,
-                f"「{ref}」不是策略或行動方案",
-                f"“{ref}” is not a strategy or an action item",
+                number, column, _("“%(ref)s” is not a strategy or an action item"), {"ref": ref}
             )
         elif not self.node_allowed(node.pk):
             self.problem(
-                number,
-                column,
-                f"您所屬的機關並未主辦或協辦「{ref}」",
-                f"none of your agencies leads or supports “{ref}”",
+                number, column, _("none of your agencies leads or supports “%(ref)s”"), {"ref": ref}
             )
         else:
             return node
@@ -399,11 +447,11 @@ class Importer:
         code = text(record.get(column))
         if not code:
             if required:
-                self.problem(number, column, "必須填寫", "required")
+                self.problem(number, column, REQUIRED)
             return None, not required
         agency = agencies.get(code)
         if agency is None:
-            self.problem(number, column, f"沒有代碼為「{code}」的機關", f"no agency “{code}”")
+            self.problem(number, column, _("no agency “%(code)s”"), {"code": code})
             return None, False
         return agency, True
 
@@ -411,17 +459,15 @@ class Importer:
         value = text(record.get(column))
         if value in choices.values:
             return value
-        known = "、".join(choices.values)
+        known = Listed(choices.values)
         if not value:
-            self.problem(
-                number, column, f"必須填寫（{known}）", f"required ({', '.join(choices.values)})"
-            )
+            self.problem(number, column, _("required (%(known)s)"), {"known": known})
         else:
             self.problem(
                 number,
                 column,
-                f"「{value}」不是可用的代碼（{known}）",
-                f"“{value}” is not a known code ({', '.join(choices.values)})",
+                _("“%(value)s” is not a known code (%(known)s)"),
+                {"value": value, "known": known},
             )
         return None
 
@@ -434,14 +480,57 @@ class Importer:
             self.validation(row, error, {None: column})
             return None, False
 
-    def duplicate(self, seen, key, number, column, what):
-        if key in seen:
-            self.problem(
-                number,
-                column,
-                f"與第 {seen[key]} 列重複（{what}）",
-                f"the same {what} as row {seen[key]}",
+    def texts(self, record, columns):
+        """Text columns' values by model field (a translated text's Chinese column by its
+        `_zh_hant` field); an optional column the file does not have is left out."""
+        return {
+            TEXT_FIELDS.get(column, column): text(record.get(column))
+            for column in columns
+            if column in self.header or column not in ENGLISH_COLUMNS
+        }
+
+    def keep_english(self, columns):
+        """The optional English columns this file lacks: each fact keeps the English it has
+        (`revise`), and a row is matched without them. Returns their field names."""
+        self.kept = [name for name in columns if name not in self.header]
+        return set(self.kept)
+
+    def date(self, number, record, column):
+        """A date column's date, or None with the problem noted: a date the calendar does
+        not have (114/02/30) is named as such, not as an unreadable format."""
+        raw = (record.get(column) or "").strip()
+        try:
+            return parse_date(raw)
+        except NoSuchDate as error:
+            if error.days is None:
+                message = _("the date “%(value)s” does not exist: there is no month %(month)s")
+            else:
+                message = _(
+                    "the date “%(value)s” does not exist: month %(month)s has %(days)s days"
+                )
+            params = {"value": raw, "month": error.month, "days": error.days}
+        except UnlikelyYear:
+            message = _(
+                "the year of the date “%(value)s” is not between %(earliest)s and %(latest)s "
+                "(an ROC year is below 1000: 114/03/31)"
             )
+            params = {"value": raw, "earliest": EARLIEST_YEAR, "latest": LATEST_YEAR}
+        except ValueError:
+            message = _("unreadable date “%(value)s” (use 2025-03-31 or 114/03/31)")
+            params = {"value": raw}
+        self.problem(number, column, message, params)
+        return None
+
+    def duplicate(self, seen, key, number, column, what):
+        """Has an earlier row the same `key`? `what`: the key's columns, or "update" (an
+        update's whole content)."""
+        if key in seen:
+            if what == "update":
+                message, params = _("the same update as row %(row)s"), {"row": seen[key]}
+            else:
+                message = _("the same %(what)s as row %(row)s")
+                params = {"what": what, "row": seen[key]}
+            self.problem(number, column, message, params)
             return True
         seen[key] = number
         return False
@@ -464,14 +553,14 @@ class Importer:
     # Agencies
 
     def check_agencies(self, records):
-        codes = [text(record.get("code")) for _, record in records]
+        codes = [text(record.get("code")) for _number, record in records]
         existing = {agency.code: agency for agency in Agency.objects.filter(code__in=codes)}
         seen = {}
         columns = {"name": "name_zh_hant", None: "code"}
         for number, record in records:
             code = text(record.get("code"))
             if not code:
-                self.problem(number, "code", "必須填寫", "required")
+                self.problem(number, "code", REQUIRED)
                 continue
             if self.duplicate(seen, code, number, "code", "code"):
                 continue
@@ -505,7 +594,7 @@ class Importer:
                 self.result.skipped += 1  # a template row left empty
                 continue
             node = self.node(number, record)
-            agency, _ = self.agency(number, record, agencies, required=True)
+            agency, _found = self.agency(number, record, agencies, required=True)
             role = self.choice(number, record, "role", Responsibility.Role)
             if node is None or agency is None or role is None:
                 continue
@@ -533,6 +622,7 @@ class Importer:
         )
         for indicator in revisions:
             stored.setdefault(indicator.key, []).append(indicator)
+        self.keep_english(INDICATOR_ENGLISH)
         seen = {}
         columns = {
             None: "indicator",
@@ -548,7 +638,7 @@ class Importer:
             node = self.node(number, record)
             direction = self.choice(number, record, "direction", Indicator.Direction)
             if not key:
-                self.problem(number, "indicator", "必須填寫", "required")
+                self.problem(number, "indicator", REQUIRED)
             elif self.duplicate(seen, key, number, "indicator", "indicator"):
                 continue
             fields = {
@@ -561,7 +651,7 @@ class Importer:
                 "unit_en": text(record.get("unit_en")),
                 "direction": direction,
                 "source": text(record.get("source")),
-                "target_change_reason": text(record.get("target_change_reason")),
+                **self.texts(record, ["target_change_reason", *INDICATOR_ENGLISH]),
             }
             ok = node is not None and direction is not None and bool(key)
             try:
@@ -571,8 +661,8 @@ class Importer:
                 self.problem(
                     number,
                     "baseline_year",
-                    f"「{raw}」不是民國年（例如 {years[0] - 1}）",
-                    f"“{raw}” is not an ROC year (e.g. {years[0] - 1})",
+                    _("“%(value)s” is not an ROC year (e.g. %(example)s)"),
+                    {"value": raw, "example": years[0] - 1},
                 )
                 ok = False
             fields["baseline"], good = self.number(number, record, "baseline")
@@ -605,8 +695,8 @@ class Importer:
                     self.problem(
                         number,
                         "source",
-                        f"民國 {year} 年的實際值需要來源",
-                        f"the actual of {year} needs its source",
+                        _("the actual of %(year)s needs its source"),
+                        {"year": year},
                     )
                     ok = False
             fields["values"] = values
@@ -620,8 +710,7 @@ class Importer:
                 self.problem(
                     number,
                     "indicator",
-                    "這個指標屬於您所屬機關未負責的項目",
-                    "this indicator belongs to an item none of your agencies is responsible for",
+                    _("this indicator belongs to an item none of your agencies is responsible for"),
                 )
                 continue
             fields["node"] = node
@@ -637,11 +726,13 @@ class Importer:
                 found = parse_id(record.get("update_id"))
             except ValueError:
                 raw = (record.get("update_id") or "").strip()
-                self.problem(number, "update_id", f"「{raw}」不是編號", f"“{raw}” is not an id")
+                self.problem(number, "update_id", _("“%(value)s” is not an id"), {"value": raw})
                 continue
             if found is not None:
                 ids[number] = found
         stored = {u.pk: u for u in ProgressUpdate.objects.filter(node__plan=self.plan)}
+        # Without the English columns, an update is recognised by the rest of its content.
+        skipped = self.keep_english(UPDATE_ENGLISH)
         pending = {}  # a published update's id → its pending correction (draft or returned)
         replaced_by = {}  # an update's id → the revision that replaced it once published
         by_content = {}  # an update's content (_signature) → the update that says it
@@ -652,7 +743,7 @@ class Importer:
                 else:
                     replaced_by[update.supersedes_id] = update
             if update.state != State.SUPERSEDED:
-                signature = _signature(ProgressUpdate, update)
+                signature = _signature(ProgressUpdate, update, skipped)
                 known = by_content.get(signature)
                 if known is None or (
                     known.state == State.WITHDRAWN and update.state != State.WITHDRAWN
@@ -664,18 +755,8 @@ class Importer:
             node = self.node(number, record)
             status = self.choice(number, record, "status", ProgressUpdate.Status)
             ok = node is not None and status is not None
-            when = None
-            try:
-                when = parse_date(record.get("date"))
-            except ValueError:
-                raw = (record.get("date") or "").strip()
-                self.problem(
-                    number,
-                    "date",
-                    f"日期「{raw}」無法辨識（請用 2025-03-31 或 114/03/31）",
-                    f"unreadable date “{raw}” (use 2025-03-31 or 114/03/31)",
-                )
-                ok = False
+            when = self.date(number, record, "date")
+            ok &= when is not None
             percent, good = self.number(number, record, "percent")
             ok &= good
             agency, good = self.agency(number, record, agencies)
@@ -688,36 +769,26 @@ class Importer:
                 "summary_en": text(record.get("summary_en")),
                 "source": text(record.get("source")),
                 "agency": agency,
-                "reason": text(record.get("reason")),
-                "remedy": text(record.get("remedy")),
+                **self.texts(record, ["reason", "remedy", *UPDATE_ENGLISH]),
             }
             reported = set()
             if not fields["summary_zh_hant"]:
-                self.problem(number, "summary_zh_hant", "必須填寫", "required")
+                self.problem(number, "summary_zh_hant", REQUIRED)
                 reported.add("summary_zh_hant")
             if not fields["source"]:
                 self.problem(
                     number,
                     "source",
-                    "每筆進度都要有來源：網址或公文字號",
-                    "every update needs its source: a web address or a document number",
+                    _("every update needs its source: a web address or a document number"),
                 )
                 reported.add("source")
             if status == ProgressUpdate.Status.BEHIND:
-                for name, zh, en in (
-                    (
-                        "reason",
-                        "落後的進度要說明原因",
-                        "an update behind schedule needs the reason",
-                    ),
-                    (
-                        "remedy",
-                        "落後的進度要說明因應對策",
-                        "an update behind schedule needs the remedy",
-                    ),
+                for name, message in (
+                    ("reason", _("an update behind schedule needs the reason")),
+                    ("remedy", _("an update behind schedule needs the remedy")),
                 ):
-                    if not fields[name]:
-                        self.problem(number, name, zh, en)
+                    if not fields[TEXT_FIELDS[name]]:
+                        self.problem(number, name, message)
                         reported.add(name)
             if not ok or reported:
                 continue
@@ -727,10 +798,7 @@ class Importer:
                 update = stored.get(ids[number])
                 if update is None:
                     self.problem(
-                        number,
-                        "update_id",
-                        f"此計畫沒有編號 {ids[number]} 的進度",
-                        f"the plan has no update {ids[number]}",
+                        number, "update_id", _("the plan has no update %(id)s"), {"id": ids[number]}
                     )
                     continue
                 if self.retired(number, "update_id", update, stored, replaced_by):
@@ -739,8 +807,9 @@ class Importer:
                     self.problem(
                         number,
                         "update_id",
-                        "這筆進度屬於您所屬機關未負責的項目",
-                        "this update belongs to an item none of your agencies is responsible for",
+                        _(
+                            "this update belongs to an item none of your agencies is responsible for"
+                        ),
                     )
                     continue
                 if self.duplicate(seen, update.pk, number, "update_id", "update_id"):
@@ -752,7 +821,7 @@ class Importer:
                 self.revise(number, what, ProgressUpdate, fields, published, draft, columns)
                 continue
             # No id: a new update, unless the same one is stored already.
-            signature = _signature(ProgressUpdate, fields)
+            signature = _signature(ProgressUpdate, fields, skipped)
             if self.duplicate(seen, signature, number, "ref", "update"):
                 continue
             same = by_content.get(signature)
@@ -773,15 +842,12 @@ class Importer:
             newer, hops = replaced_by.get(update.pk), 0
             while newer is not None and newer.state == State.SUPERSEDED and hops < 1000:
                 newer, hops = replaced_by.get(newer.pk), hops + 1
+            if newer is not None:
+                message = _("update %(id)s was replaced by a correction (%(newer)s): export again")
+            else:
+                message = _("update %(id)s was replaced by a correction: export again")
             self.problem(
-                number,
-                column,
-                f"編號 {update.pk} 的進度已被更正"
-                + (f"（現為 {newer.pk}）" if newer else "")
-                + "，請重新匯出",
-                f"update {update.pk} was replaced by a correction"
-                + (f" ({newer.pk})" if newer else "")
-                + ": export again",
+                number, column, message, {"id": update.pk, "newer": newer.pk if newer else ""}
             )
             return True
         if update.state == State.WITHDRAWN:
@@ -791,10 +857,11 @@ class Importer:
             self.problem(
                 number,
                 column,
-                f"編號 {update.pk} 的進度已撤回（{reason}），不能再匯入；"
-                "如要重新填報，請清空 update_id 並修改內容後再匯入",
-                f"update {update.pk} was withdrawn ({reason}) and cannot be imported again; "
-                "to report it anew, leave update_id empty and change the row",
+                _(
+                    "update %(id)s was withdrawn (%(reason)s) and cannot be imported again; to "
+                    "report it anew, leave update_id empty and change the row"
+                ),
+                {"id": update.pk, "reason": reason},
             )
             return True
         return False
@@ -814,6 +881,9 @@ class Importer:
 
         Publishing is review.publish(), inside the import's revision and transaction."""
         working = draft or published
+        for name in self.kept:
+            # Its column is not in the file: the text stays as stored (a new fact has none).
+            fields[name] = (getattr(working, name) or "") if working is not None else ""
         signature = _signature(model, fields)
         publish = self.publish
         if working is not None and _signature(model, working) == signature:
@@ -835,8 +905,8 @@ class Importer:
             self.problem(
                 number,
                 "agency",
-                f"填報機關只能是您所屬的機關，不能是「{fields['agency'].code}」",
-                f"name one of your own agencies as the reporter, not “{fields['agency'].code}”",
+                _("name one of your own agencies as the reporter, not “%(code)s”"),
+                {"code": fields["agency"].code},
             )
             return
         for name, value in fields.items():
@@ -849,13 +919,12 @@ class Importer:
             instance.supersedes = published  # (also: no query for it below)
         if model is Indicator and instance.supersedes is not None:
             weakened = instance.weakened_targets(instance.supersedes)
-            if weakened and not (instance.target_change_reason or "").strip():
-                years = "、".join(map(str, weakened))
+            if weakened and not (instance.target_change_reason_zh_hant or "").strip():
                 self.problem(
                     number,
                     "target_change_reason",
-                    f"已發布的目標值被調降（民國 {years} 年），請說明原因",
-                    f"a published target was weakened ({', '.join(map(str, weakened))}): say why",
+                    _("a published target was weakened (%(years)s): say why"),
+                    {"years": Listed(weakened)},
                 )
                 return
         self.full_clean(number, instance, columns, exclude=["node", "agency"])
@@ -895,11 +964,14 @@ def _normal_values(values):
     return normal
 
 
-def _signature(model, source):
+def _signature(model, source, skipped=()):
     """What a row says about a fact, comparable with what is stored (`source`: an instance
-    or a dict of the import's fields)."""
+    or a dict of the import's fields). `skipped`: fields left out (a file without their
+    columns says nothing about them). Translated texts by their own language's field."""
 
     def get(name):
+        if name in skipped:
+            return None
         return source.get(name) if isinstance(source, dict) else getattr(source, name)
 
     def node_id():
@@ -920,8 +992,11 @@ def _signature(model, source):
             get("summary_en") or "",
             get("source") or "",
             agency_id,
-            get("reason") or "",
-            get("remedy") or "",
+            *(
+                get(f"{name}_{language}") or ""
+                for name in ("reason", "remedy")
+                for language in LANGUAGES
+            ),
         )
     return (
         node_id(),
@@ -937,5 +1012,5 @@ def _signature(model, source):
         stored_number(get("weight")),
         _normal_values(get("values")),
         get("source") or "",
-        get("target_change_reason") or "",
+        *(get(f"target_change_reason_{language}") or "" for language in LANGUAGES),
     )

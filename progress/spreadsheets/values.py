@@ -4,6 +4,7 @@ database field each column lands in), ROC years, and text (trimmed, with the one
 apostrophe the export puts before a formula-like text removed: see safe.py).
 """
 
+import calendar
 import re
 from datetime import date
 
@@ -29,10 +30,25 @@ def text(raw):
     return value[1:] if value.startswith("'") else value
 
 
+class UnlikelyYear(ValueError):
+    """A date in a readable format whose year is outside EARLIEST_YEAR–LATEST_YEAR."""
+
+
+class NoSuchDate(ValueError):
+    """A date in a readable format that the calendar does not have (114/02/30, 2025-13-01):
+    a typing slip the importer names as such, not as an unreadable format."""
+
+    def __init__(self, value, month, days=None):
+        super().__init__(value)
+        self.month = month
+        self.days = days  # how many days the month has; None when the month does not exist
+
+
 def parse_date(raw):
     """2025-03-31, ROC 114/03/31, Excel's 2025/3/31 (a time after it is dropped); ValueError
-    for anything else, and for a year outside EARLIEST_YEAR–LATEST_YEAR. Full-width digits
-    (as Chinese input methods type them) are read as ASCII; other scripts' digits are not."""
+    for anything else: NoSuchDate for a day or month the calendar does not have, UnlikelyYear
+    for a year outside EARLIEST_YEAR–LATEST_YEAR. Full-width digits (as Chinese input methods
+    type them) are read as ASCII; other scripts' digits are not."""
     value = (raw or "").translate(FULL_WIDTH).strip().split(" ")[0].split("T")[0]
     match = DATE_PARTS.match(value)
     if not match:
@@ -42,7 +58,12 @@ def parse_date(raw):
         year += ROC_OFFSET
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         # "25/3/31" read as ROC 25 (1936) is a mistyped year, not a report from then.
-        raise ValueError(value)
+        raise UnlikelyYear(value)
+    if not 1 <= month <= 12:
+        raise NoSuchDate(value, month)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise NoSuchDate(value, month, days)
     return date(year, month, day)
 
 

@@ -9,7 +9,7 @@ LINKS = re.compile(r'\b(?:href|src|action)="([^"]+)"')
 
 
 @pytest.mark.django_db(transaction=True)
-def test_snapshot_is_complete_and_self_contained(tmp_path, plan_file_data):
+def test_snapshot_is_complete_and_self_contained(without_plan, tmp_path, plan_file_data):
     from plan.exchange import create_plan
     from plan.tree import PlanTree
 

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from plan.bundle import translated
 from plan.exchange import FORMAT, LANGUAGES, texts
 
-from ...published import translated
 from .fields import (
     CSV_FIELDS,
     LICENCE,

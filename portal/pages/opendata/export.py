@@ -38,6 +38,10 @@ def export_data(plan):
             agencies[agency["code"]] = agency
         node_data["indicators"] = [_indicator(i, plan) for i in facts.indicators]
         node_data["progress"] = _progress(progress.get(node.pk))
+        if node.kind != "action":
+            # Added: how many strategies report, at every level above the action items.
+            reported, total = progress[node.pk].coverage if node.pk in progress else (0, 0)
+            node_data["coverage"] = {"reported": reported, "total": total}
         node_data["updates"] = [_update(u) for u in facts.updates]
         node_data["withdrawn"] = [_withdrawn(w, plan) for w in facts.withdrawn]
         for child in node_data["children"]:
@@ -70,14 +74,40 @@ def _bilingual(fact, name):
 
 
 def _progress(progress):
+    """A node's progress. The first five keys are the format's first (their meaning never
+    changes: `expected` and `light` are measured against today, `percent` is the weighted
+    mean of the reported children where any reports). Added since, each figure with its
+    date: `as_of`, `expected_at_date` and `light_at_date` (the figure that stands for the
+    node, compared with what was planned by its own date), `own` (the node's own latest
+    update as one statement), and `withheld` (true where pages withhold an average over too
+    few reporting strategies)."""
     if progress is None or not progress.is_reported:
         return None
+    figure = progress.figure
     return {
         "status": progress.status,
         "percent": json_number(progress.percent),
         "expected": json_number(progress.expected),
         "light": progress.light,
         "date": progress.date.isoformat() if progress.date else None,
+        "as_of": _iso(figure.date) if figure else None,
+        "expected_at_date": json_number(figure.expected) if figure else None,
+        "light_at_date": figure.light if figure else None,
+        "own": _figure(progress.own),
+        "withheld": progress.withheld(),
+    }
+
+
+def _figure(figure):
+    if figure is None:
+        return None
+    return {
+        "status": figure.status,
+        "percent": json_number(figure.percent),
+        "date": _iso(figure.date),
+        "expected_at_date": json_number(figure.expected),
+        "light_at_date": figure.light,
+        "source": figure.source,
     }
 
 
@@ -91,6 +121,9 @@ def _update(update):
         "agency": update["agency"],
         "reason": update["reason"] or "",
         "remedy": update["remedy"] or "",
+        # Added: the English (empty until staff write it); `reason` and `remedy` stay Chinese.
+        "reason_en": update.get("reason_en") or "",
+        "remedy_en": update.get("remedy_en") or "",
     }
 
 
@@ -141,6 +174,7 @@ def _indicator(indicator, plan):
         "values": years,
         "source": indicator["source"] or "",
         "target_change_reason": indicator["target_change_reason"] or "",
+        "target_change_reason_en": indicator.get("target_change_reason_en") or "",
     }
 
 

@@ -130,6 +130,14 @@ NODE_FIELDS = [
     ),
     (["children"], _("The items under it, in the order of the plan.")),
     (
+        ["coverage", "coverage.reported", "coverage.total"],
+        _(
+            "The goal, a vision or a strategy: how many strategies it holds (total) and how "
+            "many of them report (a strategy reports when it or one of its action items has a "
+            "published update). Not on action items."
+        ),
+    ),
+    (
         ["agencies", "agencies.lead", "agencies.support"],
         _("Codes of the agencies that lead it and that support it (see agencies at the top)."),
     ),
@@ -140,7 +148,13 @@ NODE_FIELDS = [
             "latest update), percent (its own, or the weighted mean of its reported items), "
             "expected (what the schedule expects by today), light (green, yellow or red; null "
             "for statuses without one) and date (of its latest update). null when nothing is "
-            "reported."
+            "reported. Added: as_of (the date of the figure that stands for it: its own latest "
+            "update, or the latest of its reported items'), expected_at_date and light_at_date "
+            "(that figure compared with what was planned by its own date, as pages show it), "
+            "own (its own latest update as one statement: status, percent, date, "
+            "expected_at_date, light_at_date, source) and withheld (true for the goal or a "
+            "vision when fewer strategies report than PROGRESS_COVERAGE_MIN: pages then show "
+            "no average)."
         ),
     ),
     (
@@ -148,7 +162,8 @@ NODE_FIELDS = [
         _(
             "Its published progress updates, newest first: date, status, percent, summary "
             "(in each language), source (a web address or document number), agency (code of "
-            "the reporting agency, or null), reason and remedy (when it is behind schedule)."
+            "the reporting agency, or null), reason and remedy (when it is behind schedule; in "
+            "Chinese) and, added, reason_en and remedy_en (their English, empty until written)."
         ),
     ),
     (
@@ -166,7 +181,8 @@ NODE_FIELDS = [
             "Its published performance indicators: key (stable id), name, measure and unit (in "
             "each language), direction (increase, decrease or milestone), baseline_year (ROC), "
             "baseline, weight, values (for each ROC year of the term: target, actual and "
-            "source), source and target_change_reason."
+            "source), source and target_change_reason (in Chinese; added: "
+            "target_change_reason_en, its English)."
         ),
     ),
 ]
@@ -259,6 +275,7 @@ PROGRESS_CSV_FILES = [
                 ),
                 "source": _("Where the actuals are published."),
                 "target_change_reason": _("Why a published target was weakened, if it was."),
+                "target_change_reason_en": _("Added: that reason in English (optional)."),
                 "source_<year>": _("Only when a year has its own source: that year's source."),
             },
         ),
@@ -278,6 +295,10 @@ PROGRESS_CSV_FILES = [
                 "agency": _("Code of the reporting agency."),
                 "reason": _("For an update behind schedule: why, and what is done."),
                 "update_id": _("The update's id: a re-imported row with it updates that update."),
+                "reason_en": _(
+                    "Added: the reason and the remedy in English (optional on import; empty "
+                    "until written)."
+                ),
             },
         ),
     ),

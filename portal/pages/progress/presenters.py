@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext, gettext_lazy
 
+from plan.bundle import translated
 from plan.models import PlanNode
 from progress.numbers import format_number
-from progress.rollup import EMPTY, Progress, thresholds
+from progress.rollup import CATEGORIES, EMPTY, Progress, coverage_minimum, thresholds
 
-from ...published import linked_tree, page_language, page_reading, plan_progress, translated
+from ...published import linked_tree, page_language, page_reading, plan_progress
 
 STATUS_LABELS = {
     "not_started": gettext_lazy("Not started"),
@@ -141,8 +142,10 @@ class Update:
         self.summary = Text.of(data, "summary", language, note=True)
         self.source = Source.of(data.get("source"), language)
         self.agency = presenter.agency(data.get("agency"))
-        self.reason = Text.plain(data.get("reason"), language)
-        self.remedy = Text.plain(data.get("remedy"), language)
+        # Written in Chinese, with an English field since issue 21: English pages mark the
+        # Chinese shown where the English is missing, as they mark other texts.
+        self.reason = Text.of(data, "reason", language, note=True)
+        self.remedy = Text.of(data, "remedy", language, note=True)
         self.published_at = data.get("published_at")
         self.anchor = f"update-{self.id}"
         self.url = f"{page_of(node).url}#{self.anchor}"
@@ -175,6 +178,21 @@ class Withdrawn:
         self.url = f"{page_of(node).url}#{self.anchor}"
 
 
+VERDICT_LABELS = {"met": gettext_lazy("Met"), "not_met": gettext_lazy("Not met")}
+
+
+def verdict(direction, target, actual):
+    """ "met" | "not_met" | None for one year of an indicator: only where both the target and
+    the actual are published numbers. Higher is better: met at or above the target; lower
+    is better: at or below it; a milestone (values are ROC years): reached in or before the
+    year it was due."""
+    if not isinstance(target, Decimal) or not isinstance(actual, Decimal):
+        return None
+    if direction == "decrease" or direction == "milestone":
+        return "met" if actual <= target else "not_met"
+    return "met" if actual >= target else "not_met"
+
+
 class Indicator:
     WIDTH, HEIGHT, TOP, BOTTOM = 320, 150, 12, 28
 
@@ -189,7 +207,7 @@ class Indicator:
         self.baseline_year = data.get("baseline_year")
         self.baseline = data.get("baseline")
         self.source = Source.of(data.get("source"), language)
-        self.target_change_reason = Text.plain(data.get("target_change_reason"), language)
+        self.target_change_reason = Text.of(data, "target_change_reason", language, note=True)
         values = data.get("values") or {}
         self.years = []
         for year in range(plan.term_start_roc, plan.term_end_roc + 1):
@@ -204,6 +222,10 @@ class Indicator:
                     else None,
                 }
             )
+            self.years[-1]["verdict"] = verdict(
+                self.direction, self.years[-1]["target"], self.years[-1]["actual"]
+            )
+            self.years[-1]["verdict_label"] = VERDICT_LABELS.get(self.years[-1]["verdict"], "")
         self.corrects = [Indicator(old, presenter) for old in presenter.earlier(data)]
 
     @cached_property
@@ -272,28 +294,101 @@ def page_of(node):
     return node.parent if node.kind == PlanNode.Kind.ACTION else node
 
 
+class Statement:
+    """One dated statement as a line prints it: status, light (at its own date), percent,
+    what was expected at that date, the date, and its source (own) or its count (parts)."""
+
+    def __init__(self, figure, kind, language):
+        self.kind = kind  # "own": the node's latest update; "parts": its reported parts
+        self.status = figure.status
+        self.status_label = STATUS_LABELS.get(figure.status, "")
+        self.light = figure.light
+        self.light_label = LIGHT_LABELS.get(figure.light, "")
+        self.percent = figure.percent
+        self.percent_text = percent_text(figure.percent)
+        self.expected = figure.expected
+        self.expected_text = percent_text(figure.expected)
+        self.date = figure.date
+        self.source = Source.of(figure.source, language)
+        self.reported, self.total = figure.reported, figure.total
+
+    @property
+    def is_parts(self):
+        return self.kind == "parts"
+
+
+class Coverage:
+    """A vision's or the goal's strategies: how many report, and what they say, counted."""
+
+    LABELS = {
+        "completed": gettext_lazy("Completed"),
+        "green": gettext_lazy("Green light: on track"),
+        "yellow": gettext_lazy("Yellow light: slightly behind"),
+        "red": gettext_lazy("Red light: behind"),
+        "no_light": gettext_lazy("Not started, adjusted or suspended"),
+        "not_reported": gettext_lazy("Not yet reported"),
+    }
+
+    def __init__(self, progress):
+        self.reported, self.total = progress.coverage
+        self.withheld = progress.withheld()
+        self.minimum_percent = percent_text(Decimal(str(coverage_minimum())) * 100)
+        self.parts = []
+        offset = Decimal(0)
+        for name in CATEGORIES:
+            count = progress.distribution.get(name, 0)
+            share = Decimal(100) * count / self.total if self.total else Decimal(0)
+            self.parts.append(
+                {
+                    "name": name,
+                    "label": self.LABELS[name],
+                    "count": count,
+                    "share": percent_text(share),
+                    "offset": percent_text(offset),
+                }
+            )
+            offset += share
+
+
 class NodeProgress:
-    """One node's progress as its page prints it."""
+    """One node's progress as its page prints it. Every line is one dated statement: the
+    headline is the figure that stands for the node in its parent's count (its parts' when
+    any part reports a percent, otherwise its own latest update); `own` and `parts` are both
+    kept for the pages that print them separately. The goal and visions have no headline
+    and no light of their own: they show their strategies' coverage and distribution."""
 
     def __init__(self, node, facts, progress, presenter):
+        language = presenter.language
         self.node = node
         self.facts = facts
         self.presenter = presenter
         self.reported = progress.is_reported
-        self.status = progress.status
-        self.status_label = STATUS_LABELS.get(progress.status, "")
-        self.light = progress.light
-        self.light_label = LIGHT_LABELS.get(progress.light, "")
-        self.date = progress.date
-        self.percent = progress.percent
-        self.percent_text = percent_text(progress.percent)
-        self.expected = progress.expected
-        self.expected_text = percent_text(progress.expected)
-        self.rolled_up = progress.rolled_up
+        self.own = Statement(progress.own, "own", language) if progress.own else None
+        self.parts = Statement(progress.parts, "parts", language) if progress.parts else None
+        figure = progress.figure
+        self.headline = self.parts if progress.parts else self.own
+        is_parent = node.kind in (PlanNode.Kind.GOAL, PlanNode.Kind.VISION)
+        self.coverage = Coverage(progress) if is_parent else None
+        headline = None if is_parent else self.headline
+        self.status = headline.status if headline else None
+        self.status_label = headline.status_label if headline else ""
+        self.light = headline.light if headline else None
+        self.light_label = headline.light_label if headline else ""
+        self.date = headline.date if headline else None
+        if is_parent:
+            # An average over the strategies, only with enough of them reporting.
+            shown = progress.percent if not self.coverage.withheld else None
+            self.percent, self.expected = shown, None
+        else:
+            self.percent = figure.percent if figure else None
+            self.expected = figure.expected if figure else None
+        self.percent_text = percent_text(self.percent)
+        self.expected_text = percent_text(self.expected)
+        self.rolled_up = progress.parts is not None
         self.children = progress.children
         self.reported_children = progress.reported
         self.lead = [presenter.agency(a["code"]) for a in facts.lead]
-        self.name = node_name(node, presenter.language)
+        self.name = node_name(node, language)
         self.number = full_number(node)
         self.support = [presenter.agency(a["code"]) for a in facts.support]
 
@@ -346,6 +441,17 @@ class PlanProgress:
         self.agencies = self._agencies()
         green, yellow = thresholds()
         self.green_points, self.yellow_points = percent_text(green), percent_text(yellow)
+        self.coverage_minimum_text = percent_text(Decimal(str(coverage_minimum())) * 100)
+
+    @cached_property
+    def strategy_count(self):
+        return sum(1 for node in self.tree if node.kind == PlanNode.Kind.STRATEGY)
+
+    @cached_property
+    def coverage(self):
+        """The whole plan's: (strategies reporting, strategies)."""
+        goal = self.tree.goal
+        return self.of(goal).coverage if goal is not None else None
 
     def of(self, node):
         found = self._nodes.get(node.pk)

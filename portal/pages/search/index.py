@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.synonyms import CURATED
+from plan.bundle import translated
 from plan.search import (
     column,
     expand_terms,
@@ -20,7 +21,7 @@ from plan.search import (
     whole_word,
 )
 
-from ...published import place_trees, site_knowledge, site_rows, text_language, translated
+from ...published import place_trees, site_knowledge, site_rows, text_language
 from ...serving.caching import per_version
 from ...serving.simplified import to_traditional
 

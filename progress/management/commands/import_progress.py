@@ -12,8 +12,9 @@ named by row and column, in Chinese and English) stops the import with nothing w
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext_lazy
 
-from progress.spreadsheets.importer import import_csv
+from progress.spreadsheets.importer import bilingual, import_csv
 
 
 class Command(BaseCommand):
@@ -39,10 +40,12 @@ class Command(BaseCommand):
         if result.problems:
             for error in result.errors:
                 self.stderr.write(error)
-            raise CommandError(
-                f"{file}: {len(result.problems)} 個錯誤，未寫入任何資料 / "
-                f"{len(result.problems)} error(s); nothing was written"
+            refused = ngettext_lazy(
+                "%(count)s problem; nothing was written",
+                "%(count)s problems; nothing was written",
+                "count",
             )
+            raise CommandError(f"{file}: {bilingual(refused, count=len(result.problems))}")
         for change in result.changes:
             if change.action != "unchanged" and options["verbosity"] > 1:
                 self.stdout.write(f"row {change.row}: {change.action} {change.what}")
