@@ -23,7 +23,7 @@ from plan.history import record_loaded
 from plan.models import Plan, PlanNode
 from portal.serving.caching import clear_process_caches
 
-from .factories import LANGS, PAGES, SLUG, P
+from .factories import LANGS, LOCALISED, PAGES, SLUG, P
 
 HTML_LANG = {"zh-hant": "zh-Hant", "en": "en", "zh-hans": "zh-Hans"}
 
@@ -309,7 +309,17 @@ def test_head_requests_are_answered(get, client, page):
 HEADER_LANGS = {"zh-hant": "", "en": "/en"}
 
 
-PLAN_LINKS = (f"{P}/preamble/", f"{P}/chart/", f"{P}/full-text/")
+PLAN_LINKS = (f"{P}/preamble/", f"{P}/chart/", f"{P}/full-text/", f"{P}/progress/")
+# Every page type with the site's header (not the chart's SVG or the feed), the progress pages
+# with the sample updates: issue 21 put 執行進度 in the menu of every page.
+HEADER_PAGES = [
+    *(path for name, path in LOCALISED.items() if name not in ("chart-svg", "feed")),
+    f"{P}/progress/",
+    f"{P}/agencies/",
+    f"{P}/agencies/udd/",
+    f"{P}/chart/progress/",
+    "/no-such-page/",
+]
 
 
 def menu(html):
@@ -318,16 +328,17 @@ def menu(html):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang", HEADER_LANGS)
-@pytest.mark.parametrize(
-    "path", ["/", f"{P}/mrt-network/", "/changes/", "/site-map/", "/open-data/", "/no-such-page/"]
-)
-def test_every_page_has_the_same_header(client, plan, lang, path):
+@pytest.mark.parametrize("path", HEADER_PAGES)
+def test_every_page_has_the_same_header(client, sample, lang, path):
     """Pages about no plan (recent changes, the site map, 404) link to the current plan's
-    preamble, chart and full text like every other page."""
+    preamble, chart, full text and progress like every other page."""
     response = client.get(HEADER_LANGS[lang] + path)
+    assert response.status_code == (404 if "no-such-page" in path else 200), path
     nav = menu(response.content.decode())
     for link in PLAN_LINKS:
         assert f'href="{HEADER_LANGS[lang]}{link}"' in nav, (path, link)
+    progress = "執行進度" if lang == "zh-hant" else "Progress"
+    assert f'href="{HEADER_LANGS[lang]}{P}/progress/">{progress}</a>' in nav, path
     assert nav == menu(client.get(HEADER_LANGS[lang] + "/").content.decode())
 
 
@@ -343,7 +354,7 @@ def test_the_header_costs_the_404_page_at_most_one_query_more(plan):
 
 
 @pytest.mark.django_db
-def test_without_a_plan_the_header_has_no_plan_links(client):
+def test_without_a_plan_the_header_has_no_plan_links(without_plan, client):
     html = client.get("/site-map/").content.decode()
     assert "/preamble/" not in menu(html)
 
@@ -522,7 +533,7 @@ def test_the_admin_keeps_its_own_host(loaded):
     assert response.wsgi_request.get_host() == "internal.example.tw"
 
 
-def test_the_home_page_shows_the_plan_staff_chose(client, db, plan_file_data):
+def test_the_home_page_shows_the_plan_staff_chose(without_plan, client, db, plan_file_data):
     """Issue 13: a second plan of the same term with an earlier slug took over the home page."""
     first = create_plan(plan_file_data)
     data = copy.deepcopy(plan_file_data)
@@ -535,3 +546,29 @@ def test_the_home_page_shows_the_plan_staff_chose(client, db, plan_file_data):
     second.save()
     assert not Plan.objects.get(pk=first.pk).is_current  # one current plan at a time
     assert '<h1 id="plan-title">另一份計畫' in client.get("/").content.decode()
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 21, line breaking: the filter that marks what must stay on one line changes no text.
+
+
+def test_keep_whole_marks_year_ranges_numbers_and_names_and_nothing_else():
+    from portal.templatetags.line_breaks import keep_whole
+
+    title = "高雄市政府112至115年度中程施政計畫"
+    marked = keep_whole(title, "高雄市政府")
+    assert marked == (
+        '<span class="keep-whole">高雄市政府</span>'
+        '<span class="unbroken">112至115年度</span>中程施政計畫'
+    )
+    assert text_of(marked) == title
+    english = "Mid-Term Administrative Plan for Fiscal Years 2023–2026 (ROC 112–115)"
+    assert keep_whole(english) == (
+        '<span class="unbroken">Mid-Term</span> Administrative Plan for Fiscal Years '
+        '<span class="unbroken">2023–2026</span> (ROC <span class="unbroken">112–115</span>)'
+    )
+    # A number keeps its unit, even across a space; a date is no range; text is escaped.
+    assert keep_whole("<b>完成 60 %</b> 8,000戶 2025-03-31") == (
+        '&lt;b&gt;完成 <span class="unbroken">60 %</span>&lt;/b&gt; '
+        '<span class="unbroken">8,000戶</span> 2025-03-31'
+    )

@@ -5,7 +5,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .factories import PAGES, WCAG22AA, P
+from .factories import PAGES, WCAG22AA, P, add_sample_progress, load_knowledge
 
 pytestmark = pytest.mark.browser
 
@@ -248,6 +248,8 @@ def test_the_phone_menu_folds_without_javascript(open_page):
     page.locator(".site-menu > summary").click()
     assert menu.is_visible() and page.locator("#site-search").is_visible()
     assert page.locator(".site-nav a", has_text="架構圖").is_visible()
+    # Issue 21: progress is in the menu, the phone's too.
+    assert page.locator(f'.site-nav a[href="{P}/progress/"]', has_text="執行進度").is_visible()
 
 
 @pytest.mark.parametrize("lang", PREFIX)
@@ -255,9 +257,14 @@ def test_wide_screens_show_the_menu_and_search_unfolded(open_page, lang):
     page, _ = open_page(f"{PREFIX[lang]}/changes/", 1280)
     assert not page.locator(".site-menu > summary").is_visible()
     assert page.locator("#site-search").is_visible()
-    # Home, 施政目標, chart, full text, topics and SDGs, glossary, site map.
-    assert page.locator(".site-nav a").count() == 7
+    # Home, 施政目標, chart, full text, progress, topics and SDGs, glossary, site map.
+    assert page.locator(".site-nav a").count() == 8
     assert all(link.is_visible() for link in page.locator(".site-nav a").all())
+    progress = page.locator(f'.site-nav a[href="{PREFIX[lang]}{P}/progress/"]')
+    assert progress.inner_text() == {"zh": "執行進度", "en": "Progress"}[lang]
+    # Eight links and the search still take one line at 1280 px, in English too.
+    tops = {round(link.bounding_box()["y"]) for link in page.locator(".site-nav a").all()}
+    assert len(tops) == 1, tops
 
 
 def test_the_full_text_prints_on_five_a4_pages_at_most(open_page, screenshot):
@@ -319,4 +326,120 @@ def test_pages_about_no_plan_have_the_plans_menu(open_page, screenshot, lang, wi
             page.locator(".site-menu > summary").click()
         screenshot(page, f"polish-after-{name}-{lang}-{width}")
         assert page.locator(f'.site-nav a[href="{PREFIX[lang]}{P}/chart/"]').is_visible()
+        assert page.locator(f'.site-nav a[href="{PREFIX[lang]}{P}/progress/"]').is_visible()
         page.context.close()
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 21, line breaking: Chinese may break between any two characters, and names were split
+# at the end of a line ("都市發展/局" at 1280 px, "社區照顧關/懷據點", "尚未填/報" at 390).
+# What must stay whole is measured where it is shown, with a handful of progress updates and
+# the glossary loaded.
+
+
+@pytest.fixture
+def with_progress_and_glossary(live_plan):
+    from plan.models import Plan
+
+    add_sample_progress(Plan.objects.get())
+    load_knowledge()
+    return live_plan
+
+
+# For each element matching the selector: its text (or `needle` within it) and the number of
+# lines it takes. The text's boxes are grouped by line: a box whose middle is within half a
+# font size of the previous line's is on that line (Latin and Chinese glyph boxes of one line
+# differ a little in height).
+LINES = """([selector, needle]) => [...document.querySelectorAll(selector)].map(element => {
+    const nodes = [];
+    let text = "";
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        nodes.push([node, text.length]);
+        text += node.data;
+    }
+    const start = needle ? text.indexOf(needle) : 0;
+    if (start < 0 || !text.trim()) return [needle || text, 0];
+    const end = needle ? start + needle.length : text.length;
+    const at = (offset, isEnd) => {
+        for (const [node, from] of nodes) {
+            const to = from + node.data.length;
+            if (offset >= from && (isEnd ? offset <= to : offset < to)) return [node, offset - from];
+        }
+    };
+    const range = document.createRange();
+    range.setStart(...at(start, false));
+    range.setEnd(...at(end, true));
+    const middles = [...range.getClientRects()].filter(r => r.width > 0)
+        .map(r => (r.top + r.bottom) / 2).sort((a, b) => a - b);
+    const half = parseFloat(getComputedStyle(element).fontSize) / 2;
+    let lines = 0, line = -Infinity;
+    for (const middle of middles) if (middle - line > half) { lines += 1; line = middle; }
+    return [needle || text.trim(), lines];
+})"""
+
+
+def lines_of(page, selector, needle=None):
+    return page.evaluate(LINES, [selector, needle])
+
+
+# Page: address, and what must stay on one line in Chinese and on English pages (there, the
+# Chinese shown: an untranslated agency's name, a glossary term's Chinese name; English breaks
+# between words as it should).
+KEPT_WHOLE = {
+    "home": ("/", (), ()),
+    "glossary": ("/glossary/", (".glossary-entry dfn",), (".glossary-entry dt :lang(zh)",)),
+    "overview": (
+        f"{P}/progress/",
+        (".agency-name", ".status-words", ".light"),
+        (".agency-name :lang(zh)",),
+    ),
+    "agency": (f"{P}/agencies/udd/", (".status-words", ".light"), ()),
+    "agencies": (f"{P}/agencies/", (".agency-name",), (".agency-name :lang(zh)",)),
+    "strategy": (f"{P}/mrt-network/", (".agency-name", ".light"), ()),
+}
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+@pytest.mark.parametrize("lang", PREFIX)
+def test_names_terms_and_statuses_stay_on_one_line(
+    with_progress_and_glossary, open_page, screenshot, lang, width
+):
+    split = []
+    for name, (path, chinese, english) in KEPT_WHOLE.items():
+        page, response = open_page(PREFIX[lang] + path, width)
+        assert response.status == 200, name
+        screenshot(page, f"issue21-{name}-{lang}-{width}")
+        selectors = chinese if lang == "zh" else english
+        measured = 0
+        for selector in selectors:
+            for text, lines in lines_of(page, selector):
+                measured += 1
+                if lines != 1:
+                    split.append(f"{name}: {text!r} takes {lines} lines")
+        assert measured or not selectors, f"{name} ({lang}): nothing to measure"
+        page.context.close()
+    assert not split, "\n".join(split)
+
+
+def test_the_plans_title_keeps_its_years_whole_on_a_phone(open_page):
+    page, _ = open_page("/", 390)
+    assert lines_of(page, "#plan-title", "112至115年度") == [["112至115年度", 1]]
+
+
+def test_keep_whole_keeps_the_titles_years_and_authority_together_on_a_phone(open_page, screenshot):
+    """The home page's title, marked by the keep_whole filter in the page itself: "112至" and
+    "115年度" broke onto two lines at 390 px."""
+    from portal.templatetags.line_breaks import keep_whole
+
+    page, _ = open_page("/", 390)
+    title = page.locator("#plan-title").inner_text()
+    page.eval_on_selector(
+        "#plan-title",
+        "(h1, html) => { h1.innerHTML = html; }",
+        str(keep_whole(title, "高雄市政府")),
+    )
+    assert lines_of(page, "#plan-title", "112至115年度") == [["112至115年度", 1]]
+    assert lines_of(page, "#plan-title", "高雄市政府") == [["高雄市政府", 1]]
+    assert page.locator("#plan-title").inner_text() == title  # the text is the same
+    screenshot(page, "issue21-home-title-marked-zh-390")

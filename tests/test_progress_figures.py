@@ -268,3 +268,11 @@ def test_english_reason_and_remedy_reach_pages_and_json(client, sample):
     assert found[0]["reason"] == "用地取得延宕"
     assert found[0]["reason_en"] == "Land acquisition delayed"
     assert found[0]["remedy_en"].startswith("Talks with")
+
+
+def test_a_lead_agency_not_yet_named_is_not_yet_designated(client, plan):
+    for prefix, words in (("", "尚未指定"), ("/en", "Not yet designated")):
+        html = html_of(client, f"{prefix}{P}/mrt-network/")
+        line = html[html.index('class="agencies-line"') :]
+        line = line[: line.index("</dl>")]
+        assert words in line and ("尚未填報" not in line and "Not yet reported" not in line)

@@ -80,6 +80,67 @@ def test_nothing_reported_pages_are_accessible(live_plan, open_page, screenshot,
         page.context.close()
 
 
+# ------------------------------------------------------------------------------------------
+# Issue 21, phones: at 390 px the tables scrolled sideways inside a 358 px box with no cue (the
+# status read "尚未", light and percent were off-screen). Each row is now a card; the table
+# stays a table for screen readers.
+
+
+# Each row's title (its <th>) and its status, light and percent cells (the row's 3rd to 5th
+# children, after the number and the title), in the overview and in an agency's tables alike.
+ROW_CELLS = """rows => rows.map(row => [row.children[1], row.children[2], row.children[3],
+    row.children[4]].map(cell => { const r = cell.getBoundingClientRect();
+    return {text: cell.textContent.trim(), left: r.left, right: r.right, width: r.width,
+            height: r.height}; }))"""
+
+
+def accessible_table(page):
+    """The table roles in Chromium's own accessibility tree, and each cell's name."""
+    cdp = page.context.new_cdp_session(page)
+    nodes = [n for n in cdp.send("Accessibility.getFullAXTree")["nodes"] if not n.get("ignored")]
+    roles = [n.get("role", {}).get("value") for n in nodes]
+    cells = [
+        n.get("name", {}).get("value")
+        for n, role in zip(nodes, roles, strict=True)
+        if role == "cell"
+    ]
+    kinds = ("table", "row", "columnheader", "rowheader", "cell")
+    return {kind: roles.count(kind) for kind in kinds}, cells
+
+
+@pytest.mark.parametrize("lang", LANG_PREFIX)
+@pytest.mark.parametrize("name", ("overview", "agency"))
+def test_on_a_phone_every_items_title_status_light_and_percent_are_in_view(
+    with_progress, open_page, lang, name
+):
+    page, response = open_page(LANG_PREFIX[lang] + PAGES[name], 390)
+    assert response.status == 200
+    rows = page.eval_on_selector_all("table.progress-table tbody tr", ROW_CELLS)
+    assert len(rows) >= 3, name
+    for cells in rows:
+        for cell in cells:
+            where = (name, lang, cells[0]["text"], cell)
+            assert cell["width"] > 0 and cell["height"] > 0, where
+            assert cell["left"] >= 0 and cell["right"] <= 390, where
+    # Nothing scrolls sideways: neither the page nor a table's box.
+    page_overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    boxes_overflowing = page.eval_on_selector_all(
+        ".table-scroll", "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth).length"
+    )
+    assert page_overflow <= 0 and boxes_overflowing == 0
+    # Still a table to a screen reader, each cell read as on a wide screen (the labels shown
+    # beside the values are not read a second time).
+    phone = accessible_table(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('tbody tr')).display === 'table-row'"
+    )
+    assert phone == accessible_table(page)
+    assert phone[0]["columnheader"] and phone[0]["rowheader"] == len(rows)
+
+
 def test_filters_work_without_javascript(with_progress, open_page):
     page, _ = open_page(f"{P}/progress/", java_script_enabled=False)
     rows = page.locator("tbody tr").count()
@@ -177,7 +238,7 @@ def test_an_update_entered_and_published_in_the_browser_reaches_every_page(
     assert "岡山路竹延伸線第一階段通車" in public.content()
     assert "42" in public.content()
     public.goto(f"{base}{PLAN}/livable/")
-    assert "7 項中已填報 1 項" in public.content()  # the vision roll-up
+    assert "7 項推動策略中 1 項已填報" in public.content()  # the vision roll-up, in strategies
     public.goto(f"{base}{PLAN}/progress/")
     assert "捷運工程局" in public.content()
     public.goto(f"{base}{PLAN}/agencies/mrtb/")
@@ -263,7 +324,9 @@ def test_an_agency_editor_adds_an_indicator_and_a_reviewer_publishes_it(
     editor.goto(f"{base}/admin/progress/indicator/add/")
     # The agency's own items only: the item it leads, not another agency's.
     offered = editor.locator("#id_node option").all_inner_texts()
-    assert [text for text in offered if text.strip("-")] == [str(mrt)]
+    # (Issue 21 numbers the items in every dropdown: "二、(六) 健全大眾運輸捷運路網".)
+    offered = [text for text in offered if text.strip("-")]
+    assert len(offered) == 1 and offered[0].endswith(mrt.title_zh_hant), offered
     editor.select_option("#id_node", str(mrt.pk))
     editor.fill("#id_key", "network-km")
     editor.fill("#id_name_zh_hant", NAME)
