@@ -668,6 +668,8 @@ def test_json_export_gains_progress_keys(client, progress, django_assert_max_num
         "agency": "test-transport",
         "reason": "",
         "remedy": "",
+        "reason_en": "",
+        "remedy_en": "",
     }
     assert mrt["progress"]["status"] == "in_progress"
     assert mrt["progress"]["percent"] == 40.5

@@ -124,9 +124,9 @@ def _updates(plan, nodes):
             "agency__code",
             "reason_zh_hant",
             "remedy_zh_hant",
+            "pk",
             "reason_en",
             "remedy_en",
-            "pk",
         )
     )
     rows = [UPDATE_EXPORT_COLUMNS]

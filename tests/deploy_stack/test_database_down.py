@@ -40,10 +40,10 @@ def outage():
 
 @pytest.mark.django_db(transaction=True)
 def test_database_outage_and_recovery(client, plan_file_data, outage):
-    from plan.exchange import create_plan
+    from tests.factories import the_loaded_plan
 
     stop, start = outage
-    create_plan(plan_file_data)
+    the_loaded_plan(plan_file_data)
     client.raise_request_exception = False
     cached = client.get("/")
     assert cached.status_code == 200

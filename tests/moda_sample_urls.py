@@ -1,0 +1,42 @@
+"""The site's routes, with /sitemap.xml answering a sample of them for the MODA scan: every
+public page type in each reading, every vision, and every strategy in the default reading
+(tests/markup_and_accessibility/test_moda_scan.py; the whole sitemap takes 3–4 minutes, the
+sample well under one, and `docs/accessibility.md` says how to scan it all by hand)."""
+
+from django.http import HttpResponse
+from django.urls import path
+from django.utils.html import escape
+
+from portal.urls import urlpatterns as site_urlpatterns
+
+from .factories import LOCALISED, P
+
+READINGS = ("", "/en", "/zh-hans")
+# Pages that are not HTML (the chart's SVG, the feed) are not for an HTML scanner.
+TYPES = [url for name, url in LOCALISED.items() if name not in ("chart-svg", "feed")] + [
+    f"{P}/progress/",
+    f"{P}/agencies/",
+]
+
+
+def sample_paths():
+    from plan.models import PlanNode
+
+    paths = [reading + url for reading in READINGS for url in dict.fromkeys(TYPES)]
+    for node in PlanNode.objects.filter(kind__in=("vision", "strategy")).order_by("path"):
+        paths.append(f"{P}/{node.ref}/")
+    return list(dict.fromkeys(paths))
+
+
+def sample_sitemap(request):
+    urls = "".join(
+        f"<url><loc>{escape(request.build_absolute_uri(p))}</loc></url>" for p in sample_paths()
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    )
+    return HttpResponse(xml, content_type="application/xml")
+
+
+urlpatterns = [path("sitemap.xml", sample_sitemap), *site_urlpatterns]
