@@ -1,11 +1,11 @@
 """Staff editing of the glossary, the topics and the goals, and of which plan items each
 covers. Everything here is an editorial addition: the admin says so on every form."""
 
-from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from plan.choices import PlanItemsChoiceField
 from plan.models import PlanNode
 from staff.revisions import GuardedVersionAdmin
 
@@ -15,13 +15,6 @@ EDITORIAL = _(
     "Editorial addition: shown to citizens labelled as the portal's explanation or "
     "classification, not as part of the official plan text."
 )
-
-
-class PlanItemChoice(forms.ModelMultipleChoiceField):
-    """Plan items named so staff can tell them apart: plan, ref and title."""
-
-    def label_from_instance(self, node):
-        return f"{node.plan.slug} · {node.ref} · {node}"
 
 
 class KnowledgeAdmin(GuardedVersionAdmin, TabbedTranslationAdmin):
@@ -35,7 +28,7 @@ class KnowledgeAdmin(GuardedVersionAdmin, TabbedTranslationAdmin):
                 .select_related("plan")
                 .order_by("plan__slug", "path")
             )
-            kwargs["form_class"] = PlanItemChoice
+            kwargs["form_class"] = PlanItemsChoiceField
             kwargs.setdefault(
                 "widget",
                 admin.widgets.FilteredSelectMultiple(db_field.verbose_name, is_stacked=False),

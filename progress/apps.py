@@ -18,6 +18,27 @@ class ProgressConfig(AppConfig):
         from plan.deletion import erasing
 
         erasing.connect(_erase_facts, dispatch_uid="progress-erase-facts")
+        from django.core import checks
+
+        checks.register(_check_coverage_minimum, checks.Tags.compatibility)
+
+
+def _check_coverage_minimum(app_configs, **kwargs):
+    """PROGRESS_COVERAGE_MIN is a share (0 to 1): None made every page with progress fail,
+    and 50 (meant as per cent) withheld every average for ever."""
+    from django.conf import settings
+    from django.core import checks
+
+    value = getattr(settings, "PROGRESS_COVERAGE_MIN", 0.5)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        return [
+            checks.Error(
+                f"PROGRESS_COVERAGE_MIN is {value!r}: it must be a share from 0 to 1 "
+                "(0.5: half of the strategies).",
+                id="progress.E001",
+            )
+        ]
+    return []
 
 
 def _erase_facts(sender, nodes, user, **kwargs):

@@ -314,6 +314,10 @@ class Progress:
     strategies: int = 0
     strategies_reported: int = 0
     distribution: dict = field(default_factory=dict)
+    # Goal and visions: the weighted mean of their strategies' figures (what pages call the
+    # average of the reporting strategies) and how many strategies give a percent to it.
+    strategies_mean: Decimal = None
+    strategies_with_percent: int = 0
 
     @property
     def is_reported(self):
@@ -322,8 +326,11 @@ class Progress:
     @property
     def figure(self):
         """The statement that stands for the node in its parent's count: its parts' when any
-        part reports a percent, otherwise its own (the same rule as `percent`)."""
-        return self.parts if self.parts is not None else self.own
+        part reports a percent, otherwise its own (the same rule as `percent`), otherwise
+        its parts' statuses alone."""
+        if self.parts is not None and self.parts.percent is not None:
+            return self.parts
+        return self.own or self.parts
 
     @property
     def coverage(self):
@@ -375,26 +382,59 @@ def _own_figure(facts, term, today):
     )
 
 
-def _parts_figure(weighted, total_children):
-    """The weighted mean of the parts' figures, compared with the weighted mean of what was
-    expected at each part's own date; dated by the latest of them."""
-    weights = sum(weight for weight, _ in weighted)
-    percent = _round(sum(w * f.percent for w, f in weighted) / weights)
-    with_expected = [(w, f.expected) for w, f in weighted if f.expected is not None]
-    expected = None
-    if with_expected:
-        expected = _round(sum(w * e for w, e in with_expected) / sum(w for w, _ in with_expected))
-    every_part_done = all(f.status == Status.COMPLETED for _, f in weighted)
-    status = Status.COMPLETED if percent == 100 and every_part_done else Status.IN_PROGRESS
+def parts_status(statuses):
+    """The status a group of parts states together: theirs when they agree; else behind when
+    any is (so the group is never green while a part is behind), in progress when any part
+    is under way or done; else (not started, adjusted, suspended: no light) the first of
+    suspended, adjusted, not started found."""
+    found = [status for status in statuses if status]
+    if not found:
+        return None
+    if len(set(found)) == 1:
+        return found[0]
+    if Status.BEHIND in found:
+        return Status.BEHIND
+    if Status.IN_PROGRESS in found or Status.COMPLETED in found:
+        return Status.IN_PROGRESS
+    for status in (Status.SUSPENDED, Status.ADJUSTED, Status.NOT_STARTED):
+        if status in found:
+            return status
+    return found[0]
+
+
+def _parts_figure(figures, total_children):
+    """What the reporting parts say together: the weighted mean of their percents, compared
+    with the weighted mean of what was planned at each part's own date; the status they
+    state together; dated by the latest of their dates."""
+    with_percent = [(w, f) for w, f in figures if f.percent is not None and w > 0]
+    percent = expected = None
+    if with_percent:
+        weights = sum(w for w, _ in with_percent)
+        percent = _round(sum(w * f.percent for w, f in with_percent) / weights)
+        with_expected = [(w, f.expected) for w, f in with_percent if f.expected is not None]
+        if with_expected:
+            expected = _round(
+                sum(w * e for w, e in with_expected) / sum(w for w, _ in with_expected)
+            )
+    status = parts_status([f.status for _, f in figures])
     return Figure(
-        status=None,
+        status=status,
         percent=percent,
-        date=max((f.date for _, f in weighted if f.date), default=None),
+        date=max((f.date for _, f in figures if f.date), default=None),
         expected=expected,
         light=light(status, percent, expected),
-        reported=len(weighted),
+        reported=len(figures),
         total=total_children,
     )
+
+
+def strategies_below(node):
+    """The ids of the strategies under a goal or vision node of a PlanTree."""
+    from plan.models import PlanNode
+
+    if node.kind == PlanNode.Kind.STRATEGY:
+        return [node.pk]
+    return [pk for child in node.children for pk in strategies_below(child)]
 
 
 def roll_up(tree, bundle, today):
@@ -428,10 +468,6 @@ def roll_up(tree, bundle, today):
             if expected:
                 weights = sum(w for w, _ in expected)
                 result.expected = _round(sum(w * e for w, e in expected) / weights)
-            figures = [(w, p.figure) for w, p in weighted if w > 0]
-            figures = [(w, f) for w, f in figures if f is not None and f.percent is not None]
-            if figures:
-                result.parts = _parts_figure(figures, len(node.children))
         elif latest:
             result.percent = facts.own_percent
             result.expected = expected_percent(
@@ -440,6 +476,13 @@ def roll_up(tree, bundle, today):
                 facts.milestones,
                 today,
             )
+        figures = [
+            (bundle.get(child.pk, EMPTY).weight, progress[child.pk].figure)
+            for child in node.children
+            if progress[child.pk].figure is not None
+        ]
+        if figures:
+            result.parts = _parts_figure(figures, len(node.children))
         if result.is_reported:
             status = result.status
             if status is None:  # a parent known only through its children
@@ -461,5 +504,16 @@ def roll_up(tree, bundle, today):
                 result.strategies_reported += below.strategies_reported
                 for name, count in below.distribution.items():
                     result.distribution[name] += count
+            # Over the strategies themselves (not a mean of the visions' means), each by the
+            # statement that stands for it, with its own weight.
+            found = [
+                (bundle.get(pk, EMPTY).weight, progress[pk].figure.percent)
+                for pk in strategies_below(node)
+                if progress[pk].figure is not None and progress[pk].figure.percent is not None
+            ]
+            weights = sum(w for w, _ in found)
+            result.strategies_with_percent = len(found)
+            if found and weights > 0:
+                result.strategies_mean = _round(sum(w * p for w, p in found) / weights)
         progress[node.pk] = result
     return progress

@@ -1339,3 +1339,22 @@ def test_only_plan_editors_edit_the_knowledge(client, plan, progress_groups, edi
         assert client.get(path).status_code == 200, path
     assert client.get("/admin/knowledge/goal/add/").status_code == 403
     assert client.get("/admin/knowledge/goal/11/delete/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("model", "field"), [("term", "related"), ("topic", "nodes"), ("goal", "nodes")]
+)
+def test_the_item_pickers_are_numbered_with_their_vision(client, editor, plan, model, field):
+    """Issue 21: plan items in every admin dropdown read "二、(二) 增建社宅擴大租金補貼" (the
+    glossary's, topics' and goals' lists named them "slug · ref · title")."""
+    import re
+
+    from knowledge.models import Goal
+
+    # Goals are the UN's 17: staff edit them, never add one.
+    page = f"{Goal.objects.get(number=11).pk}/change/" if model == "goal" else "add/"
+    html = client.get(f"/admin/knowledge/{model}/{page}").content.decode()
+    select = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = [t.strip() for t in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)]
+    assert "二、(二) 增建社宅擴大租金補貼" in options
+    assert not any(" · " in option for option in options)

@@ -4,7 +4,7 @@ written on the overview page and in the README)."""
 
 import re
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.test import override_settings
@@ -117,7 +117,7 @@ def test_the_average_is_withheld_below_the_coverage_threshold(client, sample):
         clear_process_caches()
         html = html_of(client, "/en/")
         goal = re.search(r'<div class="rollup">.*?</div>', html, re.S).group(0)
-        assert "Weighted average of the 2 reporting strategies" in goal
+        assert "Weighted average of the 2 strategies that report a percent" in goal
         assert "Not enough reported" not in goal
 
 
@@ -125,7 +125,7 @@ def add_own_update_to_housing(plan):
     return update(
         node(plan, "social-housing"),
         date(2026, 9, 30),
-        60,
+        70,
         status="behind",
         reason="用地取得延宕",
         remedy="協調國有財產署",
@@ -140,7 +140,7 @@ def test_each_line_is_one_dated_statement(client, sample):
     # Its own statement: status, percent and date from the same update.
     assert (housing.own.status, housing.own.percent, housing.own.date) == (
         "behind",
-        Decimal(60),
+        Decimal(70),
         date(2026, 9, 30),
     )
     # Its action items: 20 % (2025-03-31) and 100 % (2025-12-31): their mean, the latest date.
@@ -150,7 +150,7 @@ def test_each_line_is_one_dated_statement(client, sample):
     own = html.index("The strategy's own latest update")
     parts = html.index("What its action items report")
     own_block, parts_block = html[own:parts], html[parts : html.index('class="statement-rule"')]
-    assert "2026-09-30" in own_block and "60% complete" in own_block
+    assert "2026-09-30" in own_block and "70% complete" in own_block
     assert "Behind schedule" in own_block and "11500000009" in own_block
     assert "2 of 2 reported" in parts_block and "2025-12-31" in parts_block
     assert "2026-09-30" not in parts_block
@@ -160,7 +160,9 @@ def test_each_line_is_one_dated_statement(client, sample):
     section = vision[vision.index('id="h-social-housing"') :]
     section = section[: section.index("</section>")]
     assert "As its action items report (2 of 2)" in section and "2025-12-31" in section
-    assert "Behind schedule" not in section and "2026-09-30" not in section
+    assert "60% complete" in section and "70%" not in section and "2026-09-30" not in section
+    # The parts' status is what they state together: one of them is behind.
+    assert "Behind schedule" in section and "light-green" not in section
 
 
 def test_a_light_compares_a_figure_with_what_was_planned_at_its_own_date(sample):
@@ -276,3 +278,81 @@ def test_a_lead_agency_not_yet_named_is_not_yet_designated(client, plan):
         line = html[html.index('class="agencies-line"') :]
         line = line[: line.index("</dl>")]
         assert words in line and ("尚未填報" not in line and "Not yet reported" not in line)
+
+
+def test_a_strategys_parts_state_their_status_together(client, sample):
+    """Attack findings: a strategy known through its action items read "Not yet reported"
+    beside a light and a percent, showed green while its only reporting part was behind,
+    and counted completed parts as green."""
+    housing = node(sample, "social-housing")
+    build, rent = PlanNode.objects.get_children(housing)
+    ProgressUpdate.objects.filter(node=rent).delete()
+    ProgressUpdate.objects.filter(node=build).update(percent=Decimal(95))
+    tree, progress = figures(sample)
+    parts = progress[housing.pk].parts
+    assert (parts.status, parts.percent) == ("behind", Decimal(95))
+    assert parts.light != "green" and progress[housing.pk].distribution != {"green": 1}
+    html = html_of(client, f"/en{P}/progress/")
+    row = html[html.index("More Social Housing") :]
+    row = row[: row.index("</tr>")]
+    assert "Not yet reported" not in row and "Behind schedule" in row and "95%" in row
+    # Both parts completed: the strategy counts as completed, not as green.
+    ProgressUpdate.objects.filter(node__in=[build]).update(status="completed", percent=100)
+    update(rent, date(2025, 12, 31), 100, status="completed")
+    tree, progress = figures(sample)
+    assert progress[housing.pk].parts.status == "completed"
+    assert progress[housing.pk].distribution == {"completed": 1}
+    # Parts that report only a status (no percent) still make a statement: no "not reported".
+    ProgressUpdate.objects.filter(node__in=[build, rent]).update(status="suspended", percent=None)
+    tree, progress = figures(sample)
+    assert progress[housing.pk].figure.status == "suspended"
+    assert progress[housing.pk].distribution == {"no_light": 1}
+
+
+@override_settings(PROGRESS_COVERAGE_MIN=0)
+def test_a_parents_average_is_over_its_strategies_not_its_visions(sample):
+    """Attack finding: the goal printed the mean of the visions' means as the average of
+    its strategies."""
+    update(node(sample, "quality-jobs"), date(2026, 6, 30), 0)  # in another vision
+    tree, progress = figures(sample)
+    strategies = [s for s in tree.strategies if progress[s.pk].figure is not None]
+    percents = [progress[s.pk].figure.percent for s in strategies]
+    goal = progress[tree.goal.pk]
+    assert goal.strategies_with_percent == len(percents) == 3
+    mean = (sum(percents) / len(percents)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert goal.strategies_mean == mean == Decimal("38.5")
+    assert goal.percent == Decimal("28.9")  # the data's figure: the visions' mean, as before
+
+
+def test_stored_values_that_are_no_numbers_never_break_a_page(client, sample):
+    """Attack finding: a milestone indicator holding "NaN" (stored before the number
+    grammar) made the strategy page a 500; so did Infinity in the chart and the JSON."""
+    Indicator.objects.filter(key="mrt-ridership").update(
+        values={
+            "112": {"target": "NaN", "actual": "Infinity"},
+            "113": {"target": "1e999999999", "actual": "1,200"},
+        }
+    )
+    published(
+        Indicator,
+        node=node(sample, "mrt-network"),
+        key="milestone",
+        name_zh_hant="完工",
+        direction="milestone",
+        values={"112": {"target": "sNaN", "actual": "114"}},
+    )
+    for prefix in ("", "/en"):
+        html = html_of(client, f"{prefix}{P}/mrt-network/")
+        assert "1,200" in html and len(html) < 1_000_000
+    assert client.get(f"/data/{sample.slug}.json").status_code == 200
+
+
+@pytest.mark.parametrize("value", [None, 50, -0.1, "0.5", True])
+def test_a_coverage_minimum_that_is_no_share_fails_the_checks(value):
+    from progress.apps import _check_coverage_minimum
+
+    with override_settings(PROGRESS_COVERAGE_MIN=value):
+        (error,) = _check_coverage_minimum(None)
+    assert error.id == "progress.E001"
+    with override_settings(PROGRESS_COVERAGE_MIN=0.25):
+        assert _check_coverage_minimum(None) == []

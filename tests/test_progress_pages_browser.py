@@ -391,6 +391,8 @@ def test_an_agency_editor_adds_an_indicator_and_a_reviewer_publishes_it(
         cells = rows.nth(index)
         assert cells.locator("th").inner_text() == str(year)
         texts = cells.locator("td").all_inner_texts()
-        assert texts[:2] == [target, actual]
+        # The actual, with 達成 / 未達成 beside it (issue 21: higher is better here).
+        verdict = "達成" if float(actual) >= float(target) else "未達成"
+        assert texts[:2] == [target, f"{actual} {verdict}"]
         assert cells.locator("td a.source-link").get_attribute("href") == source
     public.screenshot(path="/tmp/indicator-public-1280.png", full_page=True)

@@ -495,6 +495,25 @@ def test_a_reviewer_publishes_a_draft_from_its_form(client, progress_world):
     assert 'name="_publish"' not in client.get(change_url(draft)).content.decode()
 
 
+def test_save_and_publish_sent_twice_publishes_once(client, progress_world):
+    """Attack finding: the second POST of "save and publish" (a double click) found the fact
+    published, saved a correction of it and published that at once."""
+    from progress.models import ProgressUpdate
+
+    world = progress_world
+    draft = draft_of(world)
+    client.force_login(world["reviewer"])
+    data = update_form_data(draft, percent="55", review_comment="", _publish="1")
+    assert client.post(change_url(draft), data).status_code == 302
+    count = ProgressUpdate.objects.count()
+    again = client.post(change_url(draft), data, follow=True)
+    assert again.status_code == 200 and "已不是待審核的草稿" in again.content.decode()
+    assert ProgressUpdate.objects.count() == count
+    assert not ProgressUpdate.objects.filter(supersedes=draft).exists()
+    draft.refresh_from_db()
+    assert draft.state == "published" and draft.submitted_by == world["editor"]
+
+
 def test_an_agency_editor_gets_no_review_buttons_and_cannot_forge_them(client, progress_world):
     world = progress_world
     draft = draft_of(world)
@@ -638,7 +657,7 @@ def test_an_agency_editors_dropdown_lists_only_their_items_numbered(client, prog
     ],
 )
 def test_a_shortened_text_ends_at_a_clause_or_word_with_an_ellipsis(text, short):
-    from progress.admin.items import shortened
+    from plan.choices import shortened
 
     assert shortened(text) == short
 

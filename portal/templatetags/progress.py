@@ -32,8 +32,9 @@ def of(progress, node):
 
 @register.filter
 def plain_number(value):
-    """A Decimal without exponent or trailing zeros: 1200, 35.5."""
-    return format_number(value)
+    """A Decimal without exponent or trailing zeros: 1200, 35.5; text that is no number
+    (stored before the number grammar) as it is."""
+    return value if isinstance(value, str) else format_number(value)
 
 
 @register.filter
@@ -41,5 +42,5 @@ def grouped_number(value):
     """A figure as a page prints it, thousands grouped with commas (both languages write
     1,200 and 12,345.5): 1200 → "1,200". Text that is no number is printed as it is."""
     if not isinstance(value, Decimal):
-        return format_number(value)
+        return plain_number(value)
     return format(value.normalize(), ",f")

@@ -10,7 +10,7 @@ correcting a typo) never becomes who submitted it.
 Reviewers publish or return a draft from its form (the buttons under it) or from the lists
 (actions): both call the same review functions (progress.review) under the same rules
 (progress.rules); returning asks for the comment on a confirmation page. Plan items are
-picked from dropdowns numbered as the plan numbers them (progress.admin.items).
+picked from dropdowns numbered as the plan numbers them (plan.choices).
 
 Over 400 lines on purpose: the six admins share one fact form, its rules and the review
 actions, and read best together; the upload page is its own module (upload.py).
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from plan.choices import PlanItemChoiceField
 from plan.models import Plan, PlanNode
 from staff.revisions import GuardedVersionAdmin
 
@@ -53,7 +54,6 @@ from ..review import (
     withdraw,
 )
 from . import upload
-from .items import PlanItemChoiceField
 
 State = Reviewed.State
 
@@ -313,6 +313,26 @@ class FactAdmin(RulesAdmin, TabbedTranslationAdmin):
                 "return_url": reverse("admin:{}_{}_return".format(*info), args=[quote(obj.pk)])
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """ "Save and publish" is for a draft waiting for review only. Sent again (a double
+        click) or forged on a published fact's form, saving would make a correction and
+        publish it at once: nothing is saved, and the reviewer is told why."""
+        if request.method == "POST" and "_publish" in request.POST and object_id:
+            if not rules.may_publish(request.user):
+                raise PermissionDenied
+            fact = self.get_object(request, unquote(object_id))
+            if fact is not None and not rules.may_publish(request.user, fact):
+                self.message_user(
+                    request,
+                    _(
+                        "Nothing was saved: this is no longer a draft waiting for review "
+                        "(it was published or returned meanwhile)."
+                    ),
+                    messages.WARNING,
+                )
+                return HttpResponseRedirect(request.path)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_change(self, request, obj):
         """The reviewer's "save and publish": the draft was saved (its submitter kept); now

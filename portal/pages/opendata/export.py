@@ -64,7 +64,7 @@ def json_number(value):
     """A stored figure as a JSON number (55 rather than 55.0); None stays null, and a value
     that is not a number (typed by hand before the number grammar) stays as it is."""
     number = stored_number(value)
-    if number is None:
+    if number is None or isinstance(number, str):
         return None if value in (None, "") else str(value)
     return int(number) if number == number.to_integral_value() else float(number)
 

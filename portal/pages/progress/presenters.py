@@ -21,6 +21,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from plan.bundle import translated
 from plan.models import PlanNode
+from progress import numbers
 from progress.numbers import format_number
 from progress.rollup import CATEGORIES, EMPTY, Progress, coverage_minimum, thresholds
 
@@ -50,14 +51,10 @@ def percent_text(value):
 
 
 def stored_number(value):
-    """A figure as the bundle holds it (text or a JSON number) as a Decimal; None when it is
-    empty or not a number (one typed by hand before the number grammar)."""
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
+    """A figure as the bundle holds it: a Decimal the number grammar allows, None when empty,
+    or the text itself when it is none (typed by hand before the grammar: "1,200", "NaN",
+    1e999999999) — printed as it is, never computed with (progress.numbers)."""
+    return numbers.stored_number(value)
 
 
 class Text:
@@ -234,8 +231,10 @@ class Indicator:
         milestone indicator (its values are years) or one with no numbers yet."""
         if self.direction == "milestone":
             return None
-        numbers = [y[k] for y in self.years for k in ("target", "actual") if y[k] is not None]
-        if self.baseline is not None:
+        numbers = [
+            y[k] for y in self.years for k in ("target", "actual") if isinstance(y[k], Decimal)
+        ]
+        if isinstance(self.baseline, Decimal):
             numbers.append(self.baseline)
         if not numbers or max(numbers) <= 0:
             return None
@@ -253,13 +252,13 @@ class Indicator:
             x = index * slot + slot / 2
             group = {"year": year["year"], "label_x": round(x, 1), "bars": []}
             for kind, offset in (("target", -bar - 2), ("actual", 2)):
-                if year[kind] is not None:
+                if isinstance(year[kind], Decimal):
                     h = height(year[kind])
                     group["bars"].append(
                         {"kind": kind, "x": round(x + offset, 1), "y": base - h, "h": h, "w": bar}
                     )
             groups.append(group)
-        baseline_y = base - height(self.baseline) if self.baseline is not None else None
+        baseline_y = base - height(self.baseline) if isinstance(self.baseline, Decimal) else None
         return {
             "width": self.WIDTH,
             "height": self.HEIGHT,
@@ -362,11 +361,11 @@ class NodeProgress:
         self.node = node
         self.facts = facts
         self.presenter = presenter
-        self.reported = progress.is_reported
+        self.reported = progress.is_reported or progress.parts is not None
         self.own = Statement(progress.own, "own", language) if progress.own else None
         self.parts = Statement(progress.parts, "parts", language) if progress.parts else None
         figure = progress.figure
-        self.headline = self.parts if progress.parts else self.own
+        self.headline = self.parts if figure is progress.parts and figure else self.own
         is_parent = node.kind in (PlanNode.Kind.GOAL, PlanNode.Kind.VISION)
         self.coverage = Coverage(progress) if is_parent else None
         headline = None if is_parent else self.headline
@@ -375,16 +374,18 @@ class NodeProgress:
         self.light = headline.light if headline else None
         self.light_label = headline.light_label if headline else ""
         self.date = headline.date if headline else None
+        self.average_count = progress.strategies_with_percent
         if is_parent:
-            # An average over the strategies, only with enough of them reporting.
-            shown = progress.percent if not self.coverage.withheld else None
+            # The average of its strategies' own figures (each by the statement that stands
+            # for it), only with enough of them reporting.
+            shown = progress.strategies_mean if not self.coverage.withheld else None
             self.percent, self.expected = shown, None
         else:
             self.percent = figure.percent if figure else None
             self.expected = figure.expected if figure else None
         self.percent_text = percent_text(self.percent)
         self.expected_text = percent_text(self.expected)
-        self.rolled_up = progress.parts is not None
+        self.rolled_up = self.headline is not None and self.headline.is_parts
         self.children = progress.children
         self.reported_children = progress.reported
         self.lead = [presenter.agency(a["code"]) for a in facts.lead]

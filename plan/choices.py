@@ -1,4 +1,5 @@
-"""Plan items as staff pick them in the progress admin's forms: numbered as the plan numbers
+"""Plan items as staff pick them in the admin's forms (progress facts, responsibilities and
+schedules; the glossary's, topics' and goals' item lists): numbered as the plan numbers
 them, with the vision they belong to, e.g. "二、(二) 增建社宅擴大租金補貼", and an action item
 with its strategy's numbering and the start of its text ("二、(二) 1. 攜手中央合力規劃興辦社會
 住宅…"). A bare title does not say where an item is, and an action item has no title at all
@@ -13,8 +14,8 @@ import re
 
 from django import forms
 
-from plan.models import Plan
-from plan.tree import PlanTree
+from .models import Plan
+from .tree import PlanTree
 
 # An action item's text in a dropdown: at most this many characters, then "…".
 SHORT = 24
@@ -76,6 +77,23 @@ class PlanItemChoiceField(forms.ModelChoiceField):
     def __deepcopy__(self, memo):
         copy = super().__deepcopy__(memo)
         copy._labels = None  # each form lists the choices as they are when it is shown
+        return copy
+
+    def label_from_instance(self, node):
+        if self._labels is None:
+            plans = set(self.queryset.order_by().values_list("plan_id", flat=True).distinct())
+            self._labels = item_labels(plans)
+        return self._labels.get(node.pk) or str(node)
+
+
+class PlanItemsChoiceField(forms.ModelMultipleChoiceField):
+    """Several plan items (the knowledge layer's lists), labelled as `PlanItemChoiceField`."""
+
+    _labels = None
+
+    def __deepcopy__(self, memo):
+        copy = super().__deepcopy__(memo)
+        copy._labels = None
         return copy
 
     def label_from_instance(self, node):
