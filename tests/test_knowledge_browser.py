@@ -117,7 +117,10 @@ def test_each_new_page_type_is_accessible_and_laid_out_in_each_reading(
         page = visit(page_path(name, reading), width)
         assert page.locator("html").get_attribute("lang") == HTML_LANG[reading]
         screenshot(page, f"knowledge/{name}-{reading}-{width}")
-        check_a11y(page)
+        # axe at the phone width (the markup is the same at both; the phone's layout is the
+        # one that differs) and at 1280 in the default reading: see test_plan_pages_browser.
+        if width == min(WIDTHS) or reading == "zh-hant":
+            check_a11y(page)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
