@@ -68,9 +68,9 @@ def item_labels(plan_ids):
     return labels
 
 
-class PlanItemChoiceField(forms.ModelChoiceField):
-    """A plan item picked from a dropdown, each labelled by `item_labels` (computed once per
-    form, when the choices are first listed)."""
+class ItemLabels:
+    """Labels a choice field's plan items by `item_labels`, computed once per form when the
+    choices are first listed."""
 
     _labels = None
 
@@ -86,18 +86,9 @@ class PlanItemChoiceField(forms.ModelChoiceField):
         return self._labels.get(node.pk) or str(node)
 
 
-class PlanItemsChoiceField(forms.ModelMultipleChoiceField):
-    """Several plan items (the knowledge layer's lists), labelled as `PlanItemChoiceField`."""
+class PlanItemChoiceField(ItemLabels, forms.ModelChoiceField):
+    """A plan item picked from a dropdown (progress facts, responsibilities, schedules)."""
 
-    _labels = None
 
-    def __deepcopy__(self, memo):
-        copy = super().__deepcopy__(memo)
-        copy._labels = None
-        return copy
-
-    def label_from_instance(self, node):
-        if self._labels is None:
-            plans = set(self.queryset.order_by().values_list("plan_id", flat=True).distinct())
-            self._labels = item_labels(plans)
-        return self._labels.get(node.pk) or str(node)
+class PlanItemsChoiceField(ItemLabels, forms.ModelMultipleChoiceField):
+    """Several plan items (the glossary's, topics' and goals' lists)."""

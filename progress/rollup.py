@@ -277,6 +277,16 @@ def _round(value):
     return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def weighted_mean(pairs):
+    """The weighted mean of (weight, value) pairs to a tenth; None without a positive
+    total weight. Every average of the roll-up is this one."""
+    pairs = list(pairs)
+    total = sum(weight for weight, _ in pairs)
+    if not pairs or total <= 0:
+        return None
+    return _round(sum(weight * value for weight, value in pairs) / total)
+
+
 @dataclass
 class Figure:
     """One dated statement about a node, with the light it earns at its own date: its own
@@ -336,12 +346,12 @@ class Progress:
     def coverage(self):
         return self.strategies_reported, self.strategies
 
-    def withheld(self, minimum=None):
+    def withheld(self):
         """True where an average over the strategies would say too little: fewer than
         PROGRESS_COVERAGE_MIN (a share, default one half) of them report."""
         if not self.strategies:
             return False
-        share = Decimal(str(coverage_minimum() if minimum is None else minimum))
+        share = Decimal(str(coverage_minimum()))
         return Decimal(self.strategies_reported) < share * self.strategies
 
 
@@ -407,15 +417,8 @@ def _parts_figure(figures, total_children):
     with the weighted mean of what was planned at each part's own date; the status they
     state together; dated by the latest of their dates."""
     with_percent = [(w, f) for w, f in figures if f.percent is not None and w > 0]
-    percent = expected = None
-    if with_percent:
-        weights = sum(w for w, _ in with_percent)
-        percent = _round(sum(w * f.percent for w, f in with_percent) / weights)
-        with_expected = [(w, f.expected) for w, f in with_percent if f.expected is not None]
-        if with_expected:
-            expected = _round(
-                sum(w * e for w, e in with_expected) / sum(w for w, _ in with_expected)
-            )
+    percent = weighted_mean((w, f.percent) for w, f in with_percent)
+    expected = weighted_mean((w, f.expected) for w, f in with_percent if f.expected is not None)
     status = parts_status([f.status for _, f in figures])
     return Figure(
         status=status,
@@ -460,14 +463,13 @@ def roll_up(tree, bundle, today):
             for child in reported
             if progress[child.pk].percent is not None
         ]
-        total = sum(weight for weight, _ in weighted)
-        if weighted and total > 0:
+        mean = weighted_mean((w, p.percent) for w, p in weighted)
+        if mean is not None:
             result.rolled_up = True
-            result.percent = _round(sum(w * p.percent for w, p in weighted) / total)
-            expected = [(w, p.expected) for w, p in weighted if p.expected is not None]
-            if expected:
-                weights = sum(w for w, _ in expected)
-                result.expected = _round(sum(w * e for w, e in expected) / weights)
+            result.percent = mean
+            result.expected = weighted_mean(
+                (w, p.expected) for w, p in weighted if p.expected is not None
+            )
         elif latest:
             result.percent = facts.own_percent
             result.expected = expected_percent(
@@ -491,11 +493,11 @@ def roll_up(tree, bundle, today):
         else:
             result.expected = None
         if node.kind == PlanNode.Kind.STRATEGY:
-            reported = result.is_reported or any(
+            reports = result.is_reported or any(
                 progress[child.pk].is_reported for child in node.children
             )
-            result.strategies, result.strategies_reported = 1, int(reported)
-            result.distribution = {category(result, reported): 1}
+            result.strategies, result.strategies_reported = 1, int(reports)
+            result.distribution = {category(result, reports): 1}
         elif node.kind != PlanNode.Kind.ACTION:
             result.distribution = dict.fromkeys(CATEGORIES, 0)
             for child in node.children:
@@ -511,9 +513,7 @@ def roll_up(tree, bundle, today):
                 for pk in strategies_below(node)
                 if progress[pk].figure is not None and progress[pk].figure.percent is not None
             ]
-            weights = sum(w for w, _ in found)
             result.strategies_with_percent = len(found)
-            if found and weights > 0:
-                result.strategies_mean = _round(sum(w * p for w, p in found) / weights)
+            result.strategies_mean = weighted_mean(found)
         progress[node.pk] = result
     return progress

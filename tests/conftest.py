@@ -1,4 +1,5 @@
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -40,9 +41,16 @@ def _fresh_caches():
     yield
 
 
+@functools.cache
+def read_plan_file():
+    """The plan's fixture, read once per process (the session fixture and the reload after
+    each transactional test share it)."""
+    return json.loads(PLAN_FILE.read_text("utf-8"))
+
+
 @pytest.fixture(scope="session")
 def plan_file_data():
-    return json.loads(PLAN_FILE.read_text("utf-8"))
+    return read_plan_file()
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +74,7 @@ def pytest_runtest_teardown(item, nextitem):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
-            the_loaded_plan(json.loads(PLAN_FILE.read_text("utf-8")))
+            the_loaded_plan(read_plan_file())
     return result
 
 

@@ -6,11 +6,11 @@ Only published content is ever exported.
 from django.utils import timezone
 
 from plan.exchange import LANGUAGES, plan_data, texts
+from progress.numbers import stored_number
 from progress.rollup import EMPTY
 
 from ...context_processors import twin_paths
 from ...published import linked_tree, plan_progress
-from ..progress.presenters import stored_number
 from .fields import CSV_COLUMNS
 
 

@@ -21,8 +21,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from plan.bundle import translated
 from plan.models import PlanNode
-from progress import numbers
-from progress.numbers import format_number
+from progress.numbers import format_number, stored_number
 from progress.rollup import CATEGORIES, EMPTY, Progress, coverage_minimum, thresholds
 
 from ...published import linked_tree, page_language, page_reading, plan_progress
@@ -50,11 +49,9 @@ def percent_text(value):
     return format_number(value.quantize(Decimal("0.1")))
 
 
-def stored_number(value):
-    """A figure as the bundle holds it: a Decimal the number grammar allows, None when empty,
-    or the text itself when it is none (typed by hand before the grammar: "1,200", "NaN",
-    1e999999999) — printed as it is, never computed with (progress.numbers)."""
-    return numbers.stored_number(value)
+def coverage_minimum_text():
+    """PROGRESS_COVERAGE_MIN as the pages print it: 0.5 → "50" (per cent)."""
+    return percent_text(Decimal(str(coverage_minimum())) * 100)
 
 
 class Text:
@@ -331,7 +328,7 @@ class Coverage:
     def __init__(self, progress):
         self.reported, self.total = progress.coverage
         self.withheld = progress.withheld()
-        self.minimum_percent = percent_text(Decimal(str(coverage_minimum())) * 100)
+        self.minimum_percent = coverage_minimum_text()
         self.parts = []
         offset = Decimal(0)
         for name in CATEGORIES:
@@ -347,6 +344,20 @@ class Coverage:
                 }
             )
             offset += share
+
+
+# What a node's line copies from its headline statement, and what it says without one.
+HEADLINE_FIELDS = {
+    "status": None,
+    "status_label": "",
+    "light": None,
+    "light_label": "",
+    "date": None,
+    "percent": None,
+    "percent_text": "",
+    "expected": None,
+    "expected_text": "",
+}
 
 
 class NodeProgress:
@@ -365,29 +376,21 @@ class NodeProgress:
         self.own = Statement(progress.own, "own", language) if progress.own else None
         self.parts = Statement(progress.parts, "parts", language) if progress.parts else None
         figure = progress.figure
-        self.headline = self.parts if figure is progress.parts and figure else self.own
+        self.headline = self.parts if figure is not None and figure is progress.parts else self.own
         is_parent = node.kind in (PlanNode.Kind.GOAL, PlanNode.Kind.VISION)
         self.coverage = Coverage(progress) if is_parent else None
+        # A line prints the headline statement whole: its status, light, date and percent
+        # (the goal and visions have none: they print their coverage).
         headline = None if is_parent else self.headline
-        self.status = headline.status if headline else None
-        self.status_label = headline.status_label if headline else ""
-        self.light = headline.light if headline else None
-        self.light_label = headline.light_label if headline else ""
-        self.date = headline.date if headline else None
+        for name, empty in HEADLINE_FIELDS.items():
+            setattr(self, name, getattr(headline, name) if headline else empty)
         self.average_count = progress.strategies_with_percent
         if is_parent:
             # The average of its strategies' own figures (each by the statement that stands
             # for it), only with enough of them reporting.
-            shown = progress.strategies_mean if not self.coverage.withheld else None
-            self.percent, self.expected = shown, None
-        else:
-            self.percent = figure.percent if figure else None
-            self.expected = figure.expected if figure else None
-        self.percent_text = percent_text(self.percent)
-        self.expected_text = percent_text(self.expected)
-        self.rolled_up = self.headline is not None and self.headline.is_parts
+            self.percent = progress.strategies_mean if not self.coverage.withheld else None
+            self.percent_text = percent_text(self.percent)
         self.children = progress.children
-        self.reported_children = progress.reported
         self.lead = [presenter.agency(a["code"]) for a in facts.lead]
         self.name = node_name(node, language)
         self.number = full_number(node)
@@ -442,7 +445,7 @@ class PlanProgress:
         self.agencies = self._agencies()
         green, yellow = thresholds()
         self.green_points, self.yellow_points = percent_text(green), percent_text(yellow)
-        self.coverage_minimum_text = percent_text(Decimal(str(coverage_minimum())) * 100)
+        self.coverage_minimum_text = coverage_minimum_text()
 
     @cached_property
     def strategy_count(self):

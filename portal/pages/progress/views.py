@@ -57,7 +57,7 @@ def agency(request, plan_slug, code):
         agency=found,
         leads=(leads := [progress.of(node) for node in found.leads]),
         # Coverage before any figure: how many of the items it leads have reported.
-        leads_reported=sum(1 for item in leads if item.reported or item.headline),
+        leads_reported=sum(1 for item in leads if item.reported),
         supports=[progress.of(node) for node in found.supports],
     )
     return render(request, "portal/progress/agency.html", context)
