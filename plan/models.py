@@ -167,6 +167,17 @@ class Plan(models.Model):
         blank=True,
         help_text=_("The date the city published this plan, if known."),
     )
+    # The reporting routine (progress.periods) starts here: before it nothing is owed,
+    # overdue or stale. A period's slug (e.g. 115q1), set by reviewers in the progress admin
+    # or `manage.py reporting_periods --first`; empty until the city says when reporting
+    # starts. A slug, not a key to progress's table: plan knows nothing of progress.
+    first_reporting_period = models.SlugField(
+        _("first reporting period"),
+        max_length=10,
+        blank=True,
+        editable=False,
+        help_text=_("The first period in which agencies owe their updates (e.g. 115q1)."),
+    )
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
     edited_at = models.DateTimeField(
         _("last edited by staff"), null=True, blank=True, editable=False

@@ -18,6 +18,9 @@ class ProgressConfig(AppConfig):
         from plan.deletion import erasing
 
         erasing.connect(_erase_facts, dispatch_uid="progress-erase-facts")
+        from plan.exchange import plan_loaded
+
+        plan_loaded.connect(_generate_periods, dispatch_uid="progress-generate-periods")
         from django.core import checks
 
         checks.register(_check_coverage_minimum, checks.Tags.compatibility)
@@ -39,6 +42,15 @@ def _check_coverage_minimum(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def _generate_periods(sender, plan, **kwargs):
+    """A plan loaded from its file gets the default calendar of reporting periods (quarterly;
+    a calendar, not a commitment: no first reporting period is set, so nothing is owed)."""
+    from .periods import generate
+
+    created = generate(plan)
+    return f"reporting periods: {len(created)} generated" if created else None
 
 
 def _erase_facts(sender, nodes, user, **kwargs):

@@ -376,3 +376,59 @@ class Milestone(Reviewed):
 
     def __str__(self):
         return f"{self.planned_date} {self.description}"
+
+
+class ReportingPeriod(models.Model):
+    """A reporting period (填報期別) of a plan: figures are "as of" its end; agencies submit by
+    its deadline (the end of that day in Asia/Taipei). Generated from a rule
+    (progress.periods), editable by reviewers. Signing a period off keeps its report's lines
+    as they stood (`report`), so the record never changes silently; facts for the period
+    published later are shown below it as dated corrections."""
+
+    plan = models.ForeignKey(
+        "plan.Plan",
+        on_delete=models.CASCADE,
+        related_name="reporting_periods",
+        verbose_name=_("plan"),
+    )
+    slug = models.SlugField(
+        _("period id"),
+        max_length=10,
+        help_text=_("<ROC year>q<quarter> or <ROC year>h<half>, e.g. 115q3 or 115h2."),
+    )
+    label = models.CharField(_("label"), max_length=40)
+    start = models.DateField(_("start"))
+    end = models.DateField(
+        _("end"), help_text=_("Figures reported for the period are as of this day.")
+    )
+    deadline = models.DateField(
+        _("submission deadline"), help_text=_("Updates are due by the end of this day (Taipei).")
+    )
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True, editable=False)
+    signed_off_by = acting_staff()
+    # The report's lines as they stood at sign-off (progress.periods.report_lines).
+    report = models.JSONField(_("report at sign-off"), default=list, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["plan", "end", "slug"]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "slug"], name="one_period_per_slug"),
+        ]
+
+    def __str__(self):
+        return self.label or self.slug
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.end < self.start:
+            errors["end"] = _("The end cannot come before the start.")
+        if self.end and self.deadline and self.deadline < self.end:
+            errors["deadline"] = _("The deadline cannot come before the period's end.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_signed_off(self):
+        return self.signed_off_at is not None

@@ -31,7 +31,15 @@ from django.utils.dateparse import parse_datetime
 
 from plan import bundle
 
-from .models import Indicator, Milestone, ProgressUpdate, Responsibility, Reviewed, Schedule
+from .models import (
+    Indicator,
+    Milestone,
+    ProgressUpdate,
+    ReportingPeriod,
+    Responsibility,
+    Reviewed,
+    Schedule,
+)
 from .numbers import stored_decimal
 
 Status = ProgressUpdate.Status
@@ -150,21 +158,57 @@ def bundle_parts(plan):
         planned_end="planned_end",
         weight="weight",
     )
-    return [updates, indicators, milestones, responsibilities, schedules]
+    # The reporting routine (progress.periods): the plan's periods, and of the drafts waiting
+    # for review only their review state, item, agency and date (what an obligation's state
+    # is computed from; nothing of their content reaches a page).
+    periods = _rows(
+        QuerySet(ReportingPeriod).filter(plan=plan),
+        "period",
+        node=None,
+        slug="slug",
+        start="start",
+        end="end",
+        deadline="deadline",
+        signed_off_at="signed_off_at",
+        **bundle.both_languages("label"),
+    )
+    pending = _rows(
+        _shown(ProgressUpdate, plan, state__in=Reviewed.PENDING),
+        "pending",
+        date="date",
+        state="state",
+        agency="agency__code",
+    )
+    return [updates, indicators, milestones, responsibilities, schedules, periods, pending]
 
 
-FACT_KINDS = {"update", "indicator", "milestone", "responsibility", "schedule"}
+FACT_KINDS = {"update", "indicator", "milestone", "responsibility", "schedule", "pending"}
+
+
+class Bundle(dict):
+    """{node id: NodeFacts}, and the plan's reporting periods (`periods`, dicts in order)."""
+
+    periods = ()
 
 
 def facts_from_rows(rows):
-    """{node id: NodeFacts} from the bundle's rows (rows of other kinds are not ours)."""
+    """A Bundle from the bundle's rows (rows of other kinds are not ours)."""
     facts = defaultdict(NodeFacts)
+    periods = []
     for kind, pk, node_ref, data in rows:
         if kind in FACT_KINDS:
             facts[node_ref].add(kind, pk, data)
+        elif kind == "period":
+            for name in ("start", "end", "deadline"):
+                data[name] = _date(data[name])
+            data["signed_off_at"] = _datetime(data["signed_off_at"])
+            data["id"] = pk
+            periods.append(data)
     for node_facts in facts.values():
         node_facts.sort()
-    return dict(facts)
+    result = Bundle(facts)
+    result.periods = sorted(periods, key=lambda p: (p["end"], p["slug"]))
+    return result
 
 
 def read_bundle(plan):
@@ -185,6 +229,8 @@ class NodeFacts:
     milestones: list = field(default_factory=list)
     corrected: list = field(default_factory=list)  # superseded revisions, any kind
     withdrawn: list = field(default_factory=list)  # withdrawn facts, any kind
+    # Drafts waiting and returned ({id, date, state, agency}; progress.periods): no content.
+    pending: list = field(default_factory=list)
     planned_start: date = None
     planned_end: date = None
     weight: Decimal = Decimal(1)
@@ -194,6 +240,10 @@ class NodeFacts:
         data["kind"] = kind
         if kind == "responsibility":
             (self.lead if data["role"] == "lead" else self.support).append(data)
+            return
+        if kind == "pending":
+            data["date"] = _date(data["date"])
+            self.pending.append(data)
             return
         if kind == "schedule":
             self.planned_start = _date(data["planned_start"])

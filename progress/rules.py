@@ -189,6 +189,22 @@ def may_import(user, kind=None):
     return any(user.has_perms(IMPORT_PERMISSIONS[k]) for k in kinds)
 
 
+# The reporting routine (progress.periods) -------------------------------------------------
+
+
+def may_manage_periods(user):
+    """Reviewers generate and edit reporting periods, set the first reporting period and sign
+    periods off; None: a command."""
+    return user is None or is_reviewer(user)
+
+
+def may_see_obligations(user, agency):
+    """Reviewers see every agency's obligations; an agency editor only their agencies'."""
+    if is_reviewer(user):
+        return True
+    return is_active_staff(user) and agency.editors.filter(pk=user.pk).exists()
+
+
 # Rolling back (django-reversion's revision and recover views) -------------------------------
 
 

@@ -1,7 +1,15 @@
 import reversion
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Agency, Indicator, Milestone, ProgressUpdate, Responsibility, Schedule
+from .models import (
+    Agency,
+    Indicator,
+    Milestone,
+    ProgressUpdate,
+    ReportingPeriod,
+    Responsibility,
+    Schedule,
+)
 
 
 @register(Agency)
@@ -30,7 +38,21 @@ class MilestoneTranslationOptions(TranslationOptions):
     required_languages = ("zh-hant",)
 
 
+@register(ReportingPeriod)
+class ReportingPeriodTranslationOptions(TranslationOptions):
+    fields = ("label",)  # 115年第3季 | 2026 Q3
+    required_languages = ("zh-hant",)
+
+
 # Every progress object has its history (django-reversion), as plan items do; registered
 # after modeltranslation has added the per-language fields (see plan.translation).
-for model in (Agency, Responsibility, Schedule, ProgressUpdate, Indicator, Milestone):
+for model in (
+    Agency,
+    Responsibility,
+    Schedule,
+    ProgressUpdate,
+    Indicator,
+    Milestone,
+    ReportingPeriod,
+):
     reversion.register(model)

@@ -8,4 +8,5 @@ CONTENT_TABLES = (
     "progress_progressupdate",
     "progress_indicator",
     "progress_milestone",
+    "progress_reportingperiod",
 )
