@@ -29,6 +29,8 @@ from datetime import date, timedelta
 
 from plan.models import PlanNode
 
+from .numbers import format_number
+
 ROC_OFFSET = 1911
 
 QUARTERLY = "quarterly"
@@ -369,7 +371,7 @@ def stored_lines(lines):
     return [
         {
             **line,
-            "percent": None if line["percent"] is None else str(line["percent"]),
+            "percent": format_number(line["percent"]) or None,  # "35", as files write it
             "date": line["date"].isoformat() if line["date"] else None,
             "published_at": line["published_at"].isoformat() if line["published_at"] else None,
         }

@@ -40,13 +40,14 @@ WCAG22AA = {
 
 
 def load_the_plan(data):
-    """The 112–115 plan as `load_plan` loads it (with its glossary, topics and their proposed
-    assignment, fixtures/knowledge/)."""
-    from knowledge.exchange import load_plan_knowledge
-    from plan.exchange import create_plan
+    """The 112–115 plan as `load_plan` loads it: the other apps told (plan_loaded), so it has
+    its glossary, topics and their proposed assignment (fixtures/knowledge/) and its default
+    calendar of reporting periods (no first reporting period)."""
+    from plan.exchange import create_plan, plan_loaded
+    from plan.models import Plan
 
     plan = create_plan(data)
-    load_plan_knowledge(plan)
+    plan_loaded.send(Plan, plan=plan, replaced=False)
     return plan
 
 
