@@ -392,8 +392,8 @@ LOGIN_URL = "admin:login"
 # Password reset links: one use, valid this long (Django's tokens).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT_MINUTES", "60")) * 60
 
-# E-mail (password reset links). Development prints mails on the console; production sets
-# EMAIL_HOST and the rest.
+# E-mail (password reset links, the reporting routine's reminders: docs/reminders.md).
+# Development prints mails on the console (`make run`); SMTP whenever EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -403,10 +403,27 @@ EMAIL_BACKEND = (
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# Implicit TLS (port 465) or STARTTLS (587, the default): Django refuses both at once, so
+# EMAIL_USE_SSL=1 turns the STARTTLS default off.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
 EMAIL_TIMEOUT = 10
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The sender, with the portal's name: a deployment sets its own address, e.g.
+# DEFAULT_FROM_EMAIL='"高雄市政府中程施政計畫" <noreply@plan.kcg.gov.tw>' (reminders add
+# SITE_NAME to an address given without a name).
+DEFAULT_FROM_EMAIL = (
+    os.environ.get("DEFAULT_FROM_EMAIL") or f'"{SITE_NAME["zh-hant"]}" <noreply@localhost>'
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The reporting routine's reminders (`manage.py send_reminders`, daily from deploy/cron):
+# agency editors are reminded this many days before a period's deadline of what they still
+# owe (each number once), and reviewers are told of drafts waiting longer than
+# PROGRESS_REVIEW_WAIT_DAYS. Checked at start-up (progress.E002, progress.E003).
+PROGRESS_REMINDER_DAYS = [
+    int(day) if day.isdigit() else day for day in env_list("PROGRESS_REMINDER_DAYS", "7,2")
+]
+PROGRESS_REVIEW_WAIT_DAYS = int(os.environ.get("PROGRESS_REVIEW_WAIT_DAYS", "5"))
 
 # The data catalog (/data/catalog.json, portal.pages.opendata.catalog;
 # docs/open-data-catalog.md).

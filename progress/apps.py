@@ -24,6 +24,7 @@ class ProgressConfig(AppConfig):
         from django.core import checks
 
         checks.register(_check_coverage_minimum, checks.Tags.compatibility)
+        checks.register(_check_reminder_settings, checks.Tags.compatibility)
 
 
 def _check_coverage_minimum(app_configs, **kwargs):
@@ -42,6 +43,37 @@ def _check_coverage_minimum(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def _check_reminder_settings(app_configs, **kwargs):
+    """The reminders' days are whole days: PROGRESS_REMINDER_DAYS a list of them before a
+    deadline (7 and 2 by default), PROGRESS_REVIEW_WAIT_DAYS one (5)."""
+    from django.conf import settings
+    from django.core import checks
+
+    def whole_days(value):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    errors = []
+    days = getattr(settings, "PROGRESS_REMINDER_DAYS", [7, 2])
+    if not isinstance(days, list | tuple) or not all(whole_days(day) for day in days):
+        errors.append(
+            checks.Error(
+                f"PROGRESS_REMINDER_DAYS is {days!r}: it must be a list of whole days before "
+                "a deadline (e.g. [7, 2]; [] sends no deadline reminders).",
+                id="progress.E002",
+            )
+        )
+    wait = getattr(settings, "PROGRESS_REVIEW_WAIT_DAYS", 5)
+    if not whole_days(wait):
+        errors.append(
+            checks.Error(
+                f"PROGRESS_REVIEW_WAIT_DAYS is {wait!r}: it must be a whole number of days "
+                "(e.g. 5).",
+                id="progress.E003",
+            )
+        )
+    return errors
 
 
 def _generate_periods(sender, plan, **kwargs):

@@ -432,3 +432,48 @@ class ReportingPeriod(models.Model):
     @property
     def is_signed_off(self):
         return self.signed_off_at is not None
+
+
+class SentReminder(models.Model):
+    """A reminder of the reporting routine sent to one account (progress.reminders), or not
+    sent because the account has no e-mail address (`sent_at` empty: listed for the
+    superuser). `send_reminders` sends a reminder to an account once: (key, recipient) is
+    what it checks, so running it twice for the same day sends nothing new."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("deadline approaching (agency editors)")
+        RETURNED = "returned", _("draft returned (its submitter)")
+        OVERDUE = "overdue", _("updates overdue (reviewers)")
+        WAITING = "waiting", _("drafts waiting for review (reviewers)")
+
+    kind = models.CharField(_("reminder"), max_length=10, choices=Kind.choices)
+    # What the reminder is about, e.g. deadline:<plan>:<period>:<agency>:<days before>.
+    key = models.CharField(_("key"), max_length=200)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    # Kept as text too: the record survives the account's deletion.
+    username = models.CharField(_("user name"), max_length=150)
+    address = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    day = models.DateField(_("for the day"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+
+    class Meta:
+        ordering = ["-day", "-pk"]
+        verbose_name = _("sent reminder")
+        verbose_name_plural = _("sent reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "recipient"], name="one_reminder_per_recipient")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.username}: {self.subject}"
+
+    @property
+    def is_sent(self):
+        return self.sent_at is not None

@@ -205,6 +205,35 @@ def may_see_obligations(user, agency):
     return is_active_staff(user) and agency.editors.filter(pk=user.pk).exists()
 
 
+def may_view_periods(user):
+    """The periods and the obligations page: reviewers, and whoever reports progress (agency
+    editors see the deadlines, never change them)."""
+    return is_reviewer(user) or may_add(user, _model("progressupdate"))
+
+
+def may_change_period(user, period=None):
+    """Reviewers edit a period's label, dates and deadline; a signed-off period is a record
+    and stays as it was signed off."""
+    if not is_reviewer(user):
+        return False
+    return period is None or period.signed_off_at is None
+
+
+def may_delete_period(user, period=None):
+    """Reviewers remove a period of the calendar (to generate another rule's); never a
+    signed-off one, nor the plan's first reporting period (that would end the routine)."""
+    if not may_change_period(user, period):
+        return False
+    return period is None or period.slug != period.plan.first_reporting_period
+
+
+def may_sign_off(user, period, today):
+    """Reviewers sign a period off once its deadline has passed (once)."""
+    from .periods import CLOSED, state
+
+    return is_reviewer(user) and state(period, today) == CLOSED
+
+
 # Rolling back (django-reversion's revision and recover views) -------------------------------
 
 

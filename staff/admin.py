@@ -96,17 +96,9 @@ if admin.site.is_registered(User):
 admin.site.register(User, StaffUserAdmin)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Superusers only, read-only: nobody edits or deletes the trail (prune_audit does, after
-    STAFF_AUDIT_RETENTION_DAYS)."""
-
-    list_display = ("time", "username", "kind", "target", "detail", "ip_address")
-    list_filter = (("user", admin.RelatedOnlyFieldListFilter), "kind", "time")
-    date_hierarchy = "time"
-    search_fields = ("username", "target", "detail")
-    list_per_page = 100
-    actions = None
+class SuperuserRecordAdmin(admin.ModelAdmin):
+    """A record the portal writes (the audit trail, the reminders sent): superusers read it,
+    nobody adds, changes or deletes it here."""
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -122,6 +114,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(SuperuserRecordAdmin):
+    """Superusers only, read-only: nobody edits or deletes the trail (prune_audit does, after
+    STAFF_AUDIT_RETENTION_DAYS)."""
+
+    list_display = ("time", "username", "kind", "target", "detail", "ip_address")
+    list_filter = (("user", admin.RelatedOnlyFieldListFilter), "kind", "time")
+    date_hierarchy = "time"
+    search_fields = ("username", "target", "detail")
+    list_per_page = 100
+    actions = None
 
     def get_urls(self):
         return [

@@ -74,6 +74,7 @@ class AuditEvent(models.Model):
         ROLLBACK = "rollback", _("rolled back to an earlier version")
         WITHDRAWAL = "withdrawal", _("published fact withdrawn")
         ERASE = "erase", _("erased for good")
+        REMINDER = "reminder", _("reminder e-mailed")
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices, db_index=True)

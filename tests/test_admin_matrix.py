@@ -84,6 +84,12 @@ POLICY = {
     "progress.agency": {AGENCY_EDITOR: SEE, REVIEWER: EVERY},
     "progress.responsibility": {AGENCY_EDITOR: SEE, REVIEWER: EVERY},
     "progress.schedule": {AGENCY_EDITOR: SEE, REVIEWER: EVERY},
+    # The reporting periods (issue 22): agency editors see them and their own page (我的填報);
+    # reviewers generate, add, edit and remove them (never a signed-off one).
+    "progress.reportingperiod": {
+        AGENCY_EDITOR: SEE | {"mine"},
+        REVIEWER: EVERY | {"mine", "generate"},
+    },
     # Accounts, groups, sign-in records and the audit trail: superusers only (not named).
 }
 
@@ -100,6 +106,8 @@ NO_ONE = {
     ("axes.accessfailurelog", "add"),
     ("staff.auditevent", "add"),  # the audit trail is read only
     ("staff.auditevent", "delete"),
+    ("progress.sentreminder", "add"),  # what send_reminders sent: written by sending …
+    ("progress.sentreminder", "delete"),  # … and kept (superusers read it)
 }
 
 
@@ -262,6 +270,16 @@ def build(plan_file_data):
 
     from knowledge.models import Goal, Term, Topic
     from plan.models import DeletedPlanNode
+    from progress.models import SentReminder
+
+    SentReminder.objects.create(
+        kind=SentReminder.Kind.values[0],
+        key="deadline:test",
+        recipient=reporter,
+        username="reporter",
+        day=date(2026, 10, 3),
+        subject="填報提醒",
+    )
 
     objects = {
         "plan.plan": {"own": plan},

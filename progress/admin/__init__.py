@@ -40,6 +40,7 @@ from ..models import (
     Indicator,
     Milestone,
     ProgressUpdate,
+    ReportingPeriod,
     Responsibility,
     Reviewed,
     Schedule,
@@ -53,6 +54,8 @@ from ..review import (
     return_draft,
     withdraw,
 )
+from . import periods as reporting_periods
+from . import reminders as reminders  # registers the sent reminders' list
 from . import upload
 
 State = Reviewed.State
@@ -75,6 +78,10 @@ def _with_the_app_pages(site_urls):
 
 
 admin.site.get_urls = _with_the_app_pages(admin.site.get_urls)
+
+
+# The reporting routine (管考): the periods, their pages and the agency editor's own page.
+admin.site.register(ReportingPeriod, reporting_periods.ReportingPeriodAdmin)
 
 
 @admin.display(description=_("plan"), ordering="node__plan__slug")
