@@ -8,7 +8,7 @@ when a later release adds a page. It reads the database, so it runs with `migrat
 
 from django.core import checks
 
-from .models import RESERVED_NAMES, Plan, PlanNode
+from .models import PERIOD_SLUG, RESERVED_NAMES, Plan, PlanNode
 
 
 def reserved_name_problems():
@@ -21,6 +21,14 @@ def reserved_name_problems():
     problems += [
         f"plan “{slug}”, node “{ref}”: its ref is the name of a page" for slug, ref in rows
     ]
+    # Shaped like a reporting period's id (115q3): the period's report has that address.
+    shaped = PlanNode.objects.filter(ref__regex=PERIOD_SLUG.pattern)
+    problems += [
+        f"plan “{slug}”, node “{ref}”: its ref has the form of a reporting period"
+        for slug, ref in shaped.values_list("plan__slug", "ref")
+    ]
+    shaped = Plan.objects.filter(slug__regex=PERIOD_SLUG.pattern).values_list("slug", flat=True)
+    problems += [f"plan “{slug}”: its slug has the form of a reporting period" for slug in shaped]
     return problems
 
 

@@ -4,6 +4,8 @@ follows its depth), their querysets, numbering and validation; `DeletedPlanNode`
 deleted items' proxy. Over 400 lines, one job: the two models and the rules every write path
 checks on them (kind and depth, references, reserved names)."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -66,9 +68,11 @@ RESERVED_NAMES = frozenset(
         "zh-hans",
         "zh-tw",
         "zh-cn",
-        # downloads beside data/<slug>.json
+        # downloads beside data/<slug>.json, and a plan's period reports
+        # (data/<slug>/periods/<period>.csv)
         "plans",
         "catalog",
+        "periods",
         # the knowledge layer's pages
         "glossary",
         "topics",
@@ -77,11 +81,23 @@ RESERVED_NAMES = frozenset(
 )
 
 
+# A reporting period's id (progress.periods: 115q3, 115h2) names the period's report
+# (/<slug>/progress/115q3/) and its CSV: never a plan slug or node ref too, so that no address,
+# file name or CSV row reads as both.
+PERIOD_SLUG = re.compile(r"^[0-9]{3}[qh][0-9]$")
+
+
 def validate_not_reserved(value):
-    """A slug or ref that no route uses."""
+    """A slug or ref that no route uses, and that is not shaped like a reporting period's id."""
     if value in RESERVED_NAMES:
         raise ValidationError(
             _("“%(name)s” is the name of a page of the site; choose another."),
+            params={"name": value},
+            code="reserved",
+        )
+    if PERIOD_SLUG.match(value or ""):
+        raise ValidationError(
+            _("“%(name)s” has the form of a reporting period (such as 115q3); choose another."),
             params={"name": value},
             code="reserved",
         )

@@ -54,12 +54,20 @@ urlpatterns = [
         {"section": "closing"},
         name="closing",
     ),
-    # Progress: the overview, the agencies, the chart coloured by progress, the feeds.
+    # Progress: the overview, the period reports, the agencies, the chart coloured by
+    # progress, the feeds.
     path("<slug:plan_slug>/progress/", public(progress.overview), name="progress"),
     path(
         "<slug:plan_slug>/progress/feed/",
         public(progress_feeds.UpdatesFeed()),
         name="progress-feed",
+    ),
+    # A reporting period's report (115q3, 115h2: progress.periods; after the feed, whose
+    # name is no period's).
+    path(
+        "<slug:plan_slug>/progress/<slug:period>/",
+        public(progress.period_report),
+        name="period-report",
     ),
     path("<slug:plan_slug>/agencies/", public(progress.agencies), name="agencies"),
     path("<slug:plan_slug>/agencies/<slug:code>/", public(progress.agency), name="agency"),

@@ -4,8 +4,9 @@
 - a plan's tree as pages show it, linked to its pages (`linked_tree`, `linked_trees` for
   several plans; a staff preview with unpublished items: `linked_tree(plan, preview=True)`)
   and, across plans, light trees that only name places (`place_trees`: search, glossary);
-- a plan's progress (`plan_progress`) and knowledge (`plan_knowledge`, `site_knowledge`),
-  each from one bundle query (`plan_rows`, `site_rows`);
+- a plan's progress (`plan_progress`, `progress_bundle`) and knowledge (`plan_knowledge`,
+  `site_knowledge`), each from one bundle query (`plan_rows`, `site_rows`); the reporting
+  periods of several plans (`begun_reporting_periods`: the open data's period reports);
 - the page's language and reading, and a translated field's text (`translated`).
 
 Everything is read once per content version in each process (portal.serving.caching), so a
@@ -23,7 +24,8 @@ from knowledge.bundle import knowledge_from_rows
 from plan import bundle as plan_bundle
 from plan.models import Plan, PlanNode
 from plan.tree import PlanTree, TreeNode, active_language
-from progress.models import Responsibility
+from progress import periods as routine
+from progress.models import ReportingPeriod, Responsibility
 from progress.rollup import bundle_parts as progress_parts
 from progress.rollup import facts_from_rows, roll_up
 
@@ -191,17 +193,48 @@ def site_rows(plans):
     return per_version("site rows", tuple(ids), build=read)
 
 
+def progress_bundle(plan):
+    """The plan's published progress facts and reporting periods (progress.rollup.Bundle),
+    read with plan_rows: kept per content version."""
+    return per_version("progress bundle", plan.pk, build=lambda: facts_from_rows(plan_rows(plan)))
+
+
 def plan_progress(plan):
     """The plan's published progress as pages show it: (bundle, {node id: Progress}).
 
     The bundle (one query) is kept per content version; the roll-up also depends on the
     date (expected progress moves with the calendar), so it is kept per content version and
     Taipei date, and the page cache keys pages by that date too (portal.serving.page_cache)."""
-    bundle = per_version("progress bundle", plan.pk, build=lambda: facts_from_rows(plan_rows(plan)))
+    bundle = progress_bundle(plan)
     today = taipei_today()
     tree = linked_tree(plan)  # the page's own (kept) tree: the roll-up needs only its shape
     progress = per_version("progress", plan.pk, today, build=lambda: roll_up(tree, bundle, today))
     return bundle, progress
+
+
+def begun_reporting_periods(plans):
+    """{plan id: its reporting periods that have begun, from its first reporting period on
+    (dicts: slug, start, end, deadline, label_zh_hant, label_en)} for the plans whose
+    reporting has started, for the open data page and the catalog: one query per content
+    version over all of them, none while no plan's reporting has started (the calendar
+    alone is no data)."""
+    started = [plan for plan in plans if plan.first_reporting_period]
+    if not started:
+        return {}
+
+    def read():
+        rows = {plan.pk: [] for plan in started}
+        fields = ("plan_id", "slug", "start", "end", "deadline", "label_zh_hant", "label_en")
+        for row in QuerySet(ReportingPeriod).filter(plan__in=started).values(*fields):
+            rows[row["plan_id"]].append(row)
+        return {
+            plan.pk: routine.reporting(rows[plan.pk], plan.first_reporting_period)
+            for plan in started
+        }
+
+    found = per_version("reporting periods", tuple(plan.pk for plan in started), build=read)
+    today = taipei_today()
+    return {pk: [p for p in periods if p["start"] <= today] for pk, periods in found.items()}
 
 
 def plan_knowledge(plan, language=None):

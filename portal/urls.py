@@ -42,6 +42,12 @@ urlpatterns = [
         )
         for kind in ("agencies", "responsibilities", "indicators", "updates")
     ),
+    # A reporting period's report as CSV (docs/progress-csv.md, "periods").
+    path(
+        "data/<slug:plan_slug>/periods/<slug:period>.csv",
+        public(downloads.period_csv),
+        name="data-period-csv",
+    ),
 ]
 # Chinese (the default) without a prefix, English under /en/; the language comes from the
 # URL alone, so a page's address says everything about its content.

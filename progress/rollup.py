@@ -170,6 +170,7 @@ def bundle_parts(plan):
         end="end",
         deadline="deadline",
         signed_off_at="signed_off_at",
+        report="report",  # the lines stored at sign-off (a list; JSON text on SQLite)
         **bundle.both_languages("label"),
     )
     pending = _rows(

@@ -16,6 +16,7 @@ READINGS = ("", "/en", "/zh-hans")
 TYPES = [url for name, url in LOCALISED.items() if name not in ("chart-svg", "feed")] + [
     f"{P}/progress/",
     f"{P}/agencies/",
+    f"{P}/progress/115q3/",  # a reporting period's report (reporting not started)
 ]
 
 

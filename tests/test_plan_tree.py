@@ -256,6 +256,14 @@ def test_stored_rows_with_reserved_names_are_reported(loaded):
     assert [e.id for e in errors] == ["plan.W001"] and "glossary" in errors[0].msg
 
 
+def test_stored_refs_shaped_like_a_reporting_period_are_reported(loaded):
+    from plan.checks import check_reserved_names
+
+    PlanNode.objects.filter(ref="mrt-network").update(ref="115q3")
+    errors = check_reserved_names(None, databases=["default"])
+    assert [e.id for e in errors] == ["plan.W001"] and "115q3" in errors[0].msg
+
+
 # ------------------------------------------------------------------------------------------
 # Security headers, deployment checks, login lockout, escaping, backups, tree checks.
 

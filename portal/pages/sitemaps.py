@@ -91,6 +91,23 @@ class AgencyPagesSitemap(BilingualSitemap):
         return reverse("portal:agency", args=[plan.slug, code])
 
 
+class PeriodReportsSitemap(BilingualSitemap):
+    """Each reporting period's report that has begun, from a plan's first reporting period
+    on (none before: the generated calendar is no commitment, its pages say so and are not
+    indexed). Read from the plan's bundle, which the agencies' sitemap reads too."""
+
+    def items(self):
+        return [
+            (plan, period.slug)
+            for plan in published_plans()
+            for period in PlanProgress(plan, "zh-hant").reporting.begun
+        ]
+
+    def location(self, item):
+        plan, slug = item
+        return reverse("portal:period-report", args=[plan.slug, slug])
+
+
 class TopicPagesSitemap(BilingualSitemap):
     """Each topic's and each goal's page of a published plan (read from the plan's bundle,
     which the agencies' sitemap reads too)."""
@@ -114,5 +131,6 @@ SITEMAPS = {
     "nodes": NodePagesSitemap,
     "progress": ProgressPagesSitemap,
     "agencies": AgencyPagesSitemap,
+    "periods": PeriodReportsSitemap,
     "topics": TopicPagesSitemap,
 }

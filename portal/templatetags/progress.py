@@ -11,6 +11,10 @@ from django import template
 from progress.numbers import format_number
 
 from ..pages.progress.presenters import PlanProgress
+from ..published import page_language
+
+# ROC year 1 is 1912.
+ROC_OFFSET = 1911
 
 register = template.Library()
 
@@ -44,3 +48,14 @@ def grouped_number(value):
     if not isinstance(value, Decimal):
         return plain_number(value)
     return format(value.normalize(), ",f")
+
+
+@register.filter
+def period_date(value):
+    """A date of the reporting routine as each language writes it: the ROC calendar on
+    Chinese pages (115/09/30, as the city's documents do), ISO on English ones."""
+    if not value:
+        return ""
+    if page_language() == "en":
+        return value.isoformat()
+    return f"{value.year - ROC_OFFSET}/{value.month:02d}/{value.day:02d}"

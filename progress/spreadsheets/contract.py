@@ -112,3 +112,19 @@ def recognise(header):
     if "code" in names and "plan" not in names:
         return "agencies"
     return None
+
+
+# A period's report (docs/progress-csv.md, "periods"): a public contract, columns only added.
+PERIOD_COLUMNS = [
+    "plan",
+    "period",
+    "ref",
+    "agency",
+    "obligation",
+    "status",
+    "percent",
+    "light",
+    "date",
+    "reason",
+    "remedy",
+]

@@ -13,6 +13,7 @@ from .contract import (
     INDICATOR_HEAD,
     INDICATOR_TAIL,
     ITEM_KINDS,
+    PERIOD_COLUMNS,
     RESPONSIBILITY_COLUMNS,
     TEMPLATE_COLUMNS,
     TEXT_FIELDS,
@@ -135,3 +136,24 @@ def _updates(plan, nodes):
         if node_id in nodes:
             rows.append([plan.slug, nodes[node_id].ref, *values])
     return rows
+
+
+def period_rows(plan, period, lines):
+    """The CSV's rows, header first, of a period's report lines: live ones
+    (progress.periods.report_lines) or those stored at sign-off (typed as JSON keeps them,
+    written alike: a number as 35, a date as 2026-09-30)."""
+    yield PERIOD_COLUMNS
+    for line in lines:
+        yield [
+            plan.slug,
+            period["slug"],
+            line["ref"],
+            line["agency"],
+            line["obligation"],
+            line["status"],
+            line["percent"],
+            line["light"],
+            line["date"],
+            line["reason"],
+            line["remedy"],
+        ]

@@ -13,6 +13,9 @@ PROGRESS_PAGES = {
     "agency": f"{P}/agencies/udd/",
     "chart-progress": f"{P}/chart/progress/",
     "strategy-with-indicators": f"{P}/mrt-network/",
+    # A period's report with exceptions by agency (reporting from 114q1 on, below).
+    "period-report": f"{P}/progress/114q1/",
+    "period-report-before-the-first": f"{P}/progress/113q4/",
 }
 HTML_PAGES = {
     name: path
@@ -38,8 +41,9 @@ def skips(levels):
 
 @pytest.fixture
 def with_an_action_indicator(sample):
-    """The sample's progress, and an indicator on an action item (shown on its strategy's
-    page inside the action item's list entry)."""
+    """The sample's progress, an indicator on an action item (shown on its strategy's page
+    inside the action item's list entry), and reporting from 114q1 on (stale marks, the
+    period reports)."""
     from decimal import Decimal
 
     from plan.models import PlanNode
@@ -58,6 +62,8 @@ def with_an_action_indicator(sample):
         baseline=Decimal(100),
         values={"112": {"target": "200", "actual": "210"}},
     )
+    sample.first_reporting_period = "114q1"
+    sample.save()
     return sample
 
 

@@ -54,6 +54,12 @@ PAGES = [
     f"{P}/sdgs/11/",
     f"{P}/progress/?topic=transport",
     f"{P}/progress/?sdg=11",
+    # The reporting routine (reporting from 114q1 on, below): a period's report with its
+    # exceptions, the last closed one, one before the first, the overview's stale filter.
+    f"{P}/progress/114q1/",
+    f"{P}/progress/115q3/",
+    f"{P}/progress/113q4/",
+    f"{P}/progress/?stale=1",
     # Forgiving search: partial matches and a glossary page named (捷運 太空電梯), a topic
     # named (交通), synonyms (fishing port), partial matches in English.
     "/search/?q=捷運+太空電梯",
@@ -102,6 +108,9 @@ def with_history_and_progress(plan):
         remedy="協調",
         state="published",
     )
+    # Reporting from 2025 Q1 on: the MRT strategy is marked stale, its periods have reports.
+    plan.first_reporting_period = "114q1"
+    plan.save()
     Indicator.objects.create(
         node=mrt,
         key="km",

@@ -9,8 +9,11 @@ and rewrites links between them to relative ones, so the snapshot also works fro
 or under any path. Canonical and alternate URLs keep --base-url: that is where the archive
 is meant to live.
 
-Links with a query string (the progress overview's filters and sorting) are online-only: the
-crawl writes each page once, unfiltered, and in the snapshot such links open that page.
+Links with a query string (the progress overview's filters and sorting, its ?stale=1 among
+them) are online-only: the crawl writes each page once, unfiltered, and in the snapshot such
+links open that page. The reporting periods' reports and their CSV files are written as the
+crawl reaches them (from the overview's "as of" line and from one report to the next): those
+that have begun, from the plan's first reporting period on; before it, no page links them.
 """
 
 import posixpath

@@ -4,7 +4,8 @@ dataset (docs/open-data-catalog.md maps each one to its DCAT property). Over 400
 job: a third of it is the catalog's own words, written in both languages.
 
 Datasets: the list of published plans, and for each published plan its text (JSON, CSV) and
-its progress (the four CSV files). Every text is in both languages as @language values: the
+its progress (the four CSV files, and each period report that has begun, from the plan's
+first reporting period on). Every text is in both languages as @language values: the
 catalog's own words are written here in both languages, like the licence's name; the field
 descriptions are the open data page's own tables (portal.pages.opendata.fields) in each
 language. Dates are the data's own (a plan's publication date, its version date), never a
@@ -24,6 +25,7 @@ from .fields import (
     CSV_FIELDS,
     LICENCE,
     NODE_FIELDS,
+    PERIOD_CSV,
     PLAN_FIELDS,
     PLANS_LIST_FIELDS,
     PROGRESS_CSV_FILES,
@@ -117,12 +119,13 @@ PROGRESS = {
     "description": {
         "zh-hant": (
             "{title}的執行進度，CSV 格式：負責機關、各策略與行動方案的主辦及協辦機關、"
-            "衡量指標的目標值與實際值，及經審核公開的進度更新。"
+            "衡量指標的目標值與實際值，及經審核公開的進度更新；填報開始後，另有各填報期別的期別報告。"
         ),
         "en": (
             "The progress of {title}, as CSV files: the responsible agencies, the lead and "
             "supporting agencies of each strategy and action item, the performance "
-            "indicators' targets and actuals, and the progress updates published after review."
+            "indicators' targets and actuals, and the progress updates published after "
+            "review; once reporting has started, each reporting period's report too."
         ),
     },
     "keywords": {
@@ -256,11 +259,11 @@ class Catalog:
     def absolute(self, name, *args):
         return self.request.build_absolute_uri(reverse(name, args=args))
 
-    def data(self, plans):
+    def data(self, plans, periods=None):
         publishers = self.publishers(plans)
         datasets = [self.plans_list(publishers)]
         for plan in plans:
-            datasets += self.plan_datasets(plan)
+            datasets += self.plan_datasets(plan, (periods or {}).get(plan.pk, []))
         site = {language: settings.SITE_NAME[language] for language in LANGUAGES}
         return {
             "@context": CONTEXT,
@@ -341,7 +344,7 @@ class Catalog:
         )
         return self.dataset("plans", PLANS_LIST, publishers, [distribution])
 
-    def plan_datasets(self, plan):
+    def plan_datasets(self, plan, periods=()):
         title = {language: translated(plan, "title", language) for language in LANGUAGES}
         publishers = [_agent(texts(plan, "authority"))]
         term = {
@@ -390,6 +393,24 @@ class Catalog:
             )
             for kind, kind_title, fields in PROGRESS_CSV_FILES
         ]
+        # The period reports that have begun (portal.published.begun_reporting_periods).
+        report = in_each_language(PERIOD_CSV[1])
+        progress += [
+            self.distribution(
+                self.absolute("data-period-csv", plan.slug, period["slug"]),
+                "CSV",
+                named(
+                    {
+                        language: COLON[language].format(
+                            report[language], translated(period, "label", language)
+                        )
+                        for language in LANGUAGES
+                    }
+                ),
+                _columns(PERIOD_CSV[2], plan),
+            )
+            for period in periods
+        ]
         names = {"title": title}
         return [
             self.dataset(plan.slug, PLAN_TEXT, publishers, text, names, **term, **dates),
@@ -397,6 +418,7 @@ class Catalog:
         ]
 
 
-def catalog_data(request, plans):
-    """The catalog of the published `plans`, as JSON-LD data."""
-    return Catalog(request).data(plans)
+def catalog_data(request, plans, periods=None):
+    """The catalog of the published `plans` (and their begun reporting `periods`, by plan
+    id), as JSON-LD data."""
+    return Catalog(request).data(plans, periods)

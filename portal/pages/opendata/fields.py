@@ -2,8 +2,8 @@
 shows and the data catalog (portal.pages.opendata.catalog) describes each download with.
 
 The CSV files' columns are not listed here but read from their contracts: the plan's CSV
-(CSV_COLUMNS, written by portal.pages.opendata.export) and the progress files
-(progress.spreadsheets.contract); a description names the column it starts with and covers
+(CSV_COLUMNS, written by portal.pages.opendata.export), the progress files
+(progress.spreadsheets.contract, the period reports' PERIOD_COLUMNS included); a description names the column it starts with and covers
 the columns up to the next described one, so a column added to a contract shows in its
 table (with the description before it) and a renamed one fails at import.
 """
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from progress.spreadsheets.contract import (
     AGENCY_COLUMNS,
+    PERIOD_COLUMNS,
     TEMPLATE_COLUMNS,
     UPDATE_EXPORT_COLUMNS,
     YEAR_COLUMN,
@@ -303,3 +304,37 @@ PROGRESS_CSV_FILES = [
         ),
     ),
 ]
+
+# A reporting period's report (/data/<slug>/periods/<period>.csv): its field table.
+PERIOD_CSV = (
+    "periods",
+    _("Period reports"),
+    described(
+        PERIOD_COLUMNS,
+        {
+            "plan": _(
+                "The plan's slug and the reporting period's id: the ROC year, q and the quarter "
+                "(115q3), or h and the half (115h2)."
+            ),
+            "ref": _("Reference of the strategy or action item."),
+            "agency": _(
+                "Code of the lead agency that owes the item's update (one row per lead agency); "
+                "empty where the item has no lead agency."
+            ),
+            "obligation": _(
+                "What that agency owed in the period and where it stands: owed, submitted "
+                "(waiting for review), returned, published, overdue (nothing published or "
+                "waiting by the deadline) or not_owed (nothing owed: before the plan's first "
+                "reporting period, outside the item's planned period, once it is completed, "
+                "while it is suspended, or a strategy whose action items report)."
+            ),
+            "status": _(
+                "From the latest published update dated in the period that counts for the "
+                "agency: its status, percent complete, light (green, yellow or red, compared "
+                "with the progress planned by its date; empty without one) and date. Empty "
+                "when there is none."
+            ),
+            "reason": _("For an update behind schedule: the reason and the remedy, in Chinese."),
+        },
+    ),
+)

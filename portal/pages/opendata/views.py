@@ -15,10 +15,11 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from plan.bundle import translated
 from plan.exchange import FORMAT, LANGUAGES, texts
 from progress.spreadsheets.safe import write_csv
 
-from ...published import page_language, published_plan, published_plans
+from ...published import begun_reporting_periods, page_language, published_plan, published_plans
 from ..common import download
 from . import fields
 from .catalog import catalog_data
@@ -90,6 +91,8 @@ def plans_json(request):
 def open_data(request):
     plans = published_plans()
     first = plans[0] if plans else None
+    periods = begun_reporting_periods(plans)
+    language = page_language()
     examples = [(_("The list of published plans"), f"curl -s {_absolute(request, 'data-plans')}")]
     if first:
         json_url = _absolute(request, "data-plan-json", first.slug)
@@ -109,6 +112,20 @@ def open_data(request):
         ]
     context = {
         "plans": plans,
+        # Each plan with its period reports as CSV (from its first reporting period on).
+        "downloads": [
+            (
+                plan,
+                [
+                    {
+                        "label": translated(period, "label", language),
+                        "url": reverse("data-period-csv", args=[plan.slug, period["slug"]]),
+                    }
+                    for period in periods.get(plan.pk, [])
+                ],
+            )
+            for plan in plans
+        ],
         "plan": first,
         "format": FORMAT,
         "licence": fields.LICENCE,
@@ -127,6 +144,13 @@ def open_data(request):
             )
             for kind, title, table in fields.PROGRESS_CSV_FILES
         ],
+        "period_file": (
+            fields.PERIOD_CSV[1],
+            reverse("data-period-csv", args=[first.slug, "PERIOD"]).replace("PERIOD", "<period>")
+            if first
+            else "",
+            fields.PERIOD_CSV[2],
+        ),
         "examples": examples,
     }
     return render(request, "portal/open_data.html", context)
@@ -136,7 +160,9 @@ def open_data(request):
 def catalog_json(request):
     """Every download above described for open data platforms (DCAT as JSON-LD, with the
     fields data.gov.tw asks for): docs/open-data-catalog.md."""
-    body = json.dumps(catalog_data(request, published_plans()), ensure_ascii=False, indent=2)
+    plans = published_plans()
+    data = catalog_data(request, plans, begun_reporting_periods(plans))
+    body = json.dumps(data, ensure_ascii=False, indent=2)
     return download(
         request,
         (body + "\n").encode(),

@@ -1,5 +1,5 @@
-"""The progress overview's query (/<plan>/progress/?vision=…&agency=…&sort=…): its filters
-and sorting, read through plain GET links that the page cache keys by (`overview_query`
+"""The progress overview's query (/<plan>/progress/?vision=…&agency=…&stale=1&sort=…): its
+filters and sorting, read through plain GET links that the page cache keys by (`overview_query`
 is the canonical form), and the rows, choices and links of one query (`Overview`)."""
 
 import re
@@ -25,7 +25,8 @@ SORT_LABELS = (
     ("date", gettext_lazy("by last update, newest first")),
 )
 SORTS = tuple(name for name, _label in SORT_LABELS)
-FILTERS = ("vision", "topic", "sdg", "agency", "status", "light")
+FILTERS = ("vision", "topic", "sdg", "agency", "status", "light", "stale")
+STALE = "1"  # ?stale=1: the items marked 「資料已逾一期未更新」
 # A filter with more choices than this folds into a <details> (the 17 goals would otherwise
 # push the table a phone's screen height down).
 FOLDED_OVER = 12
@@ -42,6 +43,8 @@ def overview_query(params):
         if name == "status" and value not in (*STATUS_LABELS, NOT_REPORTED):
             continue
         if name == "light" and value not in (*LIGHT_LABELS, NOT_REPORTED):
+            continue
+        if name == "stale" and value != STALE:
             continue
         if name in ("vision", "agency", "topic") and not SLUG.match(value):
             continue
@@ -78,6 +81,8 @@ class Overview:
             "topic": {topic.key: topic for topic in knowledge.topics},
             "sdg": {goal.key: goal for goal in knowledge.goals},
             "agency": progress.agencies,
+            # Nothing is stale before the plan's first reporting period: no filter either.
+            "stale": {STALE: True} if progress.reporting.started else {},
         }
 
     def unknown(self):
@@ -170,6 +175,11 @@ class Overview:
                 gettext("Light"),
                 [*LIGHT_LABELS.items(), (NOT_REPORTED, gettext("No light"))],
             ),
+            (
+                "stale",
+                gettext("Reporting"),
+                [(STALE, gettext("Not updated last period"))] if self.known["stale"] else [],
+            ),
         ]
 
 
@@ -213,5 +223,6 @@ def _matches(item, query, classified):
         "agency": {agency.code for agency in (*item.lead, *item.support)},
         "status": {item.status or NOT_REPORTED},
         "light": {item.light or NOT_REPORTED},
+        "stale": {STALE} if item.stale else set(),
     }
     return all(query[name] in values[name] for name in FILTERS if name in query)

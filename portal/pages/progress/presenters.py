@@ -22,9 +22,19 @@ from django.utils.translation import gettext, gettext_lazy
 from plan.bundle import translated
 from plan.models import PlanNode
 from progress.numbers import format_number, stored_number
-from progress.rollup import CATEGORIES, EMPTY, Progress, coverage_minimum, thresholds
+from progress.periods import stale_nodes
+from progress.rollup import (
+    CATEGORIES,
+    EMPTY,
+    Progress,
+    coverage_minimum,
+    strategies_below,
+    thresholds,
+)
 
-from ...published import linked_tree, page_language, page_reading, plan_progress
+from ...published import linked_tree, page_language, page_reading, plan_progress, taipei_today
+from ...serving.caching import per_version
+from .reporting import Reporting
 
 STATUS_LABELS = {
     "not_started": gettext_lazy("Not started"),
@@ -292,7 +302,11 @@ def page_of(node):
 
 class Statement:
     """One dated statement as a line prints it: status, light (at its own date), percent,
-    what was expected at that date, the date, and its source (own) or its count (parts)."""
+    what was expected at that date, the date, and its source (own) or its count (parts).
+    `stale`: the item owed an update in the last closed reporting period and has none
+    since (「資料已逾一期未更新」): its light is then not shown as current."""
+
+    stale = False
 
     def __init__(self, figure, kind, language):
         self.kind = kind  # "own": the node's latest update; "parts": its reported parts
@@ -325,8 +339,11 @@ class Coverage:
         "not_reported": gettext_lazy("Not yet reported"),
     }
 
-    def __init__(self, progress):
+    def __init__(self, progress, stale=0):
         self.reported, self.total = progress.coverage
+        # How many of its strategies are marked 「資料已逾一期未更新」 (counted above by
+        # their figures' lights, which are not current).
+        self.stale = stale
         self.withheld = progress.withheld()
         self.minimum_percent = coverage_minimum_text()
         self.parts = []
@@ -378,7 +395,16 @@ class NodeProgress:
         figure = progress.figure
         self.headline = self.parts if figure is not None and figure is progress.parts else self.own
         is_parent = node.kind in (PlanNode.Kind.GOAL, PlanNode.Kind.VISION)
-        self.coverage = Coverage(progress) if is_parent else None
+        # Marked 「資料已逾一期未更新」: its figure (and the light it earned at its date) is
+        # not current. Only strategies and action items owe updates.
+        self.stale = node.pk in presenter.stale
+        for statement in (self.own, self.headline) if self.stale else ():
+            if statement is not None:
+                statement.stale = True
+        self.coverage = None
+        if is_parent:
+            stale = sum(1 for pk in strategies_below(node) if pk in presenter.stale)
+            self.coverage = Coverage(progress, stale)
         # A line prints the headline statement whole: its status, light, date and percent
         # (the goal and visions have none: they print their coverage).
         headline = None if is_parent else self.headline
@@ -446,6 +472,25 @@ class PlanProgress:
         green, yellow = thresholds()
         self.green_points, self.yellow_points = percent_text(green), percent_text(yellow)
         self.coverage_minimum_text = coverage_minimum_text()
+        self.today = taipei_today()
+
+    @cached_property
+    def reporting(self):
+        """Where the plan's reporting routine stands today (portal.pages.progress.reporting)."""
+        return Reporting(self.plan, self.bundle.periods, self.language, self.today)
+
+    @cached_property
+    def stale(self):
+        """The ids of the items marked 「資料已逾一期未更新」 (none before the plan's first
+        reporting period), kept per content version and Taipei date."""
+        if not self.plan.first_reporting_period:
+            return frozenset()
+        today = self.today
+
+        def build():
+            return frozenset(stale_nodes(self.tree, self.bundle, today))
+
+        return per_version("stale items", self.plan.pk, today, build=build)
 
     @cached_property
     def strategy_count(self):

@@ -1,5 +1,6 @@
 """The progress pages: the overview (/<plan>/progress/, filtered and sorted by its query:
-portal.pages.progress.overview), the agencies, and each agency's page. They print the
+portal.pages.progress.overview), each reporting period's report (/<plan>/progress/115q3/:
+portal.pages.progress.report), the agencies, and each agency's page. They print the
 presenter (portal.pages.progress.presenters); the strategy, vision and home pages read the
 same presenter through the `progress` template tags.
 """
@@ -13,6 +14,7 @@ from ...serving.page_cache import page_query
 from ..common import plan_context
 from .overview import Overview, overview_query, query_string
 from .presenters import PlanProgress
+from .report import PeriodReport
 
 
 @page_query(normalise=overview_query)
@@ -61,3 +63,15 @@ def agency(request, plan_slug, code):
         supports=[progress.of(node) for node in found.supports],
     )
     return render(request, "portal/progress/agency.html", context)
+
+
+@require_safe
+def period_report(request, plan_slug, period):
+    plan = published_plan(plan_slug)
+    progress = PlanProgress(plan)
+    found = progress.reporting.find(period)
+    if found is None:
+        raise Http404("No such reporting period in this plan.")
+    report = PeriodReport(progress, found)
+    context = plan_context(plan, progress=progress, period=found, report=report)
+    return render(request, "portal/progress/period_report.html", context)
