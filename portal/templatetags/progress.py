@@ -4,9 +4,11 @@ The presenter (portal.pages.progress.presenters.PlanProgress) reads the plan's p
 accessor, so a page that shows progress costs the bundle's query once per content version.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 
 from progress.numbers import format_number
 
@@ -56,6 +58,8 @@ def period_date(value):
     Chinese pages (115/09/30, as the city's documents do), ISO on English ones."""
     if not value:
         return ""
+    if isinstance(value, datetime):  # a moment (a sign-off, a publication): its Taipei day
+        value = timezone.localdate(value)
     if page_language() == "en":
         return value.isoformat()
     return f"{value.year - ROC_OFFSET}/{value.month:02d}/{value.day:02d}"
