@@ -382,8 +382,18 @@ def stored_lines(lines):
 # Writes (each checked by progress.rules; `user` None: a command) --------------------------
 
 
+def first_signed_off(plan):
+    """The plan's earliest signed-off period, or None: reporting never starts after it (its
+    report is a record, and only reporting periods have one)."""
+    from .models import ReportingPeriod
+
+    signed = ReportingPeriod.objects.filter(plan=plan, signed_off_at__isnull=False)
+    return signed.order_by("end").first()
+
+
 def set_first_reporting_period(plan, slug, user):
-    """Start (or, with "", stop) the plan's reporting routine at the period `slug`."""
+    """Start (or, with "", stop) the plan's reporting routine at the period `slug`; never
+    after a signed-off period."""
     from django.core.exceptions import PermissionDenied
 
     from . import rules
@@ -391,8 +401,15 @@ def set_first_reporting_period(plan, slug, user):
 
     if not rules.may_manage_periods(user):
         raise PermissionDenied
-    if slug and not ReportingPeriod.objects.filter(plan=plan, slug=slug).exists():
+    found = ReportingPeriod.objects.filter(plan=plan, slug=slug).first() if slug else None
+    if slug and found is None:
         raise ValueError(f"{plan.slug} has no reporting period {slug!r}")
+    signed = first_signed_off(plan)
+    if signed is not None and (found is None or found.end > signed.end):
+        raise ValueError(
+            f"{signed.slug} is signed off: reporting must start with it or before it "
+            "(its report is a record)"
+        )
     plan.first_reporting_period = slug
     plan.save(update_fields=["first_reporting_period"])
 

@@ -353,14 +353,15 @@ def test_a_signed_off_period_keeps_its_lines_and_lists_later_facts_as_correction
         remedy="協調國有財產署",
     )
     html = get_html(client, f"{P}/progress/114q3/")
-    assert "2025-10-20" in html and 'id="corrections-h"' in html
+    # Signed off on 2025-10-20, published on 2026-01-05: written in the ROC calendar here.
+    assert "114/10/20" in html and "115/01/05" in html and 'id="corrections-h"' in html
     exceptions = html[html.index('id="exceptions-h"') : html.index('id="corrections-h"')]
     # The record: the build item overdue, as it stood at sign-off.
     udd = exceptions[exceptions.index("/agencies/udd/") :]
     overdue = zh_report("Overdue: nothing published by the deadline")
     assert overdue in udd[: udd.index("</section>")]
     corrections = html[html.index('id="corrections-h"') :]
-    assert "2026-01-05" in corrections and "#update-" in corrections
+    assert "115/01/05" in corrections and "#update-" in corrections
     assert f"{P}/social-housing/#update-" in corrections
     # The CSV is the record too.
     rows = read_csv(client.get(f"/data/{SLUG}/periods/114q3.csv"))
@@ -643,3 +644,25 @@ def test_the_snapshot_writes_the_period_reports(without_plan, tmp_path, plan_fil
             assert target.is_file(), f"{page}: {link}"
             checked += 1
     assert checked > 100
+
+
+# Attacks ---------------------------------------------------------------------------------------------
+
+
+def test_a_signed_off_report_shows_only_items_still_published(client, reporting):
+    """The stored lines name every item published at sign-off; an item unpublished since
+    (hidden by staff) leaves the page and the CSV (only published items are ever in them),
+    its ref, reason and remedy included. The record itself is kept."""
+    period = ReportingPeriod.objects.get(plan=reporting, slug="114q3")
+    periods.sign_off(period, None, date(2025, 10, 20), now=datetime(2025, 10, 20, tzinfo=TAIPEI))
+    mrt = node(reporting, "mrt-network")
+    PlanNode.objects.filter(pk=mrt.pk).update(published=False)
+    for prefix in LANGS.values():
+        html = get_html(client, f"{prefix}{P}/progress/114q3/")
+        assert "用地協議延宕" not in html and "Land agreements delayed" not in html
+        assert "與地主逐案協商" not in html and "mrt-network" not in html
+    rows = read_csv(client.get(f"/data/{SLUG}/periods/114q3.csv"))
+    assert "mrt-network" not in {row["ref"] for row in rows}
+    assert rows  # the other items' lines stay
+    period.refresh_from_db()
+    assert "mrt-network" in {line["ref"] for line in period.report}

@@ -481,3 +481,92 @@ def test_every_page_opens_for_each_role_as_the_rules_say(client, world, role):
     # Reviewers find the periods to follow up there: open, or closed and not signed off.
     by_agency = period_url(world, "114q1", "by-agency/")
     assert (by_agency in index) == (role in ("reviewer", "superuser"))
+
+
+# Attacks: what a careless or hostile user might try -----------------------------------------
+
+
+def test_a_plan_editor_cannot_roll_the_first_reporting_period_back(client, world):
+    """The first reporting period is the reviewers' (progress.rules): a plan editor rolling
+    the plan back to a version recorded before it was changed (reversion writes every
+    recorded field back) is refused, and the routine keeps its start."""
+    import reversion
+    from reversion.models import Version
+
+    from .factories import form_data
+
+    plan = world["plan"]
+
+    def record():
+        with reversion.create_revision():
+            Plan.objects.get(pk=plan.pk).save()
+        return Version.objects.get_for_object(plan).first()
+
+    recorded = record()  # reporting from 114q1
+    signed_in(client, world["reviewer"])
+    assert client.post(period_url(world, "114q3", "first/"), {"confirm": "yes"}).status_code == 302
+    signed_in(client, staff("planner", "plan editor"))
+    url = f"/admin/plan/plan/{plan.pk}/history/{recorded.pk}/"
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"title_zh_hant": plan.title_zh_hant}).status_code == 403
+    assert Plan.objects.get(pk=plan.pk).first_reporting_period == "114q3"
+    # A version with the same first reporting period still comes back (its texts).
+    same = record()
+    Plan.objects.filter(pk=plan.pk).update(title_en="Renamed")
+    url = f"/admin/plan/plan/{plan.pk}/history/{same.pk}/"
+    assert client.post(url, form_data(client, url)).status_code == 302
+    restored = Plan.objects.get(pk=plan.pk)
+    assert restored.first_reporting_period == "114q3" and restored.title_en != "Renamed"
+
+
+def test_reporting_never_starts_after_a_signed_off_period(client, world):
+    """A signed-off period is a record: moving the first reporting period past it (or
+    clearing it) would take its report off the public pages. Refused, as is moving the first
+    period's dates past it."""
+    periods.sign_off(world["period"]["114q2"], world["reviewer"], date(2025, 7, 15))
+    signed_in(client, world["reviewer"])
+    later = client.post(period_url(world, "114q3", "first/"), {"confirm": "yes"}, follow=True)
+    assert "114q2" in " ".join(str(m) for m in later.context["messages"])
+    assert Plan.objects.get(pk=world["plan"].pk).first_reporting_period == "114q1"
+    with pytest.raises(ValueError):
+        periods.set_first_reporting_period(world["plan"], "", None)
+    assert Plan.objects.get(pk=world["plan"].pk).first_reporting_period == "114q1"
+    # Earlier is fine: the signed-off period still counts.
+    assert client.post(period_url(world, "113q4", "first/"), {"confirm": "yes"}).status_code == 302
+    assert Plan.objects.get(pk=world["plan"].pk).first_reporting_period == "113q4"
+    # The first period's dates moved past the signed-off one: refused on the form.
+    moved = client.post(
+        period_url(world, "113q4"),
+        {
+            "label_zh_hant": "113年第4季",
+            "label_en": "2024 Q4",
+            "start": "2027-01-01",
+            "end": "2027-03-31",
+            "deadline": "2027-04-10",
+        },
+    )
+    assert moved.status_code == 200
+    assert "114" in str(moved.context["adminform"].form.non_field_errors())
+    assert ReportingPeriod.objects.get(slug="113q4").end == date(2024, 12, 31)
+
+
+@pytest.mark.parametrize("slug", ["116a9", "99z1", "116q10", "1160q1", "116q", "１１６q1"])
+def test_a_new_period_is_named_as_the_public_addresses_reserve(client, world, slug):
+    """Only an id shaped like 116q1 or 116h2 is a period's (plan.models.PERIOD_SLUG: plan
+    slugs and item refs of that shape are refused); any other letter or length could be an
+    item's ref too."""
+    signed_in(client, world["reviewer"])
+    data = {
+        "plan": world["plan"].pk,
+        "slug": slug,
+        "label_zh_hant": "116年第1季",
+        "label_en": "2027 Q1",
+        "start": "2027-01-01",
+        "end": "2027-03-31",
+        "deadline": "2027-04-10",
+    }
+    refused = client.post(f"{PERIODS}add/", data)
+    assert refused.status_code == 200
+    assert "slug" in refused.context["adminform"].form.errors
+    assert not ReportingPeriod.objects.filter(start=date(2027, 1, 1)).exists()
+    assert client.post(f"{PERIODS}add/", {**data, "slug": "116q1"}).status_code == 302

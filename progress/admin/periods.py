@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from plan.models import Plan
+from plan.models import PERIOD_SLUG, Plan
 
 from .. import periods, rules
 from ..models import Agency, ReportingPeriod
@@ -51,19 +51,25 @@ COUNTED = (
     periods.PUBLISHED,
     periods.OVERDUE,
 )
-SLUG = r"^\d{2,3}[a-z]\d{1,2}$"
 
 
 class PeriodForm(forms.ModelForm):
-    """A period never overlaps another of its plan's; a new one is named <ROC year><letter>
-    <number> (115q3, 115h2), which the public addresses tell from an item's."""
+    """A period never overlaps another of its plan's, nor (the first reporting period) ends
+    after a signed-off one; a new one is named <ROC year>q<n> or <ROC year>h<n> (115q3,
+    115h2), which the public addresses tell from an item's."""
 
+    # The one shape of a period's id (plan.models.PERIOD_SLUG): plan slugs and item refs of
+    # that shape are refused, so no address or CSV row reads as both.
     slug = forms.RegexField(
-        SLUG,
+        PERIOD_SLUG,
         max_length=10,
         label=_("period id"),
         help_text=_("<ROC year>q<quarter> or <ROC year>h<half>, e.g. 115q3 or 115h2."),
-        error_messages={"invalid": _("Write the ROC year, a letter and a number, e.g. 115q3.")},
+        error_messages={
+            "invalid": _(
+                "Write the ROC year (three digits), q or h and a number, e.g. 115q3 or 115h2."
+            )
+        },
     )
 
     def clean(self):
@@ -85,6 +91,16 @@ class PeriodForm(forms.ModelForm):
                     "only. Change the dates."
                 )
                 % {"periods": "、".join(str(p) for p in others)}
+            )
+        signed = periods.first_signed_off(plan)
+        first = self.instance.pk is not None and self.instance.slug == plan.first_reporting_period
+        if first and signed is not None and end > signed.end:
+            raise ValidationError(
+                _(
+                    "This is the first reporting period: it cannot end after %(period)s, "
+                    "which is signed off (its report is a record)."
+                )
+                % {"period": signed}
             )
         return cleaned
 

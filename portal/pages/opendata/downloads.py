@@ -48,10 +48,12 @@ def period_csv(request, plan_slug, period):
     found = routine.find(bundle.periods, period)
     if found is None:
         raise Http404("No such reporting period in this plan.")
+    tree = linked_tree(plan, "zh-hant")
     if found["signed_off_at"] is not None:
-        lines = stored_report(found)
+        # The record's lines of the items still published (only those are in any file).
+        published = {node.pk for node in tree}
+        lines = [line for line in stored_report(found) if line["node"] in published]
     else:
-        tree = linked_tree(plan, "zh-hant")
         lines = routine.report_lines(tree, bundle, found, taipei_today())
     body = write_csv(period_rows(plan, found, lines)).encode()
     filename = f"{plan.slug}-{found['slug']}.csv"

@@ -77,7 +77,7 @@ class Line:
 
     def __init__(self, data, node, progress, update=None):
         language = progress.language
-        self.node = node  # a TreeNode; None for an item no longer published
+        self.node = node  # a TreeNode
         self.node_id = data["node"]
         self.ref = data["ref"]
         self.kind = data["kind"]
@@ -167,9 +167,12 @@ class PeriodReport:
         progress = self.progress
         nodes = {node.pk: node for node in progress.tree}
         if self.period.is_signed_off:
+            # The record's lines of the items still published (one hidden since is no
+            # page's, nor its reason and remedy); the record itself is kept whole.
             return [
-                Line(data, nodes.get(data["node"]), progress)
+                Line(data, nodes[data["node"]], progress)
                 for data in stored_report(self.period.row)
+                if data["node"] in nodes
             ]
         updates = {
             update["id"]: update for facts in progress.bundle.values() for update in facts.updates
