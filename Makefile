@@ -33,8 +33,9 @@ dev: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole test suite (browser tests run when Chromium is installed; see README), in one
-# process per core (pytest-xdist). Tests that share something outside the process (the
-# deploy stack, the shared Redis) are kept on one worker by their xdist_group (conftest).
+# process per core (pytest-xdist). A module's tests run in one process (its fixtures and the
+# shared site are set up once), the real servers' tests (nginx, `make run`) in one, the
+# slowest first: tests/conftest.py's scheduler for --dist loadgroup.
 PYTEST_WORKERS ?= auto
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup

@@ -4,7 +4,7 @@ route names its view module by subject (portal/pages/)."""
 
 from django.urls import path, register_converter
 
-from .pages import history, knowledge
+from .pages import documents, history, knowledge
 from .pages import plan as plan_pages
 from .pages.chart import views as chart
 from .pages.common import public
@@ -40,6 +40,9 @@ urlpatterns = [
     path("glossary/", public(knowledge.glossary), name="glossary"),
     path("<slug:plan_slug>/", public(plan_pages.plan_home), name="plan"),
     path("<slug:plan_slug>/full-text/", public(plan_pages.full_text), name="full-text"),
+    # The full text as documents to print (PDF) and to edit (ODT).
+    path("<slug:plan_slug>/full-text.pdf", public(documents.full_text_pdf), name="full-text-pdf"),
+    path("<slug:plan_slug>/full-text.odt", public(documents.full_text_odt), name="full-text-odt"),
     path("<slug:plan_slug>/chart/", public(chart.chart), name="chart"),
     path("<slug:plan_slug>/chart.svg", public(chart.chart_svg), name="chart-svg"),
     path(

@@ -33,6 +33,7 @@ urlpatterns = [
     path("data/catalog.json", public(opendata.catalog_json), name="data-catalog"),
     path("data/<slug:plan_slug>.json", public(opendata.plan_json), name="data-plan-json"),
     path("data/<slug:plan_slug>.csv", public(opendata.plan_csv), name="data-plan-csv"),
+    path("data/<slug:plan_slug>.ods", public(opendata.plan_ods), name="data-plan-ods"),
     # The plan's published progress, as spreadsheets (docs/progress-csv.md).
     *(
         path(
@@ -42,11 +43,25 @@ urlpatterns = [
         )
         for kind in ("agencies", "responsibilities", "indicators", "updates")
     ),
-    # A reporting period's report as CSV (docs/progress-csv.md, "periods").
+    # Each one's ODS twin (ODF, as government downloads are asked to be).
+    *(
+        path(
+            f"data/<slug:plan_slug>/{kind}.ods",
+            public(getattr(downloads, f"{kind}_ods")),
+            name=f"data-progress-{kind}-ods",
+        )
+        for kind in ("agencies", "responsibilities", "indicators", "updates")
+    ),
+    # A reporting period's report as CSV and ODS (docs/progress-csv.md, "periods").
     path(
         "data/<slug:plan_slug>/periods/<slug:period>.csv",
         public(downloads.period_csv),
         name="data-period-csv",
+    ),
+    path(
+        "data/<slug:plan_slug>/periods/<slug:period>.ods",
+        public(downloads.period_ods),
+        name="data-period-ods",
     ),
 ]
 # Chinese (the default) without a prefix, English under /en/; the language comes from the

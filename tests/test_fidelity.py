@@ -5,7 +5,6 @@ Over 400 lines, one feature: fidelity to the official text and the reference tra
 
 import importlib
 import json
-import re
 from io import StringIO
 
 import pytest
@@ -27,24 +26,9 @@ from plan.search import matches_q, node_search_text
 from plan.source import PAGE_BREAK_SPLITS, parse
 from plan.tree import PlanTree
 
-from .factories import ROOT, SLUG
-
-SOURCE = ROOT / "fixtures" / "source" / "kaohsiung-112-115.zh-hant.txt"
-
+from .factories import ROOT, SLUG, SOURCE, official_text
 
 ZH = "zh-hant"
-
-
-def official_text():
-    """The source with only the page-break splits joined (and the outer blank lines trimmed)."""
-    text = SOURCE.read_text("utf-8").strip()
-    for end, start in PAGE_BREAK_SPLITS:
-        joined, count = re.subn(re.escape(end) + r"\n\s*\n" + re.escape(start), end + start, text)
-        assert count == 1, f"page break {end}／{start} should occur once"
-        text = joined
-    # The document puts a space after (一)…(七) in most strategy headings and none in others;
-    # the numbering is derived from position, so this one spacing difference is normalized.
-    return re.sub(r"^\(([一二三四五六七八九十]+)\)\s*", r"(\1) ", text, flags=re.M)
 
 
 def rebuild(data):
@@ -319,8 +303,9 @@ def test_recorded_fields_are_the_ones_reversion_registers(historical_apps):
     )
     model = historical_apps.get_model("plan", "Plan")
     recorded = set(fixes._recorded_fields(model, fixes.PLAN_EXCLUDE))
-    # Fields added by later migrations are the only difference (0009: is_current).
-    assert set(_get_options(Plan).fields) - recorded == {"is_current"}
+    # Fields added by later migrations are the only difference (0009: is_current, 0011:
+    # first_reporting_period).
+    assert set(_get_options(Plan).fields) - recorded == {"is_current", "first_reporting_period"}
     assert recorded <= set(_get_options(Plan).fields)
 
 

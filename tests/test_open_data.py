@@ -422,10 +422,18 @@ def test_every_download_url_answers_with_its_declared_media_type(client, plan):
         assert declared.endswith("/" + media_type), (url, declared, media_type)
         assert (
             distribution["dct:format"]
-            == {"application/json": "JSON", "text/csv": "CSV"}[media_type]
+            == {
+                "application/json": "JSON",
+                "text/csv": "CSV",
+                "application/vnd.oasis.opendocument.spreadsheet": "ODS",
+            }[media_type]
         )
         # The encoding declared is the bytes' encoding, BOM included where it says so.
         assert distribution["cnt:characterEncoding"] == "UTF-8"
+        if media_type == "application/vnd.oasis.opendocument.spreadsheet":
+            # A zip of UTF-8 XML (tests/test_spreadsheets_ods.py reads it back).
+            assert response.content.startswith(b"PK\x03\x04"), url
+            continue
         response.content.decode("utf-8")
         says_bom = "BOM" in by_language(distribution["dct:description"])["en"]
         assert response.content.startswith(b"\xef\xbb\xbf") == says_bom, url
@@ -524,7 +532,7 @@ def test_every_dataset_has_the_data_gov_tw_fields_in_both_languages(client, plan
         assert dataset["@id"].startswith(f"http://testserver{URL}#")
         # 檔案格式, 編碼格式, and each file in both languages
         for distribution in dataset["dcat:distribution"]:
-            assert distribution["dct:format"] in ("JSON", "CSV")
+            assert distribution["dct:format"] in ("JSON", "CSV", "ODS")
             assert distribution["cnt:characterEncoding"] == "UTF-8"
             in_both_languages(distribution["dct:title"])
             in_both_languages(distribution["dct:description"])

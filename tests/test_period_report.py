@@ -436,7 +436,9 @@ def test_the_period_csv_is_listed_on_the_open_data_page_and_in_the_catalog(clien
     html = get_html(client, "/open-data/")
     offered = set(re.findall(r'href="(/data/[^"]+/periods/[^"]+)"', html))
     begun = [f"/data/{SLUG}/periods/{year}q{q}.csv" for year in (114,) for q in (1, 2, 3, 4)]
-    assert offered == {*begun, f"/data/{SLUG}/periods/115q1.csv"}
+    csv_files = {*begun, f"/data/{SLUG}/periods/115q1.csv"}
+    # Each with its ODS twin (tests/test_spreadsheets_ods.py).
+    assert offered == csv_files | {url.removesuffix(".csv") + ".ods" for url in csv_files}
     assert f"/data/{SLUG}/periods/&lt;period&gt;.csv" in html  # the contract's table
     for column in COLUMNS:
         assert f"<code>{column}</code>" in html, column

@@ -1,4 +1,4 @@
-"""The admin's CSV upload (/<ADMIN_URL>progress/import/, "admin:progress_import", mounted by
+"""The admin's progress upload (CSV, ODS or XLSX: the importer reads the type from the content) (/<ADMIN_URL>progress/import/, "admin:progress_import", mounted by
 progress.admin behind the admin's sign-in): upload a file, see what it would change (or every
 problem, by row and column), then confirm to apply it.
 
@@ -59,7 +59,7 @@ def import_view(request):
         else:
             data = upload.read()
             publish = bool(request.POST.get("publish"))
-            result = import_csv(data, publish=publish, dry_run=True, user=user)
+            result = import_csv(data, publish=publish, dry_run=True, user=user, name=upload.name)
             context.update(result=result, filename=upload.name, publish=publish)
             if not result.problems:
                 token = secrets.token_urlsafe(16)
@@ -85,7 +85,7 @@ def confirm(request, context):
     if hashlib.sha256(data).hexdigest() != stored["sha256"]:
         return HttpResponseBadRequest(_("The stored upload is damaged: upload the file again."))
     publish = stored["publish"] and rules.may_publish(request.user)
-    result = import_csv(data, publish=publish, user=request.user)
+    result = import_csv(data, publish=publish, user=request.user, name=stored["name"])
     if result.problems:
         # The data changed between the preview and the confirmation: show why, write nothing.
         context.update(result=result, filename=stored["name"], publish=publish)

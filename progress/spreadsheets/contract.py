@@ -13,6 +13,15 @@ import re
 from plan.models import PlanNode
 
 KINDS = ("agencies", "responsibilities", "indicators", "updates")
+# The licence every published file is under (the open data page shows it; an ODS file
+# names it in its metadata).
+OPEN_DATA_LICENCE = {
+    "name": {
+        "zh-hant": "政府資料開放授權條款－第1版",
+        "en": "Open Government Data License, version 1.0",
+    },
+    "url": "https://data.gov.tw/license",
+}
 ITEM_KINDS = (PlanNode.Kind.STRATEGY, PlanNode.Kind.ACTION)
 
 AGENCY_COLUMNS = ["code", "name_zh_hant", "name_en", "url"]

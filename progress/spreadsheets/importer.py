@@ -1,4 +1,6 @@
 """Reading a progress CSV file back (`import_csv`): the admin's upload and `import_progress`.
+An ODS or XLSX file (recognised from its content) is read by workbook.read_sheet into the
+same rows of texts, and checked by the same rules.
 
 The kind of file is recognised from its header row; one plan per file; every row is checked
 before anything is written, every problem is collected and named by its spreadsheet row (the
@@ -40,6 +42,7 @@ from plan.models import Plan, PlanNode
 from .. import review, rules
 from ..models import Agency, Indicator, ProgressUpdate, Responsibility, Reviewed
 from ..numbers import format_number, stored_number
+from . import workbook
 from .contract import (
     ENGLISH_COLUMNS,
     INDICATOR_ENGLISH,
@@ -173,6 +176,7 @@ class Result:
     problems: list = field(default_factory=list)
     skipped: int = 0  # empty template rows
     applied: bool = False
+    source: str = "CSV"  # the file's type: CSV, ODS or XLSX
 
     @property
     def errors(self):
@@ -205,12 +209,14 @@ def decode(data):
     return None
 
 
-def import_csv(data, *, publish=False, dry_run=False, user=None):
-    """Check a CSV file (bytes) and, when nothing is wrong and not `dry_run`, apply it in
-    one transaction. `user`: None for the command line (everything allowed), else the staff
-    member whose rules (progress.rules) limit what the file may change."""
+def import_csv(data, *, publish=False, dry_run=False, user=None, name=""):
+    """Check a CSV, ODS or XLSX file (bytes; the type from its content: workbook.kind_of)
+    and, when nothing is wrong and not `dry_run`, apply it in one transaction. `user`: None
+    for the command line (everything allowed), else the staff member whose rules
+    (progress.rules) limit what the file may change. `name`: the file's name, only to refuse
+    a file named as a spreadsheet that is none."""
     importer = Importer(publish=publish, user=user)
-    result = importer.check(data)
+    result = importer.check(data, name)
     if result.problems or dry_run:
         return result
     now = timezone.now()
@@ -223,7 +229,7 @@ def import_csv(data, *, publish=False, dry_run=False, user=None):
             counts = result.counts
             # After the changes: review.publish() joins this revision and sets its comment.
             reversion.set_comment(
-                f"Imported {result.kind} from CSV: {counts['new']} new, "
+                f"Imported {result.kind} from {result.source}: {counts['new']} new, "
                 f"{counts['changed']} changed" + (" (published)" if publish else " (drafts)")
             )
             if user is not None:
@@ -283,24 +289,42 @@ class Importer:
 
     # The file
 
-    def check(self, data):
+    def check(self, data, name=""):
         try:
-            return self._check(data)
+            return self._check(data, name)
         except _TooManyProblems:
             self.result.changes = []
             return self.result
 
-    def _check(self, data):
+    def _check(self, data, name=""):
         result = self.result
-        content = decode(data)
-        if content is None:
-            self.problem(0, "", _("unreadable encoding: save the file as CSV in UTF-8 or Big5"))
-            return result
+        refused = {}
         try:
-            rows = list(csv.reader(io.StringIO(content, newline="")))
-        except csv.Error as error:
-            self.problem(0, "", _("not a readable CSV file (%(error)s)"), {"error": str(error)})
+            kind = workbook.kind_of(data, name)
+            result.source = kind.upper()
+            if kind != "csv":
+                sheet = workbook.read_sheet(data, kind)
+                rows, refused = sheet.rows, sheet.refused
+        except workbook.Refused as error:
+            self.problem(0, "", error.message, error.params)
             return result
+        if kind == "csv":
+            content = decode(data)
+            if content is None:
+                self.problem(0, "", _("unreadable encoding: save the file as CSV in UTF-8 or Big5"))
+                return result
+            try:
+                rows = list(csv.reader(io.StringIO(content, newline="")))
+            except csv.Error as error:
+                self.problem(0, "", _("not a readable CSV file (%(error)s)"), {"error": str(error)})
+                return result
+        return self.check_rows(rows, refused)
+
+    def check_rows(self, rows, refused):
+        """The rows of a CSV file, or of a spreadsheet as texts the CSV rules read
+        (workbook.read_sheet); `refused`: cells the spreadsheet reader refused, by (row
+        number, column index)."""
+        result = self.result
         if not rows or not any(cell.strip() for cell in rows[0]):
             self.problem(1, "", _("no header row"))
             return result
@@ -325,9 +349,11 @@ class Importer:
                 continue  # an empty line (spreadsheets leave them at the end)
             if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
                 self.problem(number, "", _("more cells than the header row has"))
-            for name, cell in zip(header, cells, strict=False):
+            for index, (name, cell) in enumerate(zip(header, cells, strict=False)):
                 if CONTROL.search(cell):
                     self.problem(number, name, _("holds a control character (e.g. NUL)"))
+                if (number, index) in refused:
+                    self.problem(number, name, *refused[(number, index)])
             cells = cells + [""] * (len(header) - len(cells))
             records.append((number, {name: cells[i] for i, name in enumerate(header) if name}))
         if kind != "agencies" and not self.find_plan(header, records):

@@ -5,7 +5,7 @@ job: a third of it is the catalog's own words, written in both languages.
 
 Datasets: the list of published plans, and for each published plan its text (JSON, CSV) and
 its progress (the four CSV files, and each period report that has begun, from the plan's
-first reporting period on). Every text is in both languages as @language values: the
+first reporting period on); every CSV with its ODS twin (the same columns). Every text is in both languages as @language values: the
 catalog's own words are written here in both languages, like the licence's name; the field
 descriptions are the open data page's own tables (portal.pages.opendata.fields) in each
 language. Dates are the data's own (a plan's publication date, its version date), never a
@@ -50,7 +50,11 @@ LANGUAGE_IRIS = [
 ]
 # Government and public sector (the EU's data themes, as DCAT-AP catalogs use them).
 THEME = "http://publications.europa.eu/resource/authority/data-theme/GOVE"
-MEDIA_TYPES = {"JSON": "application/json", "CSV": "text/csv"}
+MEDIA_TYPES = {
+    "JSON": "application/json",
+    "CSV": "text/csv",
+    "ODS": "application/vnd.oasis.opendocument.spreadsheet",
+}
 IANA = "https://www.iana.org/assignments/media-types/"
 # The plan changes when staff edit it and when progress is reported: on no schedule.
 IRREGULAR = "http://purl.org/cld/freq/irregular"
@@ -67,6 +71,17 @@ WORDS = {
         "en": (
             "UTF-8 with a byte order mark (BOM), comma-separated, CRLF line endings; the "
             "first row names the columns."
+        ),
+    },
+    "ODS": {
+        "zh-hant": (
+            "ODF 試算表（.ods，CNS 15251），欄位與同名 CSV 檔相同：第一列為欄位名稱並凍結，"
+            "日期與數字為其型別的儲存格。"
+        ),
+        "en": (
+            "An ODF spreadsheet (.ods, CNS 15251 = ISO/IEC 26300) with the same columns as "
+            "the CSV file of the same name: the first row names the columns and is frozen; "
+            "dates and numbers are typed cells."
         ),
     },
     "catalog": {"zh-hant": "{site}開放資料目錄", "en": "{site}: open data catalog"},
@@ -318,6 +333,7 @@ class Catalog:
             "dcat:accessURL": {"@id": url},
             "dcat:mediaType": {"@id": IANA + MEDIA_TYPES[file_format]},
             "dct:format": file_format,
+            # (An ODS file's XML is UTF-8 too: data.gov.tw asks every file's 編碼格式.)
             "cnt:characterEncoding": "UTF-8",
             "dct:license": self.licence,
             **fields,
@@ -377,45 +393,66 @@ class Catalog:
                     (_("The plan"), PLAN_FIELDS), (_("Each item of the tree"), NODE_FIELDS)
                 ),
             ),
-            self.distribution(
-                self.absolute("data-plan-csv", plan.slug),
-                "CSV",
-                named(dict.fromkeys(LANGUAGES, "CSV")),
-                _columns(CSV_FIELDS, plan),
+            *(
+                self.distribution(
+                    self.absolute(route, plan.slug),
+                    file_format,
+                    named(dict.fromkeys(LANGUAGES, file_format)),
+                    _columns(CSV_FIELDS, plan),
+                )
+                for file_format, route in (("CSV", "data-plan-csv"), ("ODS", "data-plan-ods"))
             ),
         ]
-        progress = [
-            self.distribution(
+        progress = []
+        for kind, kind_title, fields in PROGRESS_CSV_FILES:
+            csv = self.distribution(
                 self.absolute(f"data-progress-{kind}", plan.slug),
                 "CSV",
                 named(in_each_language(kind_title)),
                 _columns(fields, plan),
             )
-            for kind, kind_title, fields in PROGRESS_CSV_FILES
-        ]
-        # The period reports that have begun (portal.published.begun_reporting_periods).
-        report = in_each_language(PERIOD_CSV[1])
-        progress += [
-            self.distribution(
-                self.absolute("data-period-csv", plan.slug, period["slug"]),
-                "CSV",
+            # The ODS twin's title says ODS where the CSV's says nothing of its format.
+            ods = self.distribution(
+                self.absolute(f"data-progress-{kind}-ods", plan.slug),
+                "ODS",
                 named(
                     {
-                        language: COLON[language].format(
-                            report[language], translated(period, "label", language)
-                        )
-                        for language in LANGUAGES
+                        language: f"{text} (ODS)"
+                        for language, text in in_each_language(kind_title).items()
                     }
                 ),
-                _columns(PERIOD_CSV[2], plan),
+                _columns(fields, plan),
             )
-            for period in periods
-        ]
+            progress += [csv, ods]
+        # The period reports that have begun (portal.published.begun_reporting_periods).
+        report = in_each_language(PERIOD_CSV[1])
+        for period in periods:
+            title = named(
+                {
+                    language: COLON[language].format(
+                        report[language], translated(period, "label", language)
+                    )
+                    for language in LANGUAGES
+                }
+            )
+            for file_format, route in (("CSV", "data-period-csv"), ("ODS", "data-period-ods")):
+                progress.append(
+                    self.distribution(
+                        self.absolute(route, plan.slug, period["slug"]),
+                        file_format,
+                        title if file_format == "CSV" else _suffixed(title, " (ODS)"),
+                        _columns(PERIOD_CSV[2], plan),
+                    )
+                )
         names = {"title": title}
         return [
             self.dataset(plan.slug, PLAN_TEXT, publishers, text, names, **term, **dates),
             self.dataset(f"{plan.slug}-progress", PROGRESS, publishers, progress, names, **term),
         ]
+
+
+def _suffixed(texts_by_language, suffix):
+    return {language: text + suffix for language, text in texts_by_language.items()}
 
 
 def catalog_data(request, plans, periods=None):

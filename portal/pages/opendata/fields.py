@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from progress.spreadsheets.contract import (
     AGENCY_COLUMNS,
+    OPEN_DATA_LICENCE,
     PERIOD_COLUMNS,
     TEMPLATE_COLUMNS,
     UPDATE_EXPORT_COLUMNS,
@@ -21,13 +22,8 @@ from progress.spreadsheets.contract import (
     indicator_columns,
 )
 
-LICENCE = {
-    "name": {
-        "zh-hant": "政府資料開放授權條款－第1版",
-        "en": "Open Government Data License, version 1.0",
-    },
-    "url": "https://data.gov.tw/license",
-}
+# The open data licence: the files' own (progress.spreadsheets.contract), written into each ODS.
+LICENCE = OPEN_DATA_LICENCE
 
 # The plan as CSV (/data/<slug>.csv): one row per item.
 CSV_COLUMNS = [

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_safe
 
 from plan.bundle import translated
 from plan.exchange import FORMAT, LANGUAGES, texts
+from progress.spreadsheets.ods import MEDIA_TYPE as ODS
+from progress.spreadsheets.ods import plan_ods as ods_file
 from progress.spreadsheets.safe import write_csv
 
 from ...published import begun_reporting_periods, page_language, published_plan, published_plans
@@ -35,6 +37,14 @@ def plan_json(request, plan_slug):
     return download(
         request, body.encode(), "application/json; charset=utf-8", f"{plan.slug}.json", False
     )
+
+
+@require_safe
+def plan_ods(request, plan_slug):
+    """The plan's CSV rows as an ODS spreadsheet (progress.spreadsheets.ods)."""
+    plan = published_plan(plan_slug)
+    body = ods_file(plan, csv_rows(plan, request.build_absolute_uri))
+    return download(request, body, ODS, f"{plan.slug}.ods", True)
 
 
 @require_safe
@@ -120,6 +130,7 @@ def open_data(request):
                     {
                         "label": translated(period, "label", language),
                         "url": reverse("data-period-csv", args=[plan.slug, period["slug"]]),
+                        "ods": reverse("data-period-ods", args=[plan.slug, period["slug"]]),
                     }
                     for period in periods.get(plan.pk, [])
                 ],

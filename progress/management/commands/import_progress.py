@@ -1,5 +1,5 @@
-"""Import agencies, responsibilities, indicators or progress updates from a CSV file
-(docs/progress-csv.md).
+"""Import agencies, responsibilities, indicators or progress updates from a CSV, ODS or XLSX
+file (docs/progress-csv.md; the type from the file's content).
 
 python manage.py import_progress updates.csv             # drafts, for reviewers to publish
 python manage.py import_progress updates.csv --dry-run   # what would change; writes nothing
@@ -18,7 +18,7 @@ from progress.spreadsheets.importer import bilingual, import_csv
 
 
 class Command(BaseCommand):
-    help = "Import a progress CSV file (agencies, responsibilities, indicators or updates)."
+    help = "Import a progress CSV, ODS or XLSX file (agencies, responsibilities, indicators or updates)."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             data = Path(file).read_bytes()
         except OSError as error:
             raise CommandError(f"{file}: {error}") from error
-        result = import_csv(data, publish=publish, dry_run=dry_run)
+        result = import_csv(data, publish=publish, dry_run=dry_run, name=file)
         if result.problems:
             for error in result.errors:
                 self.stderr.write(error)

@@ -1,0 +1,66 @@
+"""The plan's full text as documents to download: /<plan>/full-text.pdf and .odt, in
+Traditional Chinese and English (built by portal.pages.documents_build).
+
+Each file is built once per content version and language in a process (per_version; the
+release is the process's code) and its bytes are then cached whole like every public page;
+the ETag is over the bytes, which are the same on every app server. A Simplified reading
+has no document of its own: the documents are the official text, so /zh-hans/… redirects.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_safe
+
+from ..published import page_language, published_plan
+from ..serving.caching import per_version
+from . import documents_build as build
+from .common import download
+
+FORMATS = {
+    "pdf": (build.build_pdf, "application/pdf"),
+    "odt": (build.build_odt, "application/vnd.oasis.opendocument.text"),
+}
+
+
+def full_text_document(extension):
+    builder, content_type = FORMATS[extension]
+
+    @require_safe
+    def view(request, plan_slug):
+        if translation.get_language() == "zh-hans":
+            with translation.override("zh-hant"):
+                return redirect(
+                    reverse(f"portal:full-text-{extension}", args=[plan_slug]), permanent=True
+                )
+        plan = published_plan(plan_slug)
+        language = page_language()
+        try:
+            body = per_version(
+                "document", plan.pk, language, extension, build=lambda: builder(plan, language)
+            )
+        except (ImportError, OSError):
+            # WeasyPrint without Debian's Pango (a development machine that skipped the README's
+            # packages): this download is missing, nothing else; said plainly, never cached.
+            return unavailable()
+        return download(request, body, content_type, build.filename(plan, extension), True)
+
+    view.__name__ = f"full_text_{extension}"
+    return view
+
+
+full_text_pdf = full_text_document("pdf")
+full_text_odt = full_text_document("odt")
+
+
+def unavailable():
+    response = HttpResponse(
+        "此文件目前無法產生，請稍後再試或改用網頁全文。\n"
+        "This document cannot be made on this server now; the full text is on the web page.\n",
+        content_type="text/plain; charset=utf-8",
+        status=503,
+    )
+    response["Retry-After"] = "3600"
+    response["Cache-Control"] = "no-store"
+    return response
