@@ -17,6 +17,13 @@ WIDTHS = (390, 1280)
 
 
 @pytest.fixture
+def open_page(open_site_page):
+    """The chart is only read here: one live server and the committed plan for the module
+    (conftest's shared site); the edited plan of the last test is committed by its fixture."""
+    return open_site_page
+
+
+@pytest.fixture
 def open_ok(open_page):
     """The page at a path, which must answer 200."""
 
@@ -179,7 +186,8 @@ def test_downloaded_svg_opens_on_its_own(open_ok, tmp_path, lang):
     assert len(links) >= 1 + 4 + 28
 
 
-def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(open_ok, screenshot):
+def a_fifth_vision_nine_strategies_and_a_long_label():
+    """A step of the shared site (conftest's committed_site)."""
     from plan.models import Plan, PlanNode
 
     plan = Plan.objects.get()
@@ -190,6 +198,16 @@ def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(open_ok
         title_en="Completing the Mass Rapid Transit Network and Every Connecting Public "
         "Transport Service Across the Whole Greater City Region"
     )
+
+
+@pytest.fixture
+def edited_plan(committed_site):
+    return committed_site(a_fifth_vision_nine_strategies_and_a_long_label)
+
+
+def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(
+    edited_plan, open_ok, screenshot
+):
     for lang, width in (("en", 1280), ("zh", 1280), ("en", 390)):
         page = open_ok(f"{PREFIX[lang]}{P}/chart/", width)
         screenshot(page, f"chart-edited-{lang}-{width}")

@@ -67,14 +67,14 @@ CASES = [
 
 
 @pytest.fixture
-def knowledge(live_plan):
-    """The live portal with the plan's glossary, topics and goals."""
-    load_knowledge()
-    return live_plan
+def knowledge(committed_site):
+    """The live portal with the plan's glossary, topics and goals (the pages are only read
+    here: conftest's shared site, committed once for the module)."""
+    return committed_site(load_knowledge)
 
 
 @pytest.fixture
-def visit(knowledge, browser):
+def visit(knowledge, live_site, browser):
     """Open a path of the live portal (with its knowledge) in a fresh context: the page."""
     contexts = []
 

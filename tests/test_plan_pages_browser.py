@@ -5,9 +5,23 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .factories import PAGES, WCAG22AA, P, add_sample_progress, load_knowledge
+from .factories import PAGES, WCAG22AA, P, load_knowledge, sample_progress
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def open_page(open_site_page):
+    """These tests read pages only: they share one live server and the committed plan
+    (conftest's shared site), with what their fixtures commit on it (sampled, edited,
+    with_progress_and_glossary)."""
+    return open_site_page
+
+
+@pytest.fixture
+def sampled(committed_site):
+    """The plan with the sample progress, committed for the shared site."""
+    return committed_site(sample_progress)
 
 
 WIDTHS = {"mobile": 390, "desktop": 1280}
@@ -29,13 +43,10 @@ AXE_AT_1280 = {"home", "plan", "strategy-with-actions", "404"}
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", LANG_PREFIX)
-def test_axe_finds_no_wcag_violations_on_any_page(open_page, lang, width):
+def test_axe_finds_no_wcag_violations_on_any_page(sampled, open_page, lang, width):
     """With the sample progress, so the plan's pages are checked with everything they can
     show (the progress pages' own test checks only the pages this one does not open; the
     empty state has its own test)."""
-    from plan.models import Plan
-
-    add_sample_progress(Plan.objects.get())
     axe = Axe()
     reports = []
     for name, path in [*BROWSED.items(), ("404", "/kaohsiung-112-115/no-such-page/")]:
@@ -82,6 +93,12 @@ def record_an_edit():
         action.save()
 
 
+@pytest.fixture
+def edited(committed_site):
+    """The plan with an edit recorded (record_an_edit), committed for the shared site."""
+    return committed_site(record_an_edit)
+
+
 HISTORY_PAGES = {
     "history": "/kaohsiung-112-115/mrt-network/history/",
     "history-with-actions": "/kaohsiung-112-115/social-housing/history/",
@@ -92,9 +109,8 @@ HISTORY_PAGES = {
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", LANG_PREFIX)
 def test_history_and_recent_changes_with_differences_are_accessible(
-    open_page, check_a11y, lang, width
+    edited, open_page, check_a11y, lang, width
 ):
-    record_an_edit()
     for name, path in HISTORY_PAGES.items():
         page, response = open_page(LANG_PREFIX[lang] + path, WIDTHS[width])
         assert response.status == 200, name
@@ -352,12 +368,8 @@ def test_pages_about_no_plan_have_the_plans_menu(open_page, screenshot, lang, wi
 
 
 @pytest.fixture
-def with_progress_and_glossary(live_plan):
-    from plan.models import Plan
-
-    add_sample_progress(Plan.objects.get())
-    load_knowledge()
-    return live_plan
+def with_progress_and_glossary(committed_site):
+    return committed_site(sample_progress, load_knowledge)
 
 
 # For each element matching the selector: its text (or `needle` within it) and the number of

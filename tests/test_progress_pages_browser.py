@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group, User
 
-from .factories import P, add_sample_progress
+from .factories import P, sample_progress
 
 pytestmark = pytest.mark.browser
 
@@ -44,11 +44,15 @@ AXE_AT_1280 = {"overview", "agency"}
 
 
 @pytest.fixture
-def with_progress(live_plan):
-    from plan.models import Plan
+def open_page(open_site_page):
+    """The pages are only read here: one live server and the committed plan for the module
+    (conftest's shared site), with the sample progress where a test asks for it."""
+    return open_site_page
 
-    add_sample_progress(Plan.objects.get())
-    return live_plan
+
+@pytest.fixture
+def with_progress(committed_site):
+    return committed_site(sample_progress)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -77,7 +81,7 @@ def test_progress_pages_are_accessible_at_both_widths(
 
 
 @pytest.mark.parametrize("lang", LANG_PREFIX)
-def test_nothing_reported_pages_are_accessible(live_plan, open_page, screenshot, lang):
+def test_nothing_reported_pages_are_accessible(live_site, open_page, screenshot, lang):
     """The Kaohsiung plan as shipped: every progress element says "not yet reported"."""
     axe = Axe()
     for name in (

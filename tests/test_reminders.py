@@ -3,14 +3,10 @@ days that matter, its mail received by a real SMTP server on loopback (aiosmtpd)
 back with the email package, as a mail client would (headers, both parts, both languages).
 """
 
-import email
-import socket
 from datetime import date, datetime
-from email import policy
 from io import StringIO
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -27,48 +23,6 @@ BASE = "https://plan.example.gov.tw"
 # 115q1: 2026-01-01 to 2026-03-31, due 2026-04-10 (the default calendar).
 SEVEN_BEFORE, FIVE_BEFORE, TWO_BEFORE = date(2026, 4, 3), date(2026, 4, 5), date(2026, 4, 8)
 DAY_AFTER = date(2026, 4, 11)
-
-
-class Inbox:
-    """aiosmtpd's handler: every message the server accepted, parsed."""
-
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def take(self):
-        """The messages received since the last take()."""
-        taken, self.received = self.received, []
-        return taken
-
-
-def free_port():
-    # aiosmtpd 1.4 cannot start on port 0 (it connects to its own port to see it is up).
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(settings):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    # A bare address, as deploy/README.md sets it: the portal's name is added as the sender.
-    settings.DEFAULT_FROM_EMAIL = "plan-portal@kcg.gov.tw"
-    settings.PORTAL_BASE_URL = BASE
-    settings.PROGRESS_REMINDER_DAYS = [7, 2]
-    settings.PROGRESS_REVIEW_WAIT_DAYS = 5
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture
