@@ -93,13 +93,17 @@ def test_admin_tree_works_under_the_content_security_policy(
     row("健全大眾運輸捷運路網").wait_for()
     target = row("宜居高雄")
     box = target.bounding_box()
-    # The drop posts the move; wait for its answer, not for a fixed time.
-    with page.expect_response(lambda response: response.request.method == "POST") as moved:
+    # The drop posts the move and then always reloads the page (treebeard-admin.js): wait
+    # for its answer and for the reloaded page, not for a fixed time (network idle could come
+    # between the two, and the screenshot then met the page navigating away).
+    with (
+        page.expect_navigation(),
+        page.expect_response(lambda response: response.request.method == "POST") as moved,
+    ):
         row("提升空品邁向淨零永續").locator(".drag-handler").drag_to(
             target, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
         )
     assert moved.value.ok, moved.value.status
-    page.wait_for_load_state("networkidle")
     screenshot(page, "admin-tree-after-move")
 
     plan = PlanNode.objects.get(ref="mrt-network").plan
