@@ -72,6 +72,17 @@ urlpatterns = [
         public(progress.period_report),
         name="period-report",
     ),
+    # The report as documents (115q3.pdf: a slug has no dot, so no page's address).
+    path(
+        "<slug:plan_slug>/progress/<slug:period>.pdf",
+        public(documents.period_report_pdf),
+        name="period-report-pdf",
+    ),
+    path(
+        "<slug:plan_slug>/progress/<slug:period>.odt",
+        public(documents.period_report_odt),
+        name="period-report-odt",
+    ),
     path("<slug:plan_slug>/agencies/", public(progress.agencies), name="agencies"),
     path("<slug:plan_slug>/agencies/<slug:code>/", public(progress.agency), name="agency"),
     path(

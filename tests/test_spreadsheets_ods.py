@@ -4,7 +4,9 @@ Every file is read back with an independent reader, python-calamine (the importe
 too, but only after its own checks; the tests compare what calamine sees with the CSV). The
 "LibreOffice" file is built here as LibreOffice 24 saves one (calcext attributes, a
 percentage cell with its style, a million trailing empty rows, a formula with its cached
-value); the XLSX with openpyxl, as Excel users send them. No binary file is committed.
+value); the XLSX with openpyxl, as Excel users send them. Beside them, two files really
+saved by LibreOffice Calc 7.4 (an .ods and an .xlsx) are committed under tests/files/
+(tests/files/README.md says how each was made; Excel itself was not available).
 """
 
 import csv
@@ -15,6 +17,7 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import python_calamine
@@ -221,6 +224,56 @@ def test_an_ods_as_libreoffice_saves_it_imports(plan, tmp_path):
     # Again: nothing changes (the same rules as the CSV's).
     again, _ = run_import(tmp_path, data, name="updates.ods")
     assert "new 0, changed 0, unchanged 3" in again
+
+
+FILES = Path(__file__).resolve().parent / "files"
+# What tests/files/updates-libreoffice.fods holds, as the importer must read it from the
+# .ods and the .xlsx LibreOffice saved: a date cell and a 55 % cell; a text ROC date and a
+# formula (=50+5, its cached value 55); a date cell and a plain number.
+SAVED_BY_LIBREOFFICE = {
+    "LibreOffice 甲": (date(2025, 3, 31), Decimal(55)),
+    "LibreOffice 乙": (date(2025, 3, 31), Decimal(55)),
+    "LibreOffice 丙": (date(2025, 4, 30), Decimal(40)),
+}
+
+
+def test_the_committed_files_were_saved_by_libreoffice_with_a_formula_and_a_percentage():
+    with zipfile.ZipFile(FILES / "updates-libreoffice.ods") as ods_file:
+        assert b"<meta:generator>LibreOffice/" in ods_file.read("meta.xml")
+        content = ods_file.read("content.xml").decode()
+        assert 'table:formula="of:=50+5"' in content and 'office:value="55"' in content
+        assert 'office:value-type="percentage" office:value="0.55"' in content
+    with zipfile.ZipFile(FILES / "updates-libreoffice.xlsx") as xlsx:
+        assert b"<Application>LibreOffice/" in xlsx.read("docProps/app.xml")
+        sheet = xlsx.read("xl/worksheets/sheet1.xml").decode()
+        assert '<f aca="false">50+5</f><v>55</v>' in sheet
+        assert 'formatCode="0%"' in xlsx.read("xl/styles.xml").decode()
+
+
+@pytest.mark.parametrize("name", ["updates-libreoffice.ods", "updates-libreoffice.xlsx"])
+def test_files_saved_by_libreoffice_import(plan, tmp_path, name):
+    data = (FILES / name).read_bytes()
+    out, _ = run_import(tmp_path, data, name=name)
+    assert "updates: new 3, changed 0" in out, out
+    found = {u.summary_zh_hant: (u.date, u.percent) for u in ProgressUpdate.objects.all()}
+    # 55 % → 55, the date cells, the ROC text date, the formula's cached value.
+    assert found == SAVED_BY_LIBREOFFICE
+    again, _ = run_import(tmp_path, data, name=name)
+    assert "new 0, changed 0, unchanged 3" in again
+
+
+@pytest.mark.parametrize("name", ["updates-libreoffice.ods", "updates-libreoffice.xlsx"])
+def test_files_saved_by_libreoffice_import_through_the_admin_upload(client, plan, name):
+    """The staff's way in: the upload previews the file, the confirmation applies it."""
+    client.force_login(staff("reviewer", REVIEWER))
+    upload = SimpleUploadedFile(name, (FILES / name).read_bytes())
+    html = client.post("/admin/progress/import/", {"file": upload}).content.decode()
+    assert 'name="token"' in html, html[-2000:]
+    token = html.split('name="token" value="')[1].split('"')[0]
+    response = client.post("/admin/progress/import/", {"confirm": "1", "token": token})
+    assert response.status_code == 302
+    found = {u.summary_zh_hant: (u.date, u.percent) for u in ProgressUpdate.objects.all()}
+    assert found == SAVED_BY_LIBREOFFICE
 
 
 def test_a_file_is_recognised_by_its_content_not_its_name(plan, tmp_path):

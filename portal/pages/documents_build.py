@@ -112,16 +112,20 @@ def build_pdf(plan, language):
 
 
 def _build_pdf(plan, language):
+    context = document_context(plan, language)
+    svg = chart_svg(plan, context["tree"], language).encode()
+    context["chart_src"] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    context["chart_description"] = chart_alt(plan)
+    return write_pdf(render_to_string("portal/documents/full_text.html", context))
+
+
+def write_pdf(html):
+    """The HTML as a tagged PDF (PDF/UA-1) with the documents' stylesheet."""
     # Imported here: WeasyPrint loads Pango when imported, and a machine without it (a
     # developer's before `apt-get install`) should lose only this download, not the site.
     from weasyprint import CSS, HTML
     from weasyprint.urls import URLFetcher
 
-    context = document_context(plan, language)
-    svg = chart_svg(plan, context["tree"], language).encode()
-    context["chart_src"] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
-    context["chart_description"] = chart_alt(plan)
-    html = render_to_string("portal/documents/full_text.html", context)
     # Nothing outside the document is ever fetched: the chart is a data: URL.
     fetcher = URLFetcher(allowed_protocols=("data",), fail_on_errors=True)
     document = HTML(string=html, url_fetcher=fetcher)
@@ -144,29 +148,34 @@ def _build_odt(plan, language):
     body.clear()
     _odt_title_page(body, plan, context)
     numbers, separator = context["numbers"], context["separator"]
-    _odt_styles(document)
-    body.append(_heading(1, numbers["preamble"] + separator + plan.preamble_heading))
+    odt_styles(document)
+    body.append(heading(1, numbers["preamble"] + separator + plan.preamble_heading))
     body.append(odfdo.Paragraph(plan.preamble, style="Text_20_body"))
-    body.append(_heading(1, numbers["visions"] + separator + plan.visions_heading))
+    body.append(heading(1, numbers["visions"] + separator + plan.visions_heading))
     for vision in context["tree"].visions:
-        body.append(_heading(2, vision.number + vision.title))
+        body.append(heading(2, vision.number + vision.title))
         for strategy in vision.children:
-            body.append(_heading(3, f"{strategy.number} {strategy.title}{context['colon']}"))
+            body.append(heading(3, f"{strategy.number} {strategy.title}{context['colon']}"))
             if strategy.children:
                 items = [f"{action.number} {action.body}" for action in strategy.children]
                 body.append(odfdo.List(items))
             elif strategy.body:
                 body.append(odfdo.Paragraph(strategy.body, style="Text_20_body"))
-    body.append(_heading(1, numbers["closing"] + separator + plan.closing_heading))
+    body.append(heading(1, numbers["closing"] + separator + plan.closing_heading))
     body.append(odfdo.Paragraph(plan.closing, style="Text_20_body"))
+    return save_odt(document, plan, plan.title, context)
+
+
+def save_odt(document, plan, title, context):
+    """The document's language and metadata set, saved as deterministic bytes."""
     _odt_language(document, context["html_lang"])
-    _odt_meta(document, plan, context)
+    _odt_meta(document, plan, title, context)
     saved = io.BytesIO()
     document.save(saved)
     return _deterministic_zip(saved.getvalue(), context["version_date"])
 
 
-def _heading(level, text):
+def heading(level, text):
     """A heading with the outline level and the word processor's own heading style."""
     heading = odfdo.Header(level, text)
     # Set here: odfdo 3.27's Header ignores its `style` argument.
@@ -178,7 +187,7 @@ def _heading(level, text):
 SERIF, SANS = "Noto Serif CJK TC", "Noto Sans CJK TC"
 
 
-def _odt_styles(document):
+def odt_styles(document):
     """The title page's styles (the empty template has none), and the PDF's fonts."""
     for name, generic in ((SERIF, "roman"), (SANS, "swiss")):
         face = odfdo.Style("font-face", font_name=name, font_family_generic=generic)
@@ -231,9 +240,9 @@ def _odt_language(document, html_lang):
         properties.set_attribute("style:script-asian", script.lower())
 
 
-def _odt_meta(document, plan, context):
+def _odt_meta(document, plan, title, context):
     meta = document.meta
-    meta.set_title(plan.title)
+    meta.set_title(title)
     meta.set_language(context["html_lang"])
     meta.set_initial_creator(plan.authority)
     meta.set_creator(plan.authority)
@@ -268,4 +277,8 @@ def _deterministic_zip(data, date):
 
 def filename(plan, extension):
     """The file's name in the plan's own words (its title in the document's language)."""
-    return re.sub(r'[\\/:*?"<>|\s]+', " ", plan.title).strip() + f".{extension}"
+    return filename_of(plan.title, extension)
+
+
+def filename_of(words, extension):
+    return re.sub(r'[\\/:*?"<>|\s]+', " ", words).strip() + f".{extension}"
