@@ -41,11 +41,16 @@ def comment_is(comment, kind):
 
 
 def record_loaded(plan, source_name):
-    """One revision per node (and one for the plan): the text as originally published."""
-    for obj in [plan, *PlanNode.objects.for_plan(plan)]:
-        with reversion.create_revision(manage_manually=True):
-            reversion.set_comment(comment_for(LOADED, source_name))
-            reversion.add_to_revision(obj)
+    """One revision per node (and one for the plan): the text as originally published; then
+    the positions, once (plan.asof: versions leave them out)."""
+    from .asof import positions_paused, record_positions  # asof reads this module's comments
+
+    with positions_paused():
+        for obj in [plan, *PlanNode.objects.for_plan(plan)]:
+            with reversion.create_revision(manage_manually=True):
+                reversion.set_comment(comment_for(LOADED, source_name))
+                reversion.add_to_revision(obj)
+    record_positions(plan.pk)
 
 
 _WORD = re.compile(r"\s+|[^\s]+")

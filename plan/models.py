@@ -1,8 +1,9 @@
 """The plan as data: `Plan` (a plan of a city's term, with its document texts) and
 `PlanNode` (its goal → visions → strategies → action items, a treebeard tree whose kind
 follows its depth), their querysets, numbering and validation; `DeletedPlanNode` is the
-deleted items' proxy. Over 400 lines, one job: the two models and the rules every write path
-checks on them (kind and depth, references, reserved names)."""
+deleted items' proxy; `TreePositions`, the tree's positions as recorded over time (written
+and read by plan.asof). Over 400 lines, one job: the two models and the rules every write
+path checks on them (kind and depth, references, reserved names)."""
 
 import re
 
@@ -53,6 +54,9 @@ RESERVED_NAMES = frozenset(
         "export",
         "progress",
         "agencies",
+        # the plan at a date, and what changed between two dates (plan.asof, plan.compare)
+        "as-of",
+        "compare",
         # at the top of the site
         "search",
         "changes",
@@ -423,6 +427,31 @@ class PlanNode(MP_Node):
     def is_translated(self):
         """Whether every text this node has in Chinese also has its English."""
         return not untranslated(self)
+
+
+class TreePositions(models.Model):
+    """Where every live node of a plan stood at a moment: {str(node id): path}. Versions
+    leave positions out (plan.translation) and treebeard moves siblings with update(), so
+    plan.asof records them whenever a revision changes them; see its rules."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="positions")
+    recorded_at = models.DateTimeField()
+    # The revision that moved them (None: recorded by the migration or a load); kept when
+    # old revisions are pruned.
+    revision = models.ForeignKey(
+        "reversion.Revision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    paths = models.JSONField(default=dict)
+    # The first record of a plan: earlier moments take their positions from it only when
+    # nothing moved in between (plan.asof).
+    baseline = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["plan", "pk"]
+        indexes = [models.Index(fields=["plan", "recorded_at"])]
+
+    def __str__(self):
+        return f"{self.plan_id} @ {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
 class DeletedPlanNode(PlanNode):

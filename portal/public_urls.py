@@ -4,7 +4,7 @@ route names its view module by subject (portal/pages/)."""
 
 from django.urls import path, register_converter
 
-from .pages import documents, history, knowledge
+from .pages import dated, documents, history, knowledge
 from .pages import plan as plan_pages
 from .pages.chart import views as chart
 from .pages.common import public
@@ -105,6 +105,23 @@ urlpatterns = [
         public(progress_feeds.StrategyUpdatesFeed()),
         name="strategy-feed",
     ),
+    # The plan as published on a past day, and what changed between two days
+    # (portal.pages.dated): "as-of" and "compare" are reserved names.
+    path("<slug:plan_slug>/as-of/<str:day>/", public(dated.as_of_home), name="as-of"),
+    path(
+        "<slug:plan_slug>/as-of/<str:day>/full-text/",
+        public(dated.as_of_full_text),
+        name="as-of-full-text",
+    ),
+    path(
+        "<slug:plan_slug>/as-of/<str:day>/<slug:ref>/", public(dated.as_of_node), name="as-of-node"
+    ),
+    path(
+        "<slug:plan_slug>/as-of/<str:day>/<slug:ref>/history/",
+        public(dated.as_of_history),
+        name="as-of-history",
+    ),
+    path("<slug:plan_slug>/compare/", public(dated.compare), name="compare"),
     # The catch-all for visions and strategies: after every named page under a plan.
     path("<slug:plan_slug>/<slug:ref>/", public(plan_pages.node), name="node"),
     path("<slug:plan_slug>/<slug:ref>/history/", public(history.node_history), name="history"),

@@ -14,6 +14,9 @@ page costs no query for it until something changes, and an edit is seen at the n
 on every app server.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -52,6 +55,36 @@ def taipei_today():
     return timezone.localdate()
 
 
+# The plan as published on a past day (portal.dated.DatedPlan), while a dated page or export
+# is built: every accessor below then answers for that day instead of today, so the pages'
+# templates, template tags and the export format serve both unchanged.
+_dated = ContextVar("dated plan", default=None)
+
+
+@contextmanager
+def as_of(dated):
+    """Read `dated.plan` as it was published at the end of `dated.day` meanwhile."""
+    token = _dated.set(dated)
+    try:
+        yield dated
+    finally:
+        _dated.reset(token)
+
+
+def dated_for(plan):
+    """The dated plan being read, when it is `plan`'s; else None."""
+    dated = _dated.get()
+    return dated if dated is not None and dated.plan.pk == plan.pk else None
+
+
+def reference_day(plan=None):
+    """The day a page's figures are computed for: the dated plan's, else today in Taipei."""
+    dated = _dated.get()
+    if dated is not None and (plan is None or dated.plan.pk == plan.pk):
+        return dated.day
+    return taipei_today()
+
+
 # The plans ------------------------------------------------------------------------------
 
 
@@ -76,11 +109,12 @@ def plan_url(plan, language):
 # Trees ----------------------------------------------------------------------------------
 
 
-def link(tree, language, base=""):
-    """Give every node its page address (`base` + path: absolute for downloads), printed
-    number, texts in `language` and its vision's colour, without a reverse() per node."""
+def link(tree, language, base="", home=None):
+    """Give every node its page address (`base` + path: absolute for downloads; under `home`,
+    the plan's own page by default), printed number, texts in `language` and its vision's
+    colour, without a reverse() per node."""
     tree.localize(text_language(language))
-    home = base + plan_url(tree.plan, language)
+    home = base + (home or plan_url(tree.plan, language))
     for node in tree.nodes:
         if node.kind == PlanNode.Kind.GOAL:
             node.url = home
@@ -100,6 +134,8 @@ def linked_tree(plan, language=None, *, base="", preview=False):
     language = language or page_reading()
     if preview:
         return link(PlanTree.load(plan, include_unpublished=True), language, base)
+    if dated := dated_for(plan):
+        return dated.linked_tree(language, base)
 
     def build():
         return link(PlanTree.load(plan), language, base)
@@ -159,6 +195,8 @@ def place_trees(plans, language=None):
 def plan_rows(plan):
     """Everything about a plan beside its tree, in one query per content version: its
     progress facts and its glossary, topics and goals (plan.bundle)."""
+    if dated := dated_for(plan):
+        return dated.rows
     return per_version(
         "plan rows",
         plan.pk,
@@ -196,6 +234,8 @@ def site_rows(plans):
 def progress_bundle(plan):
     """The plan's published progress facts and reporting periods (progress.rollup.Bundle),
     read with plan_rows: kept per content version."""
+    if dated := dated_for(plan):
+        return dated.bundle
     return per_version("progress bundle", plan.pk, build=lambda: facts_from_rows(plan_rows(plan)))
 
 
@@ -205,6 +245,8 @@ def plan_progress(plan):
     The bundle (one query) is kept per content version; the roll-up also depends on the
     date (expected progress moves with the calendar), so it is kept per content version and
     Taipei date, and the page cache keys pages by that date too (portal.serving.page_cache)."""
+    if dated := dated_for(plan):
+        return dated.bundle, dated.progress
     bundle = progress_bundle(plan)
     today = taipei_today()
     tree = linked_tree(plan)  # the page's own (kept) tree: the roll-up needs only its shape
@@ -240,6 +282,8 @@ def begun_reporting_periods(plans):
 def plan_knowledge(plan, language=None):
     """The glossary, topics and goals with the plan's items in them, in the page's language."""
     language = language or page_language()
+    if dated := dated_for(plan):
+        return dated.knowledge(language)
     return per_version(
         "knowledge", plan.pk, language, build=lambda: knowledge_from_rows(plan_rows(plan), language)
     )

@@ -34,6 +34,12 @@ urlpatterns = [
     path("data/<slug:plan_slug>.json", public(opendata.plan_json), name="data-plan-json"),
     path("data/<slug:plan_slug>.csv", public(opendata.plan_csv), name="data-plan-csv"),
     path("data/<slug:plan_slug>.ods", public(opendata.plan_ods), name="data-plan-ods"),
+    # What changed between two days (?from=…&to=…; docs/compare.md).
+    path(
+        "data/<slug:plan_slug>/compare.json",
+        public(opendata.compare_json),
+        name="data-compare-json",
+    ),
     # The plan's published progress, as spreadsheets (docs/progress-csv.md).
     *(
         path(

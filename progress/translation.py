@@ -46,7 +46,8 @@ class ReportingPeriodTranslationOptions(TranslationOptions):
 
 # Every progress object has its history (django-reversion), as plan items do; registered
 # after modeltranslation has added the per-language fields (see plan.translation).
-for model in (
+# Every version of these is kept (and read back by progress.asof: the plan at any date).
+VERSIONED = (
     Agency,
     Responsibility,
     Schedule,
@@ -54,5 +55,6 @@ for model in (
     Indicator,
     Milestone,
     ReportingPeriod,
-):
+)
+for model in VERSIONED:
     reversion.register(model)

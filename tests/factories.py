@@ -706,3 +706,291 @@ def report_an_exception(plan):
     plan.first_reporting_period = "114q1"
     plan.save()
     return plan
+
+
+# Progress edited on several days (issue 24) ----------------------------------------------
+
+# The updates' dates: the second day's is dated before the first day's.
+ASOF_DATE_0, ASOF_DATE_1 = date(2024, 12, 31), date(2025, 3, 31)
+# The items' schedules and milestone end here, before any test day: every expected value is
+# 100, so the lights depend on the percents alone (green ≥ 90, yellow ≥ 75, red below).
+ASOF_START, ASOF_END = date(2023, 1, 1), date(2024, 12, 31)
+ASOF_TARGETS = {
+    "112": {"target": "100", "actual": "101", "source": "府授研字第2號"},
+    "113": {"target": "120"},
+    "114": {"target": "140"},
+    "115": {"target": "160"},
+}
+
+
+def asof_first_day():
+    """Days after today: the loaded plan's own revisions (made now) come before them."""
+    from datetime import timedelta
+
+    return timezone.localdate() + timedelta(days=10)
+
+
+def asof_noon(day):
+    from datetime import datetime, time
+
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+def saved_in_revision(obj, comment="edited"):
+    import reversion
+
+    with reversion.create_revision():
+        reversion.set_comment(comment)
+        obj.save()
+    return obj
+
+
+def published_after_review(fact):
+    from progress.review import publish
+
+    saved_in_revision(fact, "draft")
+    return publish(fact, None)
+
+
+def update_draft(plan, ref, **fields):
+    from progress.models import ProgressUpdate
+
+    fields = {"summary_zh_hant": "進度說明", "source": "府授研字第1號", **fields}
+    return ProgressUpdate(node=node(plan, ref), **fields)
+
+
+def asof_first_day_edits(plan, world):
+    import reversion
+
+    from progress.models import Indicator, Milestone, Responsibility, Schedule
+
+    transport, housing = world["agencies"]
+    strategy, action = node(plan, STRATEGY), node(plan, ACTION)
+    with reversion.create_revision():
+        for agency in (transport, housing):
+            agency.save()
+        Responsibility.objects.create(node=strategy, agency=transport, role="lead")
+        world["support"] = Responsibility.objects.create(
+            node=strategy, agency=housing, role="support"
+        )
+        Responsibility.objects.create(node=action, agency=housing, role="lead")
+        for item in (strategy, action):
+            Schedule.objects.create(node=item, planned_start=ASOF_START, planned_end=ASOF_END)
+    world["u1"] = published_after_review(
+        update_draft(
+            plan, STRATEGY, date=ASOF_DATE_1, status="in_progress", percent=95, agency=transport
+        )
+    )
+    world["i1"] = published_after_review(
+        Indicator(
+            node=strategy,
+            key="ridership",
+            name_zh_hant="運量",
+            name_en="Ridership",
+            direction="increase",
+            baseline=Decimal("1000.5"),
+            values=dict(ASOF_TARGETS),
+            source="https://example.org/ridership",
+        )
+    )
+    world["m1"] = published_after_review(
+        Milestone(node=strategy, planned_date=ASOF_END, description_zh_hant="完成規劃", source="x")
+    )
+    term = world["term"]
+    with reversion.create_revision():
+        term.related.add(action)
+
+
+def asof_second_day_edits(plan, world):
+    from django.urls import reverse
+
+    from knowledge.models import Topic
+    from progress.models import ReportingPeriod
+    from progress.review import correction
+
+    transport, housing = world["agencies"]
+    fixed = correction(world["u1"])
+    fixed.percent, fixed.summary_zh_hant = Decimal(97), "更正後的說明"
+    world["c1"] = published_after_review(fixed)
+    # Dated before the first update, published a day after it.
+    world["u2"] = published_after_review(
+        update_draft(
+            plan, ACTION, date=ASOF_DATE_0, status="in_progress", percent=80, agency=housing
+        )
+    )
+    world["draft"] = saved_in_revision(
+        update_draft(
+            plan, STRATEGY, date=ASOF_DATE_1, status="completed", percent=5, agency=transport
+        )
+    )
+    transport.name_zh_hant, transport.name_en = "改名後的交通機關", "Renamed Transport"
+    saved_in_revision(transport)
+    # A topic deleted in the admin (logged; no version says so).
+    topic = Topic.objects.order_by("pk").last()
+    world["client"].force_login(world["root"])
+    world["client"].post(reverse("admin:knowledge_topic_delete", args=[topic.pk]), {"post": "yes"})
+    assert not Topic.objects.filter(pk=topic.pk).exists()
+    world["topic"] = topic.slug
+    period = ReportingPeriod.objects.filter(plan=plan).order_by("end").first()
+    period.label_zh_hant = "改過的期別"
+    saved_in_revision(period)
+
+
+def asof_third_day_edits(plan, world):
+    import reversion
+    from django.urls import reverse
+
+    from progress.models import Responsibility
+    from progress.review import correction, withdraw
+
+    lowered = correction(world["i1"])
+    lowered.values = {**ASOF_TARGETS, "114": {"target": "130"}, "115": {"target": "170"}}
+    lowered.target_change_reason_zh_hant = "預算刪減"
+    lowered.target_change_reason_en = "Budget cut"
+    world["i2"] = published_after_review(lowered)
+    withdraw(world["m1"], world["root"], "誤植")
+    # The second day's correction corrected again: published in between, superseded since.
+    again = correction(world["c1"])
+    again.percent = Decimal(96)
+    world["c2"] = published_after_review(again)
+    world["u3"] = published_after_review(
+        update_draft(
+            plan,
+            STRATEGY,
+            date=ASOF_DATE_1,
+            status="behind",
+            percent=60,
+            reason_zh_hant="用地延宕",
+            remedy_zh_hant="協調用地",
+        )
+    )
+    with reversion.create_revision():
+        world["term"].related.remove(node(plan, ACTION))
+    # A reviewer's deletion (the admin logs it; reversion records none). Signed in on the
+    # day: a session from ten days before has expired.
+    world["client"].force_login(world["root"])
+    response = world["client"].post(
+        reverse("admin:progress_responsibility_delete", args=[world["support"].pk]),
+        {"post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Responsibility.objects.filter(pk=world["support"].pk).exists()
+
+
+ASOF_EDITS = (asof_first_day_edits, asof_second_day_edits, asof_third_day_edits)
+
+
+def edit_progress_on_three_days(plan, client, capture):
+    """The plan's progress and glossary links edited on three days after today (issue 24:
+    the plan at any date): an update published and corrected (twice), a draft never
+    published, an update published a day after one it is dated before, an indicator's target
+    lowered with its reason, a status turned behind (light red), a milestone withdrawn, an
+    agency renamed, a responsibility and a topic deleted in the admin, a period relabelled,
+    a term linked then unlinked; every save inside a revision, as the admin and
+    progress.review make them. Returns ({day: capture(plan) at the end of its edits},
+    {name: object}). The last day's moments have a fraction of a second."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from knowledge.models import Term
+
+    # A term not linked to the action item yet: linked on the first day, unlinked on the third.
+    term = Term.objects.exclude(related=node(plan, ACTION)).order_by("pk").first()
+    world = {"agencies": make_agencies(), "term": term, "client": client}
+    world["root"] = staff("root", is_superuser=True)
+    days, day = {}, asof_first_day()
+    for number, edit in enumerate(ASOF_EDITS):
+        moment = asof_noon(day) + timedelta(milliseconds=250 * (number == len(ASOF_EDITS) - 1))
+        with time_machine.travel(moment, tick=False):
+            edit(plan, world)
+            days[day] = capture(plan)
+        day += timedelta(days=1)
+    return days, world
+
+
+# The plan at any date, as pages and exports said it (issue 24) ------------------------------
+
+
+PLAN_ADMIN = "/admin/plan/plannode/"
+
+
+def _asof_move(client, moved, target):
+    response = client.post(
+        f"{PLAN_ADMIN}move/", {"node": moved.pk, "target": target.pk, "relation": "sibling"}
+    )
+    assert response.status_code == 200
+
+
+def _asof_save(item, **fields):
+    import reversion
+
+    with reversion.create_revision():
+        for name, value in fields.items():
+            setattr(item, name, value)
+        item.edited_at = timezone.now()
+        item.save()
+
+
+def asof_plan_edits(plan, client, editor, number):
+    """The plan's own edits on the test's days 0, 1, 2."""
+    client.force_login(editor)
+    if number == 0:
+        _asof_save(
+            node(plan, "mrt-network"), title_zh_hant="捷運路網建設", title_en="Building the MRT"
+        )
+    elif number == 1:
+        # "regional-transport" (the vision's last strategy) goes before "net-zero" (its first).
+        _asof_move(client, node(plan, "regional-transport"), node(plan, "net-zero"))
+    else:
+        _asof_save(node(plan, "pop-music"), published=False)
+
+
+def asof_capture(client):
+    """What the exports and two pages said at the end of the day."""
+    return {
+        "json": client.get(f"/data/{SLUG}.json").content,
+        "csv": client.get(f"/data/{SLUG}.csv").content,
+        "strategy": main(client.get(f"/{SLUG}/mrt-network/").content.decode()),
+        "vision": main(client.get(f"/en/{SLUG}/livable/").content.decode()),
+    }
+
+
+def main(html):
+    """A page's main content, without what a dated page adds (its banner is outside)."""
+    return re.search(r"<main.*?</main>", html, re.S).group(0)
+
+
+def dated_history(loaded, client, editor_group):
+    """The plan's official text recorded today, then three later days of edits: the plan's
+    own (a retitling, a move within a vision, a strategy unpublished) through the admin, and
+    ASOF_EDITS' progress facts. {day: what the exports and two pages said at its end}."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from knowledge.models import Term
+
+    editor = staff("asof-editor", editor_group)
+    world = {"agencies": make_agencies(), "client": client}
+    world["root"] = staff("asof-root", is_superuser=True)
+    world["term"] = Term.objects.exclude(related=node(loaded, "social-housing-supply")).first()
+    said, day = {}, asof_first_day()
+    for number, edit in enumerate(ASOF_EDITS):
+        with time_machine.travel(asof_noon(day), tick=False):
+            edit(loaded, world)
+            asof_plan_edits(loaded, client, editor, number)
+        with time_machine.travel(asof_noon(day) + timedelta(hours=11), tick=False):
+            client.logout()
+            said[day] = asof_capture(client)
+        day += timedelta(days=1)
+    return said
+
+
+def a_week_later():
+    """The clock a week after the first of dated_history's days (noon, Taipei)."""
+    from datetime import timedelta
+
+    import time_machine
+
+    return time_machine.travel(asof_noon(asof_first_day() + timedelta(days=7)), tick=False)

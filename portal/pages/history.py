@@ -15,7 +15,8 @@ from plan.history import page_history, recent_entries
 from plan.models import PlanNode
 from plan.tree import ancestors
 
-from ..published import linked_trees, page_language, published_plan, published_plans
+from ..dated import a_month_before
+from ..published import linked_trees, page_language, published_plan, published_plans, taipei_today
 from ..serving.atom import TextAtom1Feed
 from .common import plan_context
 
@@ -30,7 +31,11 @@ def node_history(request, plan_slug, ref):
     if node is None or node.kind not in (PlanNode.Kind.VISION, PlanNode.Kind.STRATEGY):
         raise Http404("No such page.")
     context.update(
-        node=node, ancestors=[*ancestors(node), node], history=page_history(node, page_language())
+        node=node,
+        ancestors=[*ancestors(node), node],
+        history=page_history(node, page_language()),
+        # An entry links the whole plan on its day; today's day is the page itself.
+        today=taipei_today().isoformat(),
     )
     return render(request, "portal/history.html", context)
 
@@ -72,7 +77,11 @@ def recent_changes():
 
 @require_safe
 def changes(request):
-    return render(request, "portal/changes.html", {"changes": recent_changes()})
+    # Each plan's comparison over the last month (/<plan>/compare/?from=…): the page is kept
+    # per Taipei date (portal.serving.page_cache), so the day is today's.
+    since = a_month_before(taipei_today()).isoformat()
+    context = {"changes": recent_changes(), "plans": published_plans(), "month_ago": since}
+    return render(request, "portal/changes.html", context)
 
 
 class ChangesFeed(Feed):

@@ -14,6 +14,10 @@ them) are online-only: the crawl writes each page once, unfiltered, and in the s
 links open that page. The reporting periods' reports and their CSV files are written as the
 crawl reaches them (from the overview's "as of" line and from one report to the next): those
 that have begun, from the plan's first reporting period on; before it, no page links them.
+The plan as published on past days (/<plan>/as-of/<day>/…, linked from every history) is
+online-only too: a snapshot is already the plan on the day it was made, and writing the
+whole plan again for every day an edit was made would multiply it; in the snapshot those
+links open the home page. The comparison is written with its defaults (first day → today).
 """
 
 import posixpath
@@ -31,6 +35,8 @@ from django.test import Client, override_settings
 LINK = re.compile(r'(?P<attr>\b(?:href|src|action))="(?P<url>/[^"]*)"')
 START = ["/", "/en/", "/robots.txt", "/sitemap.xml", "/favicon.ico", "/data/plans.json"]
 NOT_FOUND_PROBE = "/this-page-does-not-exist/"
+# The plan on a past day: pages online only (see above).
+ONLINE_ONLY = re.compile(r"^/(?:en/|zh-hans/)?[^/]+/as-of/")
 
 
 def file_for(path, content_type):
@@ -97,6 +103,7 @@ class Command(BaseCommand):
                         link.startswith(static_url)
                         or link in seen
                         or link.startswith(f"/{settings.ADMIN_URL}")
+                        or ONLINE_ONLY.search(link)
                     ):
                         continue
                     seen.add(link)

@@ -8,7 +8,9 @@ Only published content is ever exported (portal.pages.opendata.export).
 """
 
 import json
+from contextlib import nullcontext
 
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -21,22 +23,71 @@ from progress.spreadsheets.ods import MEDIA_TYPE as ODS
 from progress.spreadsheets.ods import plan_ods as ods_file
 from progress.spreadsheets.safe import write_csv
 
-from ...published import begun_reporting_periods, page_language, published_plan, published_plans
+from ...dated import NoSuchDay, comparison, dated_plan, default_range, parse_day
+from ...published import (
+    as_of,
+    begun_reporting_periods,
+    page_language,
+    published_plan,
+    published_plans,
+)
+from ...serving.page_cache import page_query
 from ..common import download
 from . import fields
 from .catalog import catalog_data
 from .export import csv_rows, export_data
 
 
+def _dated(request, plan):
+    """(the plan to export, the reading context, the file name's stem): today's, or with
+    ?as_of=YYYY-MM-DD the plan as published at the end of that day (portal.dated), exactly
+    as an export made that day (its pages' own addresses)."""
+    text = request.GET.get("as_of")
+    if not text:
+        return plan, nullcontext(), plan.slug
+    day = parse_day(text)
+    if day is None:
+        raise Http404("as_of is a date: YYYY-MM-DD.")
+    try:
+        dated = dated_plan(plan, day, pages=False)
+    except NoSuchDay:
+        raise Http404("No record of the plan on that day.") from None
+    return dated.plan, as_of(dated), f"{plan.slug}-{day.isoformat()}"
+
+
 @require_safe
+@page_query("as_of")
 def plan_json(request, plan_slug):
     # Shown inline: browsers display JSON, programs do not care, and the filename still
     # names the file when it is saved.
-    plan = published_plan(plan_slug)
-    body = json.dumps(export_data(plan), ensure_ascii=False, indent=2) + "\n"
+    plan, reading, stem = _dated(request, published_plan(plan_slug))
+    with reading:
+        body = json.dumps(export_data(plan), ensure_ascii=False, indent=2) + "\n"
     return download(
-        request, body.encode(), "application/json; charset=utf-8", f"{plan.slug}.json", False
+        request, body.encode(), "application/json; charset=utf-8", f"{stem}.json", False
     )
+
+
+@require_safe
+@page_query("from", "to")
+def compare_json(request, plan_slug):
+    """What changed between two days (portal.dated.comparison; docs/compare.md)."""
+    plan = published_plan(plan_slug)
+    first, today = default_range(plan)
+    days = []
+    for name, default in (("from", first), ("to", today)):
+        day = parse_day(request.GET[name]) if request.GET.get(name) else default
+        if day is None:
+            return HttpResponseBadRequest(f"{name} is a date: YYYY-MM-DD.\n")
+        days.append(day)
+    since, until = sorted(days)
+    try:
+        found = comparison(plan, since, until)
+    except NoSuchDay:
+        raise Http404("No record of the plan on one of those days.") from None
+    body = json.dumps(found, ensure_ascii=False, indent=2, default=str) + "\n"
+    name = f"{plan.slug}-compare-{since.isoformat()}-{until.isoformat()}.json"
+    return download(request, body.encode(), "application/json; charset=utf-8", name, False)
 
 
 @require_safe
@@ -48,13 +99,15 @@ def plan_ods(request, plan_slug):
 
 
 @require_safe
+@page_query("as_of")
 def plan_csv(request, plan_slug):
-    plan = published_plan(plan_slug)
+    plan, reading, stem = _dated(request, published_plan(plan_slug))
     # The portal's one CSV writer: the byte order mark Excel needs for UTF-8, CRLF line
     # endings, quoting where needed (RFC 4180), formula-like texts neutralised.
-    body = write_csv(csv_rows(plan, request.build_absolute_uri))
+    with reading:
+        body = write_csv(csv_rows(plan, request.build_absolute_uri))
     # Downloaded, not shown: a spreadsheet is what opens it.
-    return download(request, body.encode(), "text/csv; charset=utf-8", f"{plan.slug}.csv", True)
+    return download(request, body.encode(), "text/csv; charset=utf-8", f"{stem}.csv", True)
 
 
 def _absolute(request, name, *args):

@@ -32,7 +32,14 @@ from progress.rollup import (
     thresholds,
 )
 
-from ...published import linked_tree, page_language, page_reading, plan_progress, taipei_today
+from ...published import (
+    dated_for,
+    linked_tree,
+    page_language,
+    page_reading,
+    plan_progress,
+    reference_day,
+)
 from ...serving.caching import per_version
 from .reporting import Reporting
 
@@ -465,14 +472,18 @@ class PlanProgress:
         self.bundle, self.progress = plan_progress(plan)
         self.agencies_url = reverse("portal:agencies", args=[plan.slug])
         self._nodes = {}
+        # By kind and id: an update and an indicator may have the same id (their own tables).
         self._corrected = {
-            item["id"]: item for facts in self.bundle.values() for item in facts.corrected
+            (item["kind"], item["id"]): item
+            for facts in self.bundle.values()
+            for item in facts.corrected
         }
         self.agencies = self._agencies()
         green, yellow = thresholds()
         self.green_points, self.yellow_points = percent_text(green), percent_text(yellow)
         self.coverage_minimum_text = coverage_minimum_text()
-        self.today = taipei_today()
+        # Today in Taipei; on a dated page (portal.dated), the day it shows.
+        self.today = reference_day(plan)
 
     @cached_property
     def reporting(self):
@@ -490,7 +501,8 @@ class PlanProgress:
         def build():
             return frozenset(stale_nodes(self.tree, self.bundle, today))
 
-        return per_version("stale items", self.plan.pk, today, build=build)
+        dated = dated_for(self.plan) is not None
+        return per_version("stale items", self.plan.pk, today, dated, build=build)
 
     @cached_property
     def strategy_count(self):
@@ -514,11 +526,12 @@ class PlanProgress:
         """The superseded revisions a published fact corrected, newest first."""
         chain = []
         seen = set()
-        previous = self._corrected.get(data.get("supersedes"))
+        kind = data.get("kind")
+        previous = self._corrected.get((kind, data.get("supersedes")))
         while previous is not None and previous["id"] not in seen:
             seen.add(previous["id"])
             chain.append(previous)
-            previous = self._corrected.get(previous.get("supersedes"))
+            previous = self._corrected.get((kind, previous.get("supersedes")))
         return chain
 
     def _agencies(self):

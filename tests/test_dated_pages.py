@@ -1,0 +1,160 @@
+"""The plan at any date and what changed between two dates, as citizens and programs read
+them (issue 24): /<plan>/as-of/<day>/…, /<plan>/compare/, /data/<plan>/compare.json,
+/data/<plan>.json?as_of=…, `manage.py compare_plan`.
+
+The plan's official text is recorded today (as `load_plan` does); then, on three later days,
+staff retitle, move, add and withdraw items (through the admin, as editors do) and publish,
+correct and withdraw progress facts (factories.ASOF_EDITS). What the exports and pages said
+at the end of each day is kept; a week later every dated address must say exactly that.
+"""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.factories import SLUG, a_week_later, cold_count, dated_history, main
+
+
+@pytest.fixture
+def history(loaded, client, editor_group):
+    """{day: what was said at its end} over the three days (factories.dated_history)."""
+    return dated_history(loaded, client, editor_group)
+
+
+def test_each_day_reads_as_it_was_said(history, client):
+    with a_week_later():
+        for day, said in history.items():
+            iso = day.isoformat()
+            assert client.get(f"/data/{SLUG}.json?as_of={iso}").content == said["json"], iso
+            assert client.get(f"/data/{SLUG}.csv?as_of={iso}").content == said["csv"], iso
+            page = client.get(f"/{SLUG}/as-of/{iso}/mrt-network/")
+            assert page.status_code == 200
+            assert _unlinked(main(page.content.decode())) == _unlinked(said["strategy"]), iso
+            english = client.get(f"/en/{SLUG}/as-of/{iso}/livable/").content.decode()
+            assert _unlinked(main(english)) == _unlinked(said["vision"]), iso
+
+
+def _unlinked(html):
+    """The page without its addresses (a dated page links within its day) and without the
+    links only today's pages have."""
+    html = re.sub(r'<p class="progress-links[^"]*">.*?</p>', "", html, flags=re.S)
+    html = re.sub(r'<a class="permalink"[^>]*>[^<]*</a>', "", html)
+    html = re.sub(r'href="[^"]*"', "", html)
+    return re.sub(r"\s+", " ", html)
+
+
+def test_the_numbering_after_a_move_is_that_days(history, client):
+    first, second, _third = history
+    with a_week_later():
+        before = client.get(f"/{SLUG}/as-of/{first.isoformat()}/regional-transport/")
+        after = client.get(f"/{SLUG}/as-of/{second.isoformat()}/regional-transport/")
+    number = r'<p class="kicker">.*?› ([^<]*)</p>'
+    assert re.search(number, before.content.decode(), re.S).group(1) == "(七)"
+    assert re.search(number, after.content.decode(), re.S).group(1) == "(一)"
+
+
+def test_a_dated_page_says_so_links_today_and_is_not_indexed(history, client):
+    first = next(iter(history)).isoformat()
+    with a_week_later():
+        response = client.get(f"/{SLUG}/as-of/{first}/")
+    html = response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex"
+    assert '<meta name="robots" content="noindex">' in html
+    assert "這是本計畫於" in html and f'datetime="{first}"' in html
+    assert f'href="/{SLUG}/"' in html  # see it today
+    # The publication date is not on record: said, never invented.
+    assert "未載明發布日期" in html
+    # Links stay within the day: the visions' and strategies' pages of that day.
+    assert f'href="/{SLUG}/as-of/{first}/livable/"' in html
+    assert f'href="/{SLUG}/livable/"' not in html
+    english = client.get(f"/en/{SLUG}/as-of/{first}/").content.decode()
+    # The language switch keeps the day.
+    assert f'href="/{SLUG}/as-of/{first}/"' in english
+
+
+def test_withdrawn_items_are_gone_from_that_day_on(history, client):
+    _first, second, third = history
+    with a_week_later():
+        assert client.get(f"/{SLUG}/as-of/{second.isoformat()}/pop-music/").status_code == 200
+        assert client.get(f"/{SLUG}/as-of/{third.isoformat()}/pop-music/").status_code == 404
+
+
+def test_days_outside_the_record_answer_a_helpful_404(loaded, client):
+    today = timezone.localdate()
+    before = client.get(f"/{SLUG}/as-of/{(today - timedelta(days=1)).isoformat()}/")
+    assert before.status_code == 404
+    assert "紀錄始於" in before.content.decode()
+    future = client.get(f"/{SLUG}/as-of/{(today + timedelta(days=1)).isoformat()}/")
+    assert future.status_code == 404
+    assert "尚未到來" in future.content.decode()
+    assert client.get(f"/{SLUG}/as-of/2025-02-30/").status_code == 404
+    assert client.get(f"/{SLUG}/as-of/yesterday/").status_code == 404
+    # Today is the live page.
+    response = client.get(f"/{SLUG}/as-of/{today.isoformat()}/")
+    assert response.status_code == 302 and response["Location"] == f"/{SLUG}/"
+
+
+def test_the_cache_keeps_days_apart(history, client):
+    first, second, _third = history
+    with a_week_later():
+        one = client.get(f"/{SLUG}/as-of/{first.isoformat()}/mrt-network/").content
+        two = client.get(f"/{SLUG}/as-of/{second.isoformat()}/mrt-network/").content
+        again = client.get(f"/{SLUG}/as-of/{first.isoformat()}/mrt-network/").content
+    assert one != two and one == again
+
+
+def test_a_dated_page_costs_at_most_six_queries_cold(history, client):
+    first = next(iter(history)).isoformat()
+    with a_week_later():
+        for path in (f"/{SLUG}/as-of/{first}/", f"/{SLUG}/as-of/{first}/mrt-network/"):
+            assert cold_count(client, path) <= 6, path
+        assert cold_count(client, f"/{SLUG}/as-of/{first}/full-text/") <= 6
+
+
+def test_the_comparison_lists_each_kind(history, client):
+    first, _second, third = history
+    # From the end of the first day: the indicator published that day, lowered on the third.
+    since = first.isoformat()
+    with a_week_later():
+        found = json.loads(
+            client.get(f"/data/{SLUG}/compare.json?from={since}&to={third.isoformat()}").content
+        )
+        page = client.get(f"/{SLUG}/compare/?from={since}&to={third.isoformat()}")
+        english = client.get(f"/en/{SLUG}/compare/?to={third.isoformat()}&from={since}")
+    assert set(found) >= {"plan", "from", "to", "summary", "changes"}
+    kinds = {change["kind"] for change in found["changes"]}
+    assert {"moved", "withdrawn", "target", "updates", "status", "light"} <= kinds
+    moved = next(c for c in found["changes"] if c["kind"] == "moved")
+    assert (moved["ref"], moved["before"], moved["after"]) == (
+        "regional-transport",
+        "二、(七)",
+        "二、(一)",
+    )
+    target = next(c for c in found["changes"] if c["kind"] == "target")
+    assert target["values"]["lowered"] is True
+    assert target["values"]["reason"]["zh-hant"] == "預算刪減"
+    assert found["summary"]["withdrawn"] == 1 and found["summary"]["moved"] == 1
+    html = page.content.decode()
+    assert page["X-Robots-Tag"] == "noindex"
+    assert "移動 1 個項目" in html
+    assert "預算刪減" in html
+    assert english.status_code == 200
+    assert "1 item moved" in english.content.decode()
+
+
+def test_the_command_prints_the_comparison(history):
+    import io
+
+    first, _second, third = history
+    days = ["--from", first.isoformat(), "--to", third.isoformat()]
+    out, text = io.StringIO(), io.StringIO()
+    with a_week_later():
+        call_command("compare_plan", SLUG, *days, "--json", stdout=out)
+        call_command("compare_plan", SLUG, *days, "--language", "en", stdout=text)
+    found = json.loads(out.getvalue())
+    assert found["from"] == first.isoformat() and found["changes"]
+    assert "1 item moved" in text.getvalue()
