@@ -66,6 +66,10 @@ class DatedPlan:
         key = (reading, base)
         if key not in self._trees:
             tree = self.state.tree(text_language(reading))
+            if not self.positions_known:
+                # The order is the first later record's; numbers that day are not known.
+                for node in tree:
+                    node.numbers = None
             home = self.home(reading) if self.pages else None
             self._trees[key] = link(tree, reading, base, home=home)
         return self._trees[key]

@@ -158,3 +158,29 @@ def test_the_command_prints_the_comparison(history):
     found = json.loads(out.getvalue())
     assert found["from"] == first.isoformat() and found["changes"]
     assert "1 item moved" in text.getvalue()
+
+
+def test_a_day_whose_numbering_is_not_on_record_says_so(history, client):
+    """As on a database whose first positions were recorded after the move (the migration's
+    baseline on an older site): the first day's numbering is not guessed."""
+    from plan.asof import record_positions
+    from plan.models import Plan, TreePositions
+
+    first, _second, third = history
+    plan = Plan.objects.get(slug=SLUG)
+    TreePositions.objects.filter(plan=plan).delete()
+    with a_week_later():
+        record_positions(plan.pk)
+        html = client.get(f"/{SLUG}/as-of/{first.isoformat()}/").content.decode()
+        known = client.get(f"/{SLUG}/as-of/{third.isoformat()}/").content.decode()
+        found = json.loads(
+            client.get(
+                f"/data/{SLUG}/compare.json?from={first.isoformat()}&to={third.isoformat()}"
+            ).content
+        )
+    assert "此日期的編號無法重建" in html
+    # No number is printed where it is not known; the later day's are.
+    assert '<span class="number">二、</span>' not in html
+    assert '<span class="number">二、</span>' in known
+    assert found["positions_known"] is False
+    assert not any(change["kind"] == "moved" for change in found["changes"])

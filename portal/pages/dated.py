@@ -123,6 +123,10 @@ def _canonical(params):
 @page_query("from", "to", normalise=_canonical)
 def compare(request, plan_slug):
     plan = published_plan(plan_slug)
+    if first_day(plan) is None:
+        # Nothing recorded yet (a plan put in without load_plan): nothing to compare.
+        context = plan_context(plan, comparison=None, noindex=True)
+        return render(request, "portal/dated/compare.html", context)
     since, until = _range(request, plan)
     if since is None or until is None:
         raise Http404("Not a date (YYYY-MM-DD).")
