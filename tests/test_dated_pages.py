@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -184,3 +185,26 @@ def test_a_day_whose_numbering_is_not_on_record_says_so(history, client):
     assert '<span class="number">二、</span>' in known
     assert found["positions_known"] is False
     assert not any(change["kind"] == "moved" for change in found["changes"])
+
+
+def test_a_dated_page_costs_the_same_for_a_plan_twice_as_large(loaded, client):
+    import reversion
+    import time_machine
+
+    from tests.factories import add_strategies, asof_noon
+
+    from portal.dated import MODELS
+
+    # Django keeps the content types for the life of the process (never per version): read
+    # once, as any earlier page of the process would have.
+    ContentType.objects.get_for_models(*MODELS, for_concrete_models=False)
+    today = timezone.localdate()
+    with time_machine.travel(asof_noon(today + timedelta(days=1)), tick=False):
+        small = cold_count(client, f"/{SLUG}/as-of/{today.isoformat()}/livable/")
+        with reversion.create_revision():
+            add_strategies(loaded, "livable", 30, "more")
+    with time_machine.travel(asof_noon(today + timedelta(days=2)), tick=False):
+        day = (today + timedelta(days=1)).isoformat()
+        response = client.get(f"/{SLUG}/as-of/{day}/livable/")
+        assert response.content.decode().count('class="strategy-summary"') == 37
+        assert cold_count(client, f"/{SLUG}/as-of/{day}/livable/") == small <= 6
