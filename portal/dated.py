@@ -171,15 +171,14 @@ def comparison(plan, since, until, language="zh-hant"):
     before = dated_plan(plan, since, pages=False)
     after = dated_plan(plan, until, pages=False)
     plan_changes = compare_plans(before.state, after.state, language)
-    progress_changes = place(compare_progress(Side(before), Side(after)), before, after)
+    progress_changes = place(compare_progress(Side(before), Side(after)), before, after, language)
     positions_known = plan_changes.positions_known
     # One list in the later day's document order: compare_plans' order (a withdrawn item
     # where it stood), each item's progress changes after its own.
     index = {node.ref: i for i, node in enumerate(after.linked_tree("zh-hant").nodes)}
-    position = -1
+    earlier = before.linked_tree("zh-hant").nodes
     for i, change in enumerate(plan_changes):
-        position = index.get(change["ref"], position)
-        change["order"] = (position, 0, i)
+        change["order"] = (position(change["ref"], index, earlier), 0, i)
     for i, change in enumerate(progress_changes):
         change["order"] = (index.get(change["ref"], -1), 1, i)
     changes = sorted([*plan_changes, *progress_changes], key=lambda change: change.pop("order"))
@@ -199,7 +198,23 @@ def comparison(plan, since, until, language="zh-hant"):
     }
 
 
-def place(changes, before, after):
+def position(ref, index, earlier):
+    """Where an item's changes go in the later day's order (`index`: ref → place): its own
+    place, or for a withdrawn item the place of the nearest item before it on the earlier
+    day (`earlier`: its nodes in order) that is still there; -1 for the plan's own texts."""
+    if ref is None:
+        return -1
+    if ref in index:
+        return index[ref]
+    refs = [node.ref for node in earlier]
+    at = refs.index(ref) if ref in refs else 0
+    for previous in reversed(refs[:at]):
+        if previous in index:
+            return index[previous]
+    return -1
+
+
+def place(changes, before, after, language):
     """Progress changes with the item's numbering on both days (plan changes have theirs)."""
     old = before.linked_tree("zh-hant")
     new = after.linked_tree("zh-hant")
@@ -208,8 +223,8 @@ def place(changes, before, after):
         change.pop("node_id", None)
         was, now = old.get(change["ref"]), new.get(change["ref"])
         change["node_kind"] = (now or was).kind if (now or was) else None
-        change["before"] = full_number(was, "zh-hant") if known and was else None
-        change["after"] = full_number(now, "zh-hant") if known and now else None
+        change["before"] = full_number(was, language) if known and was else None
+        change["after"] = full_number(now, language) if known and now else None
     return changes
 
 

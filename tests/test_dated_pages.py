@@ -8,6 +8,7 @@ correct and withdraw progress facts (factories.ASOF_EDITS). What the exports and
 at the end of each day is kept; a week later every dated address must say exactly that.
 """
 
+import io
 import json
 import re
 from datetime import timedelta
@@ -191,9 +192,8 @@ def test_a_dated_page_costs_the_same_for_a_plan_twice_as_large(loaded, client):
     import reversion
     import time_machine
 
-    from tests.factories import add_strategies, asof_noon
-
     from portal.dated import MODELS
+    from tests.factories import add_strategies, asof_noon
 
     # Django keeps the content types for the life of the process (never per version): read
     # once, as any earlier page of the process would have.
@@ -208,3 +208,23 @@ def test_a_dated_page_costs_the_same_for_a_plan_twice_as_large(loaded, client):
         response = client.get(f"/{SLUG}/as-of/{day}/livable/")
         assert response.content.decode().count('class="strategy-summary"') == 37
         assert cold_count(client, f"/{SLUG}/as-of/{day}/livable/") == small <= 6
+
+
+def test_each_vision_is_one_group_and_numbers_are_in_the_pages_language(history, client):
+    first, _second, third = history
+    days = ["--from", (first - timedelta(days=1)).isoformat(), "--to", third.isoformat()]
+    out = io.StringIO()
+    with a_week_later():
+        html = client.get(f"/{SLUG}/compare/?from={days[1]}&to={days[3]}").content.decode()
+        call_command("compare_plan", SLUG, *days, "--json", "--language", "en", stdout=out)
+    headings = re.findall(r'<section class="compare-group[^"]*"[^>]*>\s*<h2[^>]*>(.*?)</h2>', html)
+    assert len(headings) == len(set(headings)) >= 3, headings
+    # The withdrawn strategy is under its own vision (四、魅力高雄), not the one before it.
+    charm = html.index("魅力高雄</h2>")
+    after_charm = html.find("<h2", charm + 1)
+    assert (
+        charm < html.index("構築台灣流行音樂基地") < (after_charm if after_charm > 0 else len(html))
+    )
+    english = json.loads(out.getvalue())
+    progress = [c for c in english["changes"] if c["kind"] in ("status", "light", "updates")]
+    assert progress and all(not re.search(r"[一二三四五六七八九十]", c["after"] or "") for c in progress), progress
