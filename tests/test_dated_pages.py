@@ -227,4 +227,6 @@ def test_each_vision_is_one_group_and_numbers_are_in_the_pages_language(history,
     )
     english = json.loads(out.getvalue())
     progress = [c for c in english["changes"] if c["kind"] in ("status", "light", "updates")]
-    assert progress and all(not re.search(r"[一二三四五六七八九十]", c["after"] or "") for c in progress), progress
+    assert progress and all(
+        not re.search(r"[一二三四五六七八九十]", c["after"] or "") for c in progress
+    ), progress
