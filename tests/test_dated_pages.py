@@ -219,6 +219,8 @@ def test_each_vision_is_one_group_and_numbers_are_in_the_pages_language(history,
         call_command("compare_plan", SLUG, *days, "--json", "--language", "en", stdout=out)
     headings = re.findall(r'<section class="compare-group[^"]*"[^>]*>\s*<h2[^>]*>(.*?)</h2>', html)
     assert len(headings) == len(set(headings)) >= 3, headings
+    # The whole plan's light has a heading of its own, not "the plan's own texts".
+    assert "整體計畫" in headings
     # The withdrawn strategy is under its own vision (四、魅力高雄), not the one before it.
     charm = html.index("魅力高雄</h2>")
     after_charm = html.find("<h2", charm + 1)

@@ -220,8 +220,10 @@ def group_changes(found, before, after, since):
         shown = Shown(change, before, after, since)
         vision = _node(change["vision"], before, after)
         strategy = _node(change["strategy"], before, after)
-        if not groups or groups[-1]["key"] != change["vision"]:
-            groups.append({"key": change["vision"], "vision": vision, "parts": []})
+        # The whole plan's own figures (its goal) are not among "the plan's own texts".
+        key = change["vision"] or ("goal" if change["node_kind"] == "goal" else None)
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "vision": vision, "parts": []})
         parts = groups[-1]["parts"]
         if not parts or parts[-1]["key"] != change["strategy"]:
             parts.append({"key": change["strategy"], "strategy": strategy, "changes": []})
