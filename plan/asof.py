@@ -265,9 +265,15 @@ def _plan_then(version, rows):
 def earliest_date(plan):
     """The first day a dated page of the plan shows: its publication date when staff set it,
     else the day (Asia/Taipei) of the first revision recorded for it or its nodes; None when
-    there is none. One query (none with a publication date)."""
-    if plan.published_on:
-        return plan.published_on
+    there is none. A publication date before the first record is not a day the record can
+    show (the plan as published then is not in it): the first record's day is. One query."""
+    first = _first_recorded_day(plan)
+    if first is None:
+        return None
+    return max(plan.published_on, first) if plan.published_on else first
+
+
+def _first_recorded_day(plan):
     node_ids = (
         PlanNode.objects.filter(plan=plan)
         .order_by()

@@ -12,6 +12,7 @@ in Taipei. A draft never counts; a fact published later but dated earlier appear
 day it was published, not from its date (docs/decisions.md).
 """
 
+import re
 from datetime import date, timedelta
 
 from django.http import Http404
@@ -122,10 +123,17 @@ def first_day(plan):
     return per_version("first day", plan.pk, build=lambda: earliest_date(plan))
 
 
+# Only YYYY-MM-DD in ASCII digits: fromisoformat alone takes week dates too (2026-W51-1), a
+# second address of the same day.
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def parse_day(value):
     """A YYYY-MM-DD day, or None for anything else."""
+    if not DAY.fullmatch(value or ""):
+        return None
     try:
-        return date.fromisoformat(value) if len(value or "") == 10 else None
+        return date.fromisoformat(value)
     except ValueError:
         return None
 

@@ -106,9 +106,17 @@ def _shown_updates(facts):
     ]
 
 
-def published_between(before_facts, after_facts):
+def published_between(before_facts, after_facts, since=None):
+    """The updates the later side shows and the earlier did not, published after `since`
+    (the earlier moment): an item hidden on the earlier day and shown again brings back its
+    old updates, which were not published in between."""
     known = {fact["id"] for fact in _shown_updates(before_facts)}
-    new = [fact for fact in _shown_updates(after_facts) if fact["id"] not in known]
+    new = [
+        fact
+        for fact in _shown_updates(after_facts)
+        if fact["id"] not in known
+        and (since is None or fact["published_at"] is None or fact["published_at"] >= since)
+    ]
     new.sort(key=lambda fact: (fact["published_at"] is None, fact["published_at"], fact["id"]))
     return [
         {"id": fact["id"], "date": fact["date"], "published_at": fact["published_at"]}
@@ -137,7 +145,7 @@ def compare_progress(before, after):
         changes += target_changes(node, before_facts, after_facts, term_years)
         if node.pk in before_nodes:
             changes += _progress_changes(node, before.progress[node.pk], after.progress[node.pk])
-        published = published_between(before_facts, after_facts)
+        published = published_between(before_facts, after_facts, before.moment)
         if published:
             changes.append(
                 _change("updates", node, {"count": len(published), "updates": published})

@@ -153,9 +153,13 @@ def erase(fact, user, *, checked=False):
         versions.delete()
         current = model.objects.filter(pk=fact.pk).values_list("state", flat=True).first()
         if current == State.PUBLISHED and fact.supersedes_id:
-            model.objects.filter(pk=fact.supersedes_id, state=State.SUPERSEDED).update(
-                state=State.PUBLISHED
-            )
+            old = model.objects.filter(pk=fact.supersedes_id, state=State.SUPERSEDED).first()
+            if old is not None:
+                # Saved in a revision, not update(): the plan at any date (progress.asof)
+                # reads the versions, and one must say the fact is current again.
+                old.state = State.PUBLISHED
+                with _revision(user, "抹除更正後恢復為現行資料"):
+                    old.save(update_fields=["state"])
         fact.delete()
 
 

@@ -3,7 +3,7 @@ edited on several days (through the admin where positions change); what the page
 each day is kept, then compared with the tree rebuilt for that day after all later edits."""
 
 import importlib
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -199,8 +199,12 @@ def test_before_anything_was_recorded_there_is_no_plan(edited, plan, django_asse
     assert plan_at(plan, end_of_day(date(2025, 1, 9))) is None
     with django_assert_num_queries(1):
         assert earliest_date(plan) == LOADED
+    # A publication date before the first record is not a day the record can show; one
+    # after it (the plan loaded before it was published) is the first day.
     plan.published_on = date(2023, 1, 1)
-    assert earliest_date(plan) == date(2023, 1, 1)
+    assert earliest_date(plan) == LOADED
+    plan.published_on = LOADED + timedelta(days=3)
+    assert earliest_date(plan) == LOADED + timedelta(days=3)
 
 
 def test_numbering_before_a_later_first_record_is_not_guessed(edited, plan):

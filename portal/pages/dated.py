@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from plan.models import Plan, PlanNode
 from plan.tree import ancestors
 
+from ..context_processors import HTML_LANG, PREFIXES, switch_links
 from ..dated import (
     NoSuchDay,
     comparison,
@@ -33,7 +34,7 @@ from .progress.presenters import LIGHT_LABELS, STATUS_LABELS
 NOINDEX = "noindex"
 
 
-def _day_or_404(plan, text):
+def _day_or_404(text):
     day = parse_day(text)
     if day is None:
         raise Http404("Not a date (YYYY-MM-DD).")
@@ -54,7 +55,7 @@ def _no_such_day(request, plan, day, problem):
 def _dated_page(request, plan_slug, day_text, live_name, live_args, page):
     """Render `page(dated, context)` for the plan on the day, or redirect/404."""
     plan = published_plan(plan_slug)
-    day = _day_or_404(plan, day_text)
+    day = _day_or_404(day_text)
     if day == taipei_today():
         # Today's plan is the live page (temporarily: tomorrow this address is a dated page).
         return redirect(reverse(live_name, args=[plan_slug, *live_args]))
@@ -135,12 +136,16 @@ def compare(request, plan_slug):
             return _no_such_day(request, plan, day, "before" if day <= taipei_today() else "future")
     if since > until:
         since, until = until, since
-    found = comparison(plan, since, until, _language())
+    try:
+        found = comparison(plan, since, until, _language())
+    except NoSuchDay as problem:  # a day the plan itself was not published
+        return _no_such_day(request, plan, since, str(problem))
     reading = page_reading()
     before = dated_plan(plan, since, pages=False).linked_tree(reading)
     after = dated_plan(plan, until, pages=False).linked_tree(reading)
     context = plan_context(
         plan,
+        **_same_days_in_each_reading(request, plan, since, until),
         comparison=found,
         summary=summary_lines(found),
         groups=group_changes(found, before, after, since),
@@ -153,6 +158,23 @@ def compare(request, plan_slug):
     response = render(request, "portal/dated/compare.html", context)
     response["X-Robots-Tag"] = NOINDEX
     return response
+
+
+def _same_days_in_each_reading(request, plan, since, until):
+    """The language switch and canonical links keep the two days, not just the path."""
+    query = f"?from={since.isoformat()}&to={until.isoformat()}"
+    urls = {}
+    for code in PREFIXES:
+        with translation.override(code):
+            urls[code] = reverse("portal:compare", args=[plan.slug]) + query
+    return {
+        "other_languages": switch_links(urls, page_reading()),
+        "canonical": request.build_absolute_uri(urls[page_reading()]),
+        "alternates": [
+            (HTML_LANG[code], request.build_absolute_uri(urls[code])) for code in PREFIXES
+        ],
+        "x_default": request.build_absolute_uri(urls["zh-hant"]),
+    }
 
 
 def _language():

@@ -24,6 +24,7 @@ from plan.numbering import section_number
 
 from ..context_processors import HTML_LANG
 from ..published import linked_tree
+from ..serving.atom import xml_text
 from .chart.layout import BRAND, layout_chart
 from .common import SECTIONS
 
@@ -150,7 +151,7 @@ def _build_odt(plan, language):
     numbers, separator = context["numbers"], context["separator"]
     odt_styles(document)
     body.append(heading(1, numbers["preamble"] + separator + plan.preamble_heading))
-    body.append(odfdo.Paragraph(plan.preamble, style="Text_20_body"))
+    body.append(paragraph(plan.preamble, style="Text_20_body"))
     body.append(heading(1, numbers["visions"] + separator + plan.visions_heading))
     for vision in context["tree"].visions:
         body.append(heading(2, vision.number + vision.title))
@@ -158,11 +159,11 @@ def _build_odt(plan, language):
             body.append(heading(3, f"{strategy.number} {strategy.title}{context['colon']}"))
             if strategy.children:
                 items = [f"{action.number} {action.body}" for action in strategy.children]
-                body.append(odfdo.List(items))
+                body.append(odfdo.List([xml_text(item) for item in items]))
             elif strategy.body:
-                body.append(odfdo.Paragraph(strategy.body, style="Text_20_body"))
+                body.append(paragraph(strategy.body, style="Text_20_body"))
     body.append(heading(1, numbers["closing"] + separator + plan.closing_heading))
-    body.append(odfdo.Paragraph(plan.closing, style="Text_20_body"))
+    body.append(paragraph(plan.closing, style="Text_20_body"))
     return save_odt(document, plan, plan.title, context)
 
 
@@ -175,9 +176,16 @@ def save_odt(document, plan, title, context):
     return _deterministic_zip(saved.getvalue(), context["version_date"])
 
 
+def paragraph(text, style=None):
+    """An ODF paragraph of any text staff typed: the characters XML cannot hold (a Word
+    manual line break, \x0b) made a newline or a space first, as the feeds do; lxml would
+    refuse them."""
+    return odfdo.Paragraph(xml_text(str(text)), style=style)
+
+
 def heading(level, text):
     """A heading with the outline level and the word processor's own heading style."""
-    heading = odfdo.Header(level, text)
+    heading = odfdo.Header(level, xml_text(str(text)))
     # Set here: odfdo 3.27's Header ignores its `style` argument.
     heading.set_attribute("text:style-name", f"Heading_20_{level}")
     return heading
@@ -215,15 +223,15 @@ def _set_fonts(document, element, name, font):
 
 
 def _odt_title_page(body, plan, context):
-    body.append(odfdo.Paragraph(plan.authority, style="Subtitle"))
-    body.append(odfdo.Paragraph(plan.title, style="Title"))
-    body.append(odfdo.Paragraph(context["term"], style="Subtitle"))
-    body.append(odfdo.Paragraph(context["version"], style="Subtitle"))
+    body.append(paragraph(plan.authority, style="Subtitle"))
+    body.append(paragraph(plan.title, style="Title"))
+    body.append(paragraph(context["term"], style="Subtitle"))
+    body.append(paragraph(context["version"], style="Subtitle"))
     if context["language"] == "en":
         note = gettext(
             "The English text is a reference translation. The Traditional Chinese text prevails."
         )
-        body.append(odfdo.Paragraph(note, style="Text_20_body"))
+        body.append(paragraph(note, style="Text_20_body"))
 
 
 def _odt_language(document, html_lang):

@@ -89,14 +89,14 @@ def _build_odt(plan, report, context):
     build.odt_styles(document)
     _table_styles(document)
     period = report.period
-    body.append(odfdo.Paragraph(plan.authority, style="Subtitle"))
-    body.append(odfdo.Paragraph(plan.title, style="Subtitle"))
-    body.append(odfdo.Paragraph(context["title"], style="Title"))
-    body.append(odfdo.Paragraph(context["dates"], style="Subtitle"))
+    body.append(build.paragraph(plan.authority, style="Subtitle"))
+    body.append(build.paragraph(plan.title, style="Subtitle"))
+    body.append(build.paragraph(context["title"], style="Title"))
+    body.append(build.paragraph(context["dates"], style="Subtitle"))
     if context["signed"]:
-        body.append(odfdo.Paragraph(context["signed"], style="Subtitle"))
+        body.append(build.paragraph(context["signed"], style="Subtitle"))
     # The title page ends with the content version's date; the report begins a page.
-    body.append(odfdo.Paragraph(context["version"], style="Title_20_page_20_end"))
+    body.append(build.paragraph(context["version"], style="Title_20_page_20_end"))
     text = _paragraph(body)
     if not report.counted:
         if report.first:
@@ -153,7 +153,12 @@ def _odt_report(body, report, context, text):
             % {"count": report.owed}
         )
         body.append(
-            odfdo.List([f"{entry['label']}{colon}{entry['count']}" for entry in report.obligations])
+            odfdo.List(
+                [
+                    build.xml_text(f"{entry['label']}{colon}{entry['count']}")
+                    for entry in report.obligations
+                ]
+            )
         )
     else:
         text(gettext("No update was owed in this period."))
@@ -233,7 +238,7 @@ def _odt_report(body, report, context, text):
     if period.is_signed_off:
         body.append(build.heading(1, gettext("Published after sign-off")))
         if report.corrections:
-            body.append(odfdo.List([_correction(entry) for entry in report.corrections]))
+            body.append(odfdo.List([build.xml_text(_correction(e)) for e in report.corrections]))
         else:
             text(gettext("Nothing for this period has been published since it was signed off."))
 
@@ -245,7 +250,7 @@ def _plain(text):
 
 def _paragraph(body):
     def text(value, style="Text_20_body"):
-        body.append(odfdo.Paragraph(str(value), style=style))
+        body.append(build.paragraph(str(value), style=style))
 
     return text
 
@@ -326,6 +331,6 @@ def _row(values, style):
         cell = odfdo.Cell(style="ReportCell")
         if isinstance(value, int):
             cell.set_value(value)
-        cell.append(odfdo.Paragraph(str(value), style=style))
+        cell.append(build.paragraph(str(value), style=style))
         row.append(cell)
     return row

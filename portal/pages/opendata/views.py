@@ -74,6 +74,8 @@ def compare_json(request, plan_slug):
     """What changed between two days (portal.dated.comparison; docs/compare.md)."""
     plan = published_plan(plan_slug)
     first, today = default_range(plan)
+    if first is None:
+        raise Http404("Nothing of this plan has been recorded yet: there is nothing to compare.")
     days = []
     for name, default in (("from", first), ("to", today)):
         day = parse_day(request.GET[name]) if request.GET.get(name) else default
