@@ -942,13 +942,41 @@ def asof_plan_edits(plan, client, editor, number):
     elif number == 1:
         # "regional-transport" (the vision's last strategy) goes before "net-zero" (its first).
         _asof_move(client, node(plan, "regional-transport"), node(plan, "net-zero"))
+        _asof_add_action(client, plan, node(plan, "mrt-network"))
     else:
         _asof_save(node(plan, "pop-music"), published=False)
 
 
-def asof_capture(client):
-    """What the exports and two pages said at the end of the day."""
+def _asof_add_action(client, plan, strategy):
+    """An action item added under `strategy` through the admin, as its first."""
+    data = {
+        "plan": plan.pk,
+        "kind": "action",
+        "ref": "mrt-new-line",
+        "published": "on",
+        "title_zh_hant": "",
+        "title_en": "",
+        "body_zh_hant": "規劃捷運新路線。",
+        "body_en": "Plan a new MRT line.",
+        "chart_label_zh_hant": "",
+        "chart_label_en": "",
+        "treebeard_position": "first-child",
+        "treebeard_ref_node": strategy.pk,
+        "edit_version": "",
+    }
+    response = client.post(f"{PLAN_ADMIN}add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def asof_capture(client, first_day=None):
+    """What the exports, two pages and (from `first_day`) the comparison said at the end of
+    the day."""
+    from django.utils import timezone
+
+    since = (first_day or timezone.localdate()).isoformat()
+    today = timezone.localdate().isoformat()
     return {
+        "compare": client.get(f"/data/{SLUG}/compare.json?from={since}&to={today}").content,
         "json": client.get(f"/data/{SLUG}.json").content,
         "csv": client.get(f"/data/{SLUG}.csv").content,
         "strategy": main(client.get(f"/{SLUG}/mrt-network/").content.decode()),
@@ -976,13 +1004,14 @@ def dated_history(loaded, client, editor_group):
     world["root"] = staff("asof-root", is_superuser=True)
     world["term"] = Term.objects.exclude(related=node(loaded, "social-housing-supply")).first()
     said, day = {}, asof_first_day()
+    first = day
     for number, edit in enumerate(ASOF_EDITS):
         with time_machine.travel(asof_noon(day), tick=False):
             edit(loaded, world)
             asof_plan_edits(loaded, client, editor, number)
         with time_machine.travel(asof_noon(day) + timedelta(hours=11), tick=False):
             client.logout()
-            said[day] = asof_capture(client)
+            said[day] = asof_capture(client, first)
         day += timedelta(days=1)
     return said
 

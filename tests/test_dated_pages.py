@@ -33,6 +33,9 @@ def test_each_day_reads_as_it_was_said(history, client):
             iso = day.isoformat()
             assert client.get(f"/data/{SLUG}.json?as_of={iso}").content == said["json"], iso
             assert client.get(f"/data/{SLUG}.csv?as_of={iso}").content == said["csv"], iso
+            since = next(iter(history)).isoformat()
+            compare = client.get(f"/data/{SLUG}/compare.json?from={since}&to={iso}").content
+            assert compare == said["compare"], iso
             page = client.get(f"/{SLUG}/as-of/{iso}/mrt-network/")
             assert page.status_code == 200
             assert _unlinked(main(page.content.decode())) == _unlinked(said["strategy"]), iso
