@@ -54,6 +54,7 @@ def test_a_publication_date_before_the_record_keeps_the_defaults(loaded, client)
         call_command("compare_plan", SLUG, stdout=io.StringIO())
 
 
+@pytest.mark.snapshot
 @pytest.mark.django_db(transaction=True)
 def test_the_snapshot_with_a_publication_date_before_the_record(
     without_plan, tmp_path, plan_file_data

@@ -622,6 +622,7 @@ def test_cold_query_budget_constant_in_plan_size(without_plan, client, clock, pl
 LINKS = re.compile(r'\b(?:href|src)="([^"]+)"')
 
 
+@pytest.mark.snapshot
 @pytest.mark.django_db(transaction=True)
 def test_the_snapshot_writes_the_period_reports(without_plan, tmp_path, plan_file_data):
     from django.core.management import call_command

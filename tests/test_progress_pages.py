@@ -303,6 +303,7 @@ def test_sitemap_lists_the_progress_pages(client, sample):
         assert f"http://testserver/en{P}/{path}</loc>" in xml, path
 
 
+@pytest.mark.snapshot
 @pytest.mark.django_db(transaction=True)
 def test_snapshot_writes_the_overview_and_agency_pages(without_plan, tmp_path, plan_file_data):
     from django.core.management import call_command

@@ -7,6 +7,8 @@ from django.core.management import call_command
 
 LINKS = re.compile(r'\b(?:href|src|action)="([^"]+)"')
 
+pytestmark = pytest.mark.snapshot
+
 
 @pytest.mark.django_db(transaction=True)
 def test_snapshot_is_complete_and_self_contained(without_plan, tmp_path, plan_file_data):
