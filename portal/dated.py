@@ -12,12 +12,13 @@ in Taipei. A draft never counts; a fact published later but dated earlier appear
 day it was published, not from its date (docs/decisions.md).
 """
 
+import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.http import Http404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import ngettext, ngettext_lazy
 
 from knowledge.asof import KNOWLEDGE_MODELS, knowledge_rows_at
@@ -302,3 +303,16 @@ SENTENCES = {
     "light": ngettext_lazy("%(count)d light changed", "%(count)d lights changed", "count"),
     "updates": ngettext_lazy("%(count)d update published", "%(count)d updates published", "count"),
 }
+
+
+def as_json(found):
+    """A comparison as compare.json writes it: dates ISO 8601, moments in Taipei time."""
+
+    def value(item):
+        if isinstance(item, datetime):
+            return timezone.localtime(item).isoformat()
+        if isinstance(item, date):
+            return item.isoformat()
+        return str(item)
+
+    return json.dumps(found, ensure_ascii=False, indent=2, default=value) + "\n"

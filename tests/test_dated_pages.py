@@ -143,6 +143,10 @@ def test_the_comparison_lists_each_kind(history, client):
     assert target["values"]["lowered"] is True
     assert target["values"]["reason"]["zh-hant"] == "預算刪減"
     assert found["summary"]["withdrawn"] == 1 and found["summary"]["moved"] == 1
+    # Moments in ISO 8601, in Taipei time.
+    published = next(c for c in found["changes"] if c["kind"] == "updates")
+    assert published["values"]["updates"][0]["published_at"].endswith("+08:00")
+    assert "T" in published["values"]["updates"][0]["published_at"]
     html = page.content.decode()
     assert page["X-Robots-Tag"] == "noindex"
     assert "移動 1 個項目" in html

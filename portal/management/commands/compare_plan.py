@@ -4,13 +4,11 @@ or as the compare.json contract (docs/compare.md).
 python manage.py compare_plan kaohsiung-112-115 --from 2025-06-30 --to 2026-06-30 [--json]
 """
 
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from django.utils import translation
 
-from portal.dated import NoSuchDay, comparison, default_range, parse_day, summary_lines
+from portal.dated import NoSuchDay, as_json, comparison, default_range, parse_day, summary_lines
 from portal.published import published_plan
 
 
@@ -22,11 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="since", help="YYYY-MM-DD (default: the first day)")
         parser.add_argument("--to", dest="until", help="YYYY-MM-DD (default: today, Taipei)")
         parser.add_argument(
-            "--json", dest="as_json", action="store_true", help="print compare.json's format"
+            "--json", dest="json_out", action="store_true", help="print compare.json's format"
         )
         parser.add_argument("--language", choices=("zh-hant", "en"), default="zh-hant")
 
-    def handle(self, slug, since, until, as_json, language, **options):
+    def handle(self, slug, since, until, json_out, language, **options):
         try:
             plan = published_plan(slug)
         except Http404:
@@ -40,8 +38,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"no record of the plan on one of those days (the first is {first})"
                 ) from None
-            if as_json:
-                self.stdout.write(dump(found))
+            if json_out:
+                self.stdout.write(as_json(found), ending="")
             else:
                 self.stdout.write(as_text(found))
 
@@ -54,10 +52,6 @@ class Command(BaseCommand):
         if day is None:
             raise CommandError(f"{option} is a date: YYYY-MM-DD")
         return day
-
-
-def dump(found):
-    return json.dumps(found, ensure_ascii=False, indent=2, default=str)
 
 
 def as_text(found):

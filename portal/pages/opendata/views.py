@@ -23,7 +23,7 @@ from progress.spreadsheets.ods import MEDIA_TYPE as ODS
 from progress.spreadsheets.ods import plan_ods as ods_file
 from progress.spreadsheets.safe import write_csv
 
-from ...dated import NoSuchDay, comparison, dated_plan, default_range, parse_day
+from ...dated import NoSuchDay, as_json, comparison, dated_plan, default_range, parse_day
 from ...published import (
     as_of,
     begun_reporting_periods,
@@ -87,7 +87,7 @@ def compare_json(request, plan_slug):
         found = comparison(plan, since, until)
     except NoSuchDay:
         raise Http404("No record of the plan on one of those days.") from None
-    body = json.dumps(found, ensure_ascii=False, indent=2, default=str) + "\n"
+    body = as_json(found)
     name = f"{plan.slug}-compare-{since.isoformat()}-{until.isoformat()}.json"
     return download(request, body.encode(), "application/json; charset=utf-8", name, False)
 
