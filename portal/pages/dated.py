@@ -67,6 +67,8 @@ def _dated_page(request, plan_slug, day_text, live_name, live_args, page):
         context = plan_context(dated.plan, as_of=dated, first_day=first_day(plan))
         context["live_url"] = reverse(live_name, args=[plan_slug, *live_args])
         response = page(dated, context)
+    # The Simplified conversion keeps the glossary's names as written: that day's.
+    response.protected_names = dated.knowledge("zh-hant").glossary.protected_names()
     response["X-Robots-Tag"] = NOINDEX
     return response
 

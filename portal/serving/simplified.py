@@ -185,7 +185,10 @@ class SimplifiedChineseMiddleware:
         charset = response.charset or "utf-8"
         html = response.content.decode(charset)
         try:
-            protected = protected_names()
+            # A page may name its own (the plan on a past day: that day's glossary).
+            protected = getattr(response, "protected_names", None)
+            if protected is None:
+                protected = protected_names()
         except (OperationalError, InterfaceError):
             # The database went away during the request (the page is the 503 page): convert
             # without the glossary's names rather than fail.
