@@ -1023,3 +1023,48 @@ def a_week_later():
     import time_machine
 
     return time_machine.travel(asof_noon(asof_first_day() + timedelta(days=7)), tick=False)
+
+
+# The Nu HTML Checker (tests/markup_and_accessibility) ----------------------------------------
+
+
+def html_checker():
+    """vnu.jar (npm's vnu-jar, under .ci/node/, or $VNU_JAR) and Java; skipped without them,
+    except where REQUIRE_VALIDATOR is set (CI)."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    candidates = [
+        ROOT / ".ci" / "node" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar",
+        Path(os.environ.get("VNU_JAR", "/nonexistent")),
+    ]
+    jar = next((path for path in candidates if path.exists()), None)
+    if jar is None or not shutil.which("java"):
+        if os.environ.get("REQUIRE_VALIDATOR"):
+            pytest.fail("REQUIRE_VALIDATOR is set but vnu.jar or Java is missing")
+        pytest.skip("the Nu HTML Checker is not installed (npm install --prefix .ci/node vnu-jar)")
+    return jar
+
+
+def html_errors(jar, files):
+    """The checker's errors over `files` ({file path: the address it was read from}), each
+    named by its address and line."""
+    import json
+    import subprocess
+
+    result = subprocess.run(
+        ["java", "-jar", str(jar), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
+    return [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: "
+        f"line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]

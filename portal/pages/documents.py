@@ -36,19 +36,13 @@ def full_text_document(extension):
     @require_safe
     def view(request, plan_slug):
         if translation.get_language() == "zh-hans":
-            with translation.override("zh-hant"):
-                return redirect(
-                    reverse(f"portal:full-text-{extension}", args=[plan_slug]), permanent=True
-                )
+            return to_traditional(f"portal:full-text-{extension}", plan_slug)
         plan = published_plan(plan_slug)
         language = page_language()
-        try:
-            body = per_version(
-                "document", plan.pk, language, extension, build=lambda: builder(plan, language)
-            )
-        except (ImportError, OSError):
-            # WeasyPrint without Debian's Pango (a development machine that skipped the README's
-            # packages): this download is missing, nothing else; said plainly, never cached.
+        body = built(
+            "document", plan.pk, language, extension, build=lambda: builder(plan, language)
+        )
+        if body is None:
             return unavailable()
         return download(request, body, content_type, build.filename(plan, extension), True)
 
@@ -72,9 +66,7 @@ def period_document(extension):
     @require_safe
     def view(request, plan_slug, period):
         if translation.get_language() == "zh-hans":
-            with translation.override("zh-hant"):
-                url = reverse(f"portal:period-report-{extension}", args=[plan_slug, period])
-            return redirect(url, permanent=True)
+            return to_traditional(f"portal:period-report-{extension}", plan_slug, period)
         plan = published_plan(plan_slug)
         progress = PlanProgress(plan)
         found = progress.reporting.find(period)
@@ -82,17 +74,16 @@ def period_document(extension):
             raise Http404("No such reporting period in this plan.")
         language = page_language()
         report = PeriodReport(progress, found)
-        try:
-            body = per_version(
-                "period document",
-                plan.pk,
-                found.slug,
-                language,
-                extension,
-                progress.today,
-                build=lambda: builder(plan, report, language),
-            )
-        except (ImportError, OSError):
+        body = built(
+            "period document",
+            plan.pk,
+            found.slug,
+            language,
+            extension,
+            progress.today,
+            build=lambda: builder(plan, report, language),
+        )
+        if body is None:
             return unavailable()
         name = period_documents.filename(plan, found, extension)
         return download(request, body, content_type, name, True)
@@ -103,6 +94,23 @@ def period_document(extension):
 
 period_report_pdf = period_document("pdf")
 period_report_odt = period_document("odt")
+
+
+def to_traditional(name, *args):
+    """A Simplified reading's address of a document: the Traditional file (the documents are
+    the official text), permanently."""
+    with translation.override("zh-hant"):
+        return redirect(reverse(name, args=args), permanent=True)
+
+
+def built(*key, build):
+    """The document kept per `key` (per content version), or None where it cannot be made:
+    WeasyPrint without Debian's Pango (a development machine that skipped the README's
+    packages) loses this download, nothing else; said plainly, never cached."""
+    try:
+        return per_version(*key, build=build)
+    except (ImportError, OSError):
+        return None
 
 
 def unavailable():

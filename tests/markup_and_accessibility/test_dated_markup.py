@@ -10,34 +10,17 @@ come.
 The checker comes from npm (`vnu-jar`) and runs on Java; `.ci/run` installs it under
 .ci/node/. Without it the test is skipped, except where REQUIRE_VALIDATOR is set (CI)."""
 
-import json
-import os
 import re
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from ..factories import ROOT, P, a_week_later, dated_history
+from ..factories import P, a_week_later, dated_history, html_checker, html_errors
 
 pytestmark = pytest.mark.validator
 
 READINGS = ("", "/en", "/zh-hans")
-
-
-def checker():
-    candidates = [
-        ROOT / ".ci" / "node" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar",
-        Path(os.environ.get("VNU_JAR", "/nonexistent")),
-    ]
-    jar = next((path for path in candidates if path.exists()), None)
-    if jar is None or not shutil.which("java"):
-        if os.environ.get("REQUIRE_VALIDATOR"):
-            pytest.fail("REQUIRE_VALIDATOR is set but vnu.jar or Java is missing")
-        pytest.skip("the Nu HTML Checker is not installed (npm install --prefix .ci/node vnu-jar)")
-    return jar
 
 
 def pages(first, second, third):
@@ -64,7 +47,7 @@ def pages(first, second, third):
 
 
 def test_the_dated_pages_are_valid_html(loaded, client, editor_group, tmp_path):
-    jar = checker()
+    jar = html_checker()
     days = list(dated_history(loaded, client, editor_group))
     files = {}
     with a_week_later():
@@ -81,17 +64,5 @@ def test_the_dated_pages_are_valid_html(loaded, client, editor_group, tmp_path):
     assert len(files) == 3 * len(pages(*days))
     # The retitling's differences are on the page that is checked.
     assert any("<del" in Path(file).read_text("utf-8") for file in files)
-    result = subprocess.run(
-        ["java", "-jar", str(jar), "--errors-only", "--format", "json", *files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    errors = [
-        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: "
-        f"line {m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m.get("type") == "error"
-    ]
+    errors = html_errors(jar, files)
     assert errors == [], "\n".join(errors)

@@ -6,14 +6,9 @@ from the Traditional), with history and progress on the pages and the knowledge 
 The checker comes from npm (`vnu-jar`) and runs on Java; `.ci/run` installs it under
 .ci/node/. Without it the test is skipped, except where REQUIRE_VALIDATOR is set (CI)."""
 
-import json
-import os
 import re
-import shutil
-import subprocess
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import reversion
@@ -21,7 +16,7 @@ import reversion
 from plan.history import record_loaded
 from plan.models import PlanNode
 
-from ..factories import ROOT, P
+from ..factories import P, html_checker, html_errors
 
 pytestmark = pytest.mark.validator
 
@@ -73,19 +68,6 @@ PAGES = [
 READINGS = ("", "/en", "/zh-hans")
 
 
-def checker():
-    candidates = [
-        ROOT / ".ci" / "node" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar",
-        Path(os.environ.get("VNU_JAR", "/nonexistent")),
-    ]
-    jar = next((path for path in candidates if path.exists()), None)
-    if jar is None or not shutil.which("java"):
-        if os.environ.get("REQUIRE_VALIDATOR"):
-            pytest.fail("REQUIRE_VALIDATOR is set but vnu.jar or Java is missing")
-        pytest.skip("the Nu HTML Checker is not installed (npm install --prefix .ci/node vnu-jar)")
-    return jar
-
-
 def with_history_and_progress(plan):
     from progress.models import Agency, Indicator, ProgressUpdate, Responsibility
 
@@ -133,7 +115,7 @@ def goals(db):
 
 
 def test_every_page_type_is_valid_html(client, goals, plan, tmp_path):
-    jar = checker()
+    jar = html_checker()
     with_history_and_progress(plan)
     files = {}
     for prefix in READINGS:
@@ -147,17 +129,5 @@ def test_every_page_type_is_valid_html(client, goals, plan, tmp_path):
             file.write_bytes(response.content)
             files[str(file)] = prefix + path
     assert len(files) >= 90
-    result = subprocess.run(
-        ["java", "-jar", str(jar), "--errors-only", "--format", "json", *files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
-    errors = [
-        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: "
-        f"line {m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m.get("type") == "error"
-    ]
+    errors = html_errors(jar, files)
     assert errors == [], "\n".join(errors)
