@@ -20,11 +20,11 @@ What the record can say:
 - A field (or a set of items) the version did not record, because it was added to the
   model later, is None and listed in the row's data under UNRECORDED, never today's value.
 - Deletions leave no version: an entry is gone from the moment the admin logged its
-  deletion (`deleted`: progress.asof.deletions_before's {model: {object id: when}}, read
+  deletion (`deleted`: plan.asof.deletions_before's {model: {object id: when}}, read
   by the caller); without it, an entry deleted later shows as its last version.
 """
 
-import json
+from plan.asof import recorded, standing
 
 from .models import Goal, Term, Topic
 
@@ -58,15 +58,6 @@ KINDS = (
 )
 
 
-def recorded(version):
-    """The fields a version stored (its JSON), by model field name."""
-    cached = getattr(version, "_recorded_fields", None)
-    if cached is None:
-        cached = json.loads(version.serialized_data)[0]["fields"]
-        version._recorded_fields = cached
-    return cached
-
-
 def _entry(fields, names, items):
     data = {name: fields.get(name) for name in names}
     missing = [name for name in names if name not in fields]
@@ -85,10 +76,8 @@ def knowledge_rows_at(plan, versions, node_ids, deleted=None):
     node_ids = set(node_ids)
     rows = []
     for kind, model, names, items in KINDS:
-        gone = (deleted or {}).get(model, {})
-        for object_id, version in versions.get(model, {}).items():
-            if object_id in gone and gone[object_id] > version.revision.date_created:
-                continue
+        present = standing(versions.get(model, {}), (deleted or {}).get(model))
+        for object_id, version in present.items():
             fields = recorded(version)
             pk = int(object_id)
             rows.append((kind, pk, None, _entry(fields, names, items)))

@@ -40,6 +40,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Max, Min, Q, Subquery
 from django.db.models.functions import Cast
@@ -60,12 +61,17 @@ def end_of_day(day):
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
+def _by_content_type(models):
+    """{content type id: model} (Django keeps the content types for the process's life)."""
+    types = ContentType.objects.get_for_models(*models, for_concrete_models=False)
+    return {content_type.pk: model for model, content_type in types.items()}
+
+
 def latest_versions(moment, models):
     """{model: {object id (str): Version}}: each object's latest version recorded before
     `moment` (exclusive), for every object of `models` with one, in one query. The versions
     come with their revisions (date, comment)."""
-    types = ContentType.objects.get_for_models(*models, for_concrete_models=False)
-    by_type = {content_type.pk: model for model, content_type in types.items()}
+    by_type = _by_content_type(models)
     latest = (
         Version.objects.filter(content_type__in=by_type, revision__date_created__lt=moment)
         .order_by()
@@ -78,6 +84,46 @@ def latest_versions(moment, models):
     for version in Version.objects.filter(pk__in=latest).select_related("revision"):
         found[by_type[version.content_type_id]][version.object_id] = version
     return found
+
+
+def recorded(version):
+    """The fields a version stored, as its JSON has them (dates and decimals as text), by
+    model field name: what the version says, and nothing filled in from today's model."""
+    cached = getattr(version, "_recorded_fields", None)
+    if cached is None:
+        cached = json.loads(version.serialized_data)[0]["fields"]
+        version._recorded_fields = cached
+    return cached
+
+
+def deletions_before(moment, models):
+    """{model: {object id (str): when}}: the latest deletion the admin logged of each object
+    of `models` before `moment`, in one query (reversion records no deletion; the admin logs
+    each one, before deleting)."""
+    by_type = _by_content_type(models)
+    logged = (
+        LogEntry.objects.filter(
+            action_flag=DELETION, content_type__in=by_type, action_time__lt=moment
+        )
+        .order_by()
+        .values("content_type", "object_id")
+        .annotate(when=Max("action_time"))
+    )
+    found = {model: {} for model in models}
+    for entry in logged:
+        found[by_type[entry["content_type"]]][entry["object_id"]] = entry["when"]
+    return found
+
+
+def standing(versions, deleted):
+    """{object id: Version} of one model without the objects deleted after their version
+    (a version recorded after a deletion, by a recovery, brings the object back)."""
+    deleted = deleted or {}
+    return {
+        object_id: version
+        for object_id, version in versions.items()
+        if object_id not in deleted or deleted[object_id] < version.revision.date_created
+    }
 
 
 # Recording positions ------------------------------------------------------------------------

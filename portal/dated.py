@@ -15,6 +15,7 @@ day it was published, not from its date (docs/decisions.md).
 import json
 import re
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.http import Http404
 from django.urls import reverse
@@ -23,10 +24,18 @@ from django.utils.translation import ngettext, ngettext_lazy
 
 from knowledge.asof import KNOWLEDGE_MODELS, knowledge_rows_at
 from knowledge.bundle import knowledge_from_rows
-from plan.asof import PLAN_MODELS, earliest_date, end_of_day, latest_versions, plan_at
+from plan.asof import (
+    PLAN_MODELS,
+    deletions_before,
+    earliest_date,
+    end_of_day,
+    latest_versions,
+    plan_at,
+)
 from plan.compare import compare_plans, full_number
-from progress.asof import PROGRESS_MODELS, deletions_before, progress_rows_at
-from progress.compare import compare_progress
+from plan.tree import ancestors
+from progress.asof import PROGRESS_MODELS, progress_rows_at
+from progress.compare import compare_progress, summarise
 from progress.rollup import facts_from_rows, roll_up
 
 from .published import link, taipei_today, text_language
@@ -54,7 +63,6 @@ class DatedPlan:
         self.pages = pages
         self._trees = {}
         self._knowledge = {}
-        self._progress = None
 
     @property
     def positions_known(self):
@@ -77,11 +85,14 @@ class DatedPlan:
         return self._trees[key]
 
     @property
+    def tree(self):
+        """The day's tree in Chinese, linked: what the roll-up and progress.compare read."""
+        return self.linked_tree("zh-hant")
+
+    @cached_property
     def progress(self):
         """{node id: Progress} on that day (expected progress as of that day)."""
-        if self._progress is None:
-            self._progress = roll_up(self.linked_tree("zh-hant"), self.bundle, self.day)
-        return self._progress
+        return roll_up(self.tree, self.bundle, self.day)
 
     def knowledge(self, language):
         if language not in self._knowledge:
@@ -162,17 +173,6 @@ def dated_plan(plan, day, pages=True):
 KINDS = ("text", "added", "withdrawn", "moved", "target", "status", "light", "updates")
 
 
-class Side:
-    """One day of a comparison as progress.compare reads it."""
-
-    def __init__(self, dated):
-        self.tree = dated.linked_tree("zh-hant")
-        self.bundle = dated.bundle
-        self.progress = dated.progress
-        self.day = dated.day
-        self.moment = dated.moment
-
-
 def comparison(plan, since, until, language="zh-hant"):
     """What changed in `plan` between the end of `since` and the end of `until`, in the
     compare.json contract: {"plan", "from", "to", "summary", "changes", …}. Texts in
@@ -180,12 +180,12 @@ def comparison(plan, since, until, language="zh-hant"):
     before = dated_plan(plan, since, pages=False)
     after = dated_plan(plan, until, pages=False)
     plan_changes = compare_plans(before.state, after.state, language)
-    progress_changes = place(compare_progress(Side(before), Side(after)), before, after, language)
+    progress_changes = place(compare_progress(before, after), before, after, language)
     positions_known = plan_changes.positions_known
     # One list in the later day's document order: compare_plans' order (a withdrawn item
     # where it stood), each item's progress changes after its own.
-    index = {node.ref: i for i, node in enumerate(after.linked_tree("zh-hant").nodes)}
-    earlier = before.linked_tree("zh-hant").nodes
+    index = {node.ref: i for i, node in enumerate(after.tree.nodes)}
+    earlier = before.tree.nodes
     for i, change in enumerate(plan_changes):
         change["order"] = (position(change["ref"], index, earlier), 0, i)
     for i, change in enumerate(progress_changes):
@@ -193,10 +193,7 @@ def comparison(plan, since, until, language="zh-hant"):
     changes = sorted([*plan_changes, *progress_changes], key=lambda change: change.pop("order"))
     for change in changes:
         where(change, before, after)
-    summary = dict.fromkeys(KINDS, 0)
-    for change in changes:
-        kind = change["kind"]
-        summary[kind] += change["values"]["count"] if kind == "updates" else 1
+    summary = {**dict.fromkeys(KINDS, 0), **summarise(changes)}
     return {
         "plan": plan.slug,
         "from": since.isoformat(),
@@ -225,8 +222,8 @@ def position(ref, index, earlier):
 
 def place(changes, before, after, language):
     """Progress changes with the item's numbering on both days (plan changes have theirs)."""
-    old = before.linked_tree("zh-hant")
-    new = after.linked_tree("zh-hant")
+    old = before.tree
+    new = after.tree
     known = before.positions_known and after.positions_known
     for change in changes:
         change.pop("node_id", None)
@@ -240,18 +237,13 @@ def place(changes, before, after, language):
 def where(change, before, after):
     """Add the vision and strategy the change is about (refs; None for the plan's own texts)
     (the later day's, or for a withdrawn item the earlier day's), for the page's groups."""
-    tree = after.linked_tree("zh-hant")
+    tree = after.tree
     node = tree.get(change["ref"]) if change["ref"] else None
     if node is None and change["ref"]:
-        tree = before.linked_tree("zh-hant")
+        tree = before.tree
         node = tree.get(change["ref"])
     vision = strategy = None
-    chain = []
-    current = node
-    while current is not None:
-        chain.append(current)
-        current = current.parent
-    for item in chain:
+    for item in [*ancestors(node), node] if node is not None else []:
         if item.kind == "vision":
             vision = item.ref
         elif item.kind == "strategy":
@@ -264,6 +256,16 @@ def default_range(plan):
     return first_day(plan), taipei_today()
 
 
+def asked_days(query, first, today):
+    """{"from": day, "to": day} of a comparison's query, each its default (`first`, `today`)
+    where absent; a malformed one None."""
+    defaults = {"from": first, "to": today}
+    return {
+        name: parse_day(query[name]) if query.get(name) else default
+        for name, default in defaults.items()
+    }
+
+
 def a_month_before(day):
     return day - timedelta(days=30)
 
@@ -274,9 +276,7 @@ def summary_lines(found):
     summary = found["summary"]
     lines = []
     for kind in KINDS:
-        count = summary.get(kind, 0)
-        if kind == "updates":
-            count = sum(c["values"].get("count", 0) for c in found["changes"] if c["kind"] == kind)
+        count = summary.get(kind, 0)  # for "updates": the updates, not the items
         if not count:
             continue
         line = SENTENCES[kind] % {"count": count}

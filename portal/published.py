@@ -77,12 +77,10 @@ def dated_for(plan):
     return dated if dated is not None and dated.plan.pk == plan.pk else None
 
 
-def reference_day(plan=None):
-    """The day a page's figures are computed for: the dated plan's, else today in Taipei."""
-    dated = _dated.get()
-    if dated is not None and (plan is None or dated.plan.pk == plan.pk):
-        return dated.day
-    return taipei_today()
+def reference_day(plan):
+    """The day `plan`'s figures are computed for: the dated plan's, else today in Taipei."""
+    dated = dated_for(plan)
+    return dated.day if dated is not None else taipei_today()
 
 
 # The plans ------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ returned then. What "as published at the moment" means:
   edited (no version: generation writes them with bulk_create).
 - Deletions: reversion records none. Facts are never deleted but erased with every version
   (progress.review). A responsibility, schedule or agency a reviewer deleted is gone from
-  the moment the admin logged its deletion (`deletions_before`, the admin's LogEntry, given
+  the moment the admin logged its deletion (`plan.asof.deletions_before`, the admin's LogEntry, given
   as `deleted`); without `deleted`, or deleted without the admin, it shows as its last
   version.
 - Moments: published_at, withdrawn_at and signed_off_at are kept by a version to the
@@ -36,10 +36,9 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.contrib.admin.models import DELETION, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Max
+
+from plan.asof import recorded, standing
 
 from .models import (
     Agency,
@@ -60,47 +59,6 @@ PROGRESS_MODELS = VERSIONED
 PART_ORDER = ("update", "indicator", "milestone", "responsibility", "schedule", "period", "pending")
 # A row's data key listing the keys whose value its version cannot tell (then None).
 UNRECORDED = "unrecorded"
-
-
-def recorded(version):
-    """The fields a version stored, as its JSON has them (dates and decimals as text), by
-    model field name: what the version says, and nothing filled in from today's model."""
-    cached = getattr(version, "_recorded_fields", None)
-    if cached is None:
-        cached = json.loads(version.serialized_data)[0]["fields"]
-        version._recorded_fields = cached
-    return cached
-
-
-def deletions_before(moment, models):
-    """{model: {object id (str): when}}: the latest deletion the admin logged of each object
-    of `models` before `moment`, in one query (reversion records no deletion; the admin logs
-    each one, before deleting). For progress_rows_at and knowledge.asof.knowledge_rows_at."""
-    types = ContentType.objects.get_for_models(*models, for_concrete_models=False)
-    by_type = {content_type.pk: model for model, content_type in types.items()}
-    logged = (
-        LogEntry.objects.filter(
-            action_flag=DELETION, content_type__in=by_type, action_time__lt=moment
-        )
-        .order_by()
-        .values("content_type", "object_id")
-        .annotate(when=Max("action_time"))
-    )
-    found = {model: {} for model in models}
-    for entry in logged:
-        found[by_type[entry["content_type"]]][entry["object_id"]] = entry["when"]
-    return found
-
-
-def standing(versions, deleted):
-    """{object id: Version} of one model without the objects deleted after their version
-    (a version recorded after a deletion, by a recovery, brings the object back)."""
-    deleted = deleted or {}
-    return {
-        object_id: version
-        for object_id, version in versions.items()
-        if object_id not in deleted or deleted[object_id] < version.revision.date_created
-    }
 
 
 # The engine's JSON: what JSONObject gives back for each column type -----------------------

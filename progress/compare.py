@@ -154,11 +154,14 @@ def compare_progress(before, after):
 
 
 def summarise(changes):
-    """{kind: count} for every kind: changes of each kind, and for "updates" the updates
-    published (not the items they are about). Lowered targets:
-    sum(change["values"]["lowered"] for the "target" changes)."""
+    """{kind: count} for every kind (this module's, and any other among `changes`, such as
+    plan.compare's): changes of each kind, and for "updates" the updates published (not the
+    items they are about). Lowered targets: sum(change["values"]["lowered"] for the
+    "target" changes)."""
     summary = dict.fromkeys(KINDS, 0)
     for change in changes:
         kind = change["kind"]
-        summary[kind] += change["values"]["count"] if kind == "updates" else 1
+        summary[kind] = summary.get(kind, 0) + (
+            change["values"]["count"] if kind == "updates" else 1
+        )
     return summary

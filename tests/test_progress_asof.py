@@ -46,9 +46,9 @@ def edited(plan, client):
 def dated(plan, day):
     """The dated rows at the end of `day`: (progress rows, knowledge rows, versions)."""
     from knowledge.asof import KNOWLEDGE_MODELS, knowledge_rows_at
-    from plan.asof import end_of_day, latest_versions
+    from plan.asof import deletions_before, end_of_day, latest_versions
     from plan.models import PlanNode
-    from progress.asof import PROGRESS_MODELS, deletions_before, progress_rows_at
+    from progress.asof import PROGRESS_MODELS, progress_rows_at
 
     models = PROGRESS_MODELS + KNOWLEDGE_MODELS
     versions = latest_versions(end_of_day(day), models)

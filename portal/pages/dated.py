@@ -19,6 +19,7 @@ from plan.tree import ancestors
 from ..context_processors import HTML_LANG, PREFIXES, switch_links
 from ..dated import (
     NoSuchDay,
+    asked_days,
     comparison,
     dated_plan,
     default_range,
@@ -29,7 +30,7 @@ from ..dated import (
 from ..published import as_of, page_language, page_reading, published_plan, taipei_today
 from ..serving.page_cache import page_query
 from .common import plan_context
-from .progress.presenters import LIGHT_LABELS, STATUS_LABELS
+from .progress.presenters import LIGHT_LABELS, STATUS_LABELS, node_name
 
 NOINDEX = "noindex"
 
@@ -111,14 +112,6 @@ def as_of_history(request, plan_slug, day, ref):
 # What changed between two days --------------------------------------------------------------
 
 
-def _range(request, plan):
-    """(from, to) of the query, defaults filled, or None for a malformed one."""
-    first, today = default_range(plan)
-    since = parse_day(request.GET.get("from")) if request.GET.get("from") else first
-    until = parse_day(request.GET.get("to")) if request.GET.get("to") else today
-    return since, until
-
-
 def _canonical(params):
     return {name: params[name] for name in ("from", "to") if params.get(name)}
 
@@ -126,20 +119,20 @@ def _canonical(params):
 @page_query("from", "to", normalise=_canonical)
 def compare(request, plan_slug):
     plan = published_plan(plan_slug)
-    if first_day(plan) is None:
+    first, today = default_range(plan)
+    if first is None:
         # Nothing recorded yet (a plan put in without load_plan): nothing to compare.
         context = plan_context(plan, comparison=None, noindex=True)
         return render(request, "portal/dated/compare.html", context)
-    since, until = _range(request, plan)
-    if since is None or until is None:
+    days = asked_days(request.GET, first, today)
+    if None in days.values():
         raise Http404("Not a date (YYYY-MM-DD).")
-    for day in (since, until):
-        if first_day(plan) is None or day < first_day(plan) or day > taipei_today():
-            return _no_such_day(request, plan, day, "before" if day <= taipei_today() else "future")
-    if since > until:
-        since, until = until, since
+    for day in days.values():
+        if day < first or day > today:
+            return _no_such_day(request, plan, day, "before" if day <= today else "future")
+    since, until = sorted(days.values())
     try:
-        found = comparison(plan, since, until, _language())
+        found = comparison(plan, since, until, page_language())
     except NoSuchDay as problem:  # a day the plan itself was not published
         return _no_such_day(request, plan, since, str(problem))
     reading = page_reading()
@@ -150,11 +143,11 @@ def compare(request, plan_slug):
         **_same_days_in_each_reading(request, plan, since, until),
         comparison=found,
         summary=summary_lines(found),
-        groups=group_changes(found, before, after, since),
+        groups=group_changes(found, before, after),
         since=since,
         until=until,
-        today=taipei_today(),
-        first_day=first_day(plan),
+        today=today,
+        first_day=first,
         noindex=True,
     )
     response = render(request, "portal/dated/compare.html", context)
@@ -177,10 +170,6 @@ def _same_days_in_each_reading(request, plan, since, until):
         ],
         "x_default": request.build_absolute_uri(urls["zh-hant"]),
     }
-
-
-def _language():
-    return "en" if (translation.get_language() or "").startswith("en") else "zh-hant"
 
 
 KIND_LABELS = {
@@ -206,7 +195,7 @@ class Shown:
     """One change as the page shows it: its item (name, number, page) in the page's
     reading, the label of its kind and, for texts, of the field."""
 
-    def __init__(self, change, before, after, since):
+    def __init__(self, change, before, after):
         self.change = change
         self.kind = change["kind"]
         self.values = change["values"]
@@ -215,7 +204,7 @@ class Shown:
         self.live = node is not None
         node = node or (before.get(change["ref"]) if change["ref"] else None)
         self.node = node
-        self.name = node_name(node) if node else ""
+        self.name = node_name(node, page_language()) if node else ""
         self.before, self.after = change["before"], change["after"]
         self.url = node.url if node is not None and self.live else ""
         if self.kind == "text":
@@ -231,17 +220,13 @@ class Shown:
             self.now = labels.get(self.values["after"], "") or _("none")
 
 
-def node_name(node):
-    return node.title or (node.body[:40] + "…" if len(node.body) > 40 else node.body)
-
-
-def group_changes(found, before, after, since):
+def group_changes(found, before, after):
     """[{"vision": node or None, "parts": [{"strategy": node or None, "changes": [Shown]}]}]:
     the changes grouped by vision, then strategy, in document order; the plan's own texts
     first (vision None)."""
     groups = []
     for change in found["changes"]:
-        shown = Shown(change, before, after, since)
+        shown = Shown(change, before, after)
         vision = _node(change["vision"], before, after)
         strategy = _node(change["strategy"], before, after)
         # The whole plan's own figures (its goal) are not among "the plan's own texts".

@@ -23,7 +23,15 @@ from progress.spreadsheets.ods import MEDIA_TYPE as ODS
 from progress.spreadsheets.ods import plan_ods as ods_file
 from progress.spreadsheets.safe import write_csv
 
-from ...dated import NoSuchDay, as_json, comparison, dated_plan, default_range, parse_day
+from ...dated import (
+    NoSuchDay,
+    as_json,
+    asked_days,
+    comparison,
+    dated_plan,
+    default_range,
+    parse_day,
+)
 from ...published import (
     as_of,
     begun_reporting_periods,
@@ -76,13 +84,11 @@ def compare_json(request, plan_slug):
     first, today = default_range(plan)
     if first is None:
         raise Http404("Nothing of this plan has been recorded yet: there is nothing to compare.")
-    days = []
-    for name, default in (("from", first), ("to", today)):
-        day = parse_day(request.GET[name]) if request.GET.get(name) else default
+    days = asked_days(request.GET, first, today)
+    for name, day in days.items():
         if day is None:
             return HttpResponseBadRequest(f"{name} is a date: YYYY-MM-DD.\n")
-        days.append(day)
-    since, until = sorted(days)
+    since, until = sorted(days.values())
     try:
         found = comparison(plan, since, until)
     except NoSuchDay:
