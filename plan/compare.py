@@ -20,7 +20,8 @@ Items are matched by their id (a ref is permanent, but the id is what the versio
 
 from .bundle import translated
 from .history import text_diff
-from .models import NODE_TEXTS, Plan, PlanNode
+from .models import NODE_TEXTS, Plan
+from .tree import full_number
 
 PLAN_TEXTS = (*Plan.DOCUMENT_TEXTS, *Plan.CHART_TEXTS)
 
@@ -103,15 +104,19 @@ def _parent_values(parent, numbering):
 
 
 def _added(node, numbering, language):
-    parent, parent_number = _parent_values(node.parent, numbering)
-    values = {"title": _label(node, language), "parent": parent, "parent_number": parent_number}
-    return _change("added", node, None, node, values, numbering)
+    return _shown_once("added", node, numbering, language)
 
 
 def _withdrawn(node, numbering, language):
+    return _shown_once("withdrawn", node, numbering, language)
+
+
+def _shown_once(kind, node, numbering, language):
+    """An item shown on one day only: numbered on that day ("added": the later)."""
     parent, parent_number = _parent_values(node.parent, numbering)
     values = {"title": _label(node, language), "parent": parent, "parent_number": parent_number}
-    return _change("withdrawn", node, node, None, values, numbering)
+    before, after = (None, node) if kind == "added" else (node, None)
+    return _change(kind, node, before, after, values, numbering)
 
 
 def _move(was, node, numbering):
@@ -180,21 +185,6 @@ def _longest_common_subsequence(a, b):
         else:
             j -= 1
     return kept
-
-
-def full_number(node, language):
-    """The number a page prints before the item, with its parents': 二、(三) 1.; English
-    2. (3) 1. None for the goal (the document does not number it)."""
-    numbers = node.numbers if node is not None else None
-    if not numbers:
-        return None
-    own = numbers[language]
-    if node.kind == PlanNode.Kind.VISION:
-        return own
-    parent = full_number(node.parent, language) or ""
-    # The Chinese vision number ends in its own comma (二、(三)); English needs a space.
-    joint = " " if language == "en" or node.kind == PlanNode.Kind.ACTION else ""
-    return f"{parent}{joint}{own}".strip()
 
 
 def _numbering(language):

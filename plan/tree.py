@@ -148,3 +148,18 @@ def ancestors(node):
         chain.append(parent)
         parent = parent.parent
     return chain[::-1]
+
+
+def full_number(node, language):
+    """The number a page prints before the item, with its parents': 二、(三) 1.; English
+    2. (3) 1. None for the goal (the document does not number it)."""
+    numbers = node.numbers if node is not None else None
+    if not numbers:
+        return None
+    own = numbers[language]
+    if node.kind == PlanNode.Kind.VISION:
+        return own
+    parent = full_number(node.parent, language) or ""
+    # The Chinese vision number ends in its own comma (二、(三)); English needs a space.
+    joint = " " if language == "en" or node.kind == PlanNode.Kind.ACTION else ""
+    return f"{parent}{joint}{own}".strip()

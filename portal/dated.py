@@ -32,8 +32,8 @@ from plan.asof import (
     latest_versions,
     plan_at,
 )
-from plan.compare import compare_plans, full_number
-from plan.tree import ancestors
+from plan.compare import compare_plans
+from plan.tree import ancestors, full_number
 from progress.asof import PROGRESS_MODELS, progress_rows_at
 from progress.compare import compare_progress, summarise
 from progress.rollup import facts_from_rows, roll_up

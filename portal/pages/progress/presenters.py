@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext, gettext_lazy
 
+from plan import tree
 from plan.bundle import translated
 from plan.models import PlanNode
 from progress.numbers import format_number, stored_number
@@ -294,12 +295,9 @@ def node_name(node, language):
 
 
 def full_number(node):
-    """二、(六) for a strategy, 二、(六) 1. for an action item (English: 2. (6) 1.)."""
-    if node.kind == PlanNode.Kind.ACTION:
-        return f"{full_number(node.parent)} {node.number}"
-    if node.kind == PlanNode.Kind.STRATEGY:
-        return f"{node.parent.number}{node.number}".strip()
-    return node.number.strip()
+    """二、(六) for a strategy, 二、(六) 1. for an action item (English: 2. (6) 1.), in the
+    page's language (plan.tree.full_number); "" where there is none (the goal)."""
+    return tree.full_number(node, page_language()) or ""
 
 
 def page_of(node):
