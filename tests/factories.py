@@ -677,16 +677,25 @@ def official_text():
     return re.sub(r"^\(([一二三四五六七八九十]+)\)\s*", r"(\1) ", text, flags=re.M)
 
 
-def report_an_exception(plan):
+def report_an_exception(plan, **texts):
     """On add_sample_progress: the MRT strategy's update for 114q3 (behind, yellow, with its
     reason and remedy in both languages, published 2025-10-05), reporting from 114q1 on (the
-    period reports' set-up, as tests/test_period_report.py's `reporting`)."""
+    period reports' set-up). `texts` replace its texts; None leaves one unset."""
     from datetime import date, datetime
     from decimal import Decimal
     from zoneinfo import ZoneInfo
 
     from progress.models import Agency, ProgressUpdate
 
+    fields = {
+        "summary_zh_hant": "捷運黃線用地協議延宕",
+        "summary_en": "Land agreements for the Yellow Line delayed",
+        "reason_zh_hant": "用地協議延宕",
+        "reason_en": "Land agreements delayed",
+        "remedy_zh_hant": "與地主逐案協商",
+        "remedy_en": "Negotiating with each landowner",
+        **texts,
+    }
     ProgressUpdate.objects.create(
         state="published",
         published_at=datetime(2025, 10, 5, tzinfo=ZoneInfo("Asia/Taipei")),
@@ -694,14 +703,9 @@ def report_an_exception(plan):
         date=date(2025, 9, 30),
         status="behind",
         percent=Decimal(50),
-        summary_zh_hant="捷運黃線用地協議延宕",
-        summary_en="Land agreements for the Yellow Line delayed",
         source="https://www.tbkc.gov.tw/progress/2025q3",
         agency=Agency.objects.get(code="tbkc"),
-        reason_zh_hant="用地協議延宕",
-        reason_en="Land agreements delayed",
-        remedy_zh_hant="與地主逐案協商",
-        remedy_en="Negotiating with each landowner",
+        **{name: text for name, text in fields.items() if text is not None},
     )
     plan.first_reporting_period = "114q1"
     plan.save()

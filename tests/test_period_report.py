@@ -28,7 +28,7 @@ from portal.pages.progress.overview import overview_query
 from progress import periods
 from progress.models import Agency, ProgressUpdate, ReportingPeriod
 
-from .factories import SLUG, P, add_sample_progress, cold_count, doubled, node
+from .factories import SLUG, P, add_sample_progress, cold_count, doubled, node, report_an_exception
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 TODAY = datetime(2026, 2, 1, 10, 0, tzinfo=TAIPEI)
@@ -95,23 +95,8 @@ def reporting(sample, clock):
     tbkc, the social housing strategy's two action items led by udd and swd), an update of
     the MRT strategy in 114q3 (behind, yellow, with its reason and remedy in both languages),
     and reporting from 114q1 on."""
-    ProgressUpdate.objects.create(
-        state="published",
-        published_at=datetime(2025, 10, 5, tzinfo=TAIPEI),
-        node=node(sample, "mrt-network"),
-        date=date(2025, 9, 30),
-        status="behind",
-        percent=Decimal(50),
-        summary_zh_hant="捷運黃線用地協議延宕",
-        summary_en="Land agreements for the Yellow Line delayed",
-        source="https://www.tbkc.gov.tw/progress/2025q3",
-        agency=Agency.objects.get(code="tbkc"),
-        reason_zh_hant="=用地協議延宕",  # a formula-like text: the CSV must not run it
-        reason_en="Land agreements delayed",
-        remedy_zh_hant="與地主逐案協商",
-    )
-    sample.first_reporting_period = "114q1"
-    sample.save()
+    # A formula-like reason: the CSV must not run it; no English remedy yet.
+    report_an_exception(sample, reason_zh_hant="=用地協議延宕", remedy_en=None)
     return sample
 
 

@@ -4,15 +4,14 @@ phone's and a desktop's width, accessible (axe, WCAG 2.2 AA), without sideways s
 in its print layout (A4); the stale marks on the overview and a strategy page. Screenshots go
 to /tmp/shots/ (report-*.png) to be looked at."""
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from .factories import WCAG22AA, P, add_sample_progress, node
+from .factories import WCAG22AA, P, add_sample_progress, report_an_exception
 
 pytestmark = pytest.mark.browser
 
@@ -27,27 +26,16 @@ def reporting_live(live_plan):
     """The sample progress, an MRT update behind schedule in 114q3, reporting from 114q1 on,
     and the clock at TODAY (ticking: the browser's timers need time to pass)."""
     from plan.models import Plan
-    from progress.models import Agency, ProgressUpdate
 
     plan = Plan.objects.get()
     add_sample_progress(plan)
-    ProgressUpdate.objects.create(
-        state="published",
-        published_at=datetime(2025, 10, 5, tzinfo=TODAY.tzinfo),
-        node=node(plan, "mrt-network"),
-        date=date(2025, 9, 30),
-        status="behind",
-        percent=Decimal(50),
-        summary_zh_hant="捷運黃線用地協議延宕",
-        summary_en="Land agreements for the Yellow Line delayed",
-        source="https://www.tbkc.gov.tw/progress/2025q3",
-        agency=Agency.objects.get(code="tbkc"),
+    report_an_exception(
+        plan,
         reason_zh_hant="部分用地所有權人尚未同意協議價購，需另行辦理徵收程序",
         reason_en="Some landowners have not agreed to sell; expropriation is needed",
         remedy_zh_hant="與地主逐案協商，並同步辦理徵收前置作業",
+        remedy_en=None,
     )
-    plan.first_reporting_period = "114q1"
-    plan.save()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with time_machine.travel(TODAY, tick=True):
         yield live_plan
