@@ -919,14 +919,16 @@ def edit_progress_on_three_days(plan, client, capture):
 PLAN_ADMIN = "/admin/plan/plannode/"
 
 
-def _asof_move(client, moved, target):
+def move_in_admin(client, moved, target):
+    """The tree's drag and drop: `moved` goes just before `target`."""
     response = client.post(
         f"{PLAN_ADMIN}move/", {"node": moved.pk, "target": target.pk, "relation": "sibling"}
     )
     assert response.status_code == 200
 
 
-def _asof_save(item, **fields):
+def save_in_admin_revision(item, **fields):
+    """A staff save as the admin records it."""
     import reversion
 
     with reversion.create_revision():
@@ -940,32 +942,41 @@ def asof_plan_edits(plan, client, editor, number):
     """The plan's own edits on the test's days 0, 1, 2."""
     client.force_login(editor)
     if number == 0:
-        _asof_save(
+        save_in_admin_revision(
             node(plan, "mrt-network"), title_zh_hant="捷運路網建設", title_en="Building the MRT"
         )
     elif number == 1:
         # "regional-transport" (the vision's last strategy) goes before "net-zero" (its first).
-        _asof_move(client, node(plan, "regional-transport"), node(plan, "net-zero"))
-        _asof_add_action(client, plan, node(plan, "mrt-network"))
+        move_in_admin(client, node(plan, "regional-transport"), node(plan, "net-zero"))
+        add_action_in_admin(client, plan, node(plan, "mrt-network"))
     else:
-        _asof_save(node(plan, "pop-music"), published=False)
+        save_in_admin_revision(node(plan, "pop-music"), published=False)
 
 
-def _asof_add_action(client, plan, strategy):
-    """An action item added under `strategy` through the admin, as its first."""
+def add_action_in_admin(
+    client,
+    plan,
+    strategy,
+    position="first-child",
+    ref_node=None,
+    ref="mrt-new-line",
+    body=("規劃捷運新路線。", "Plan a new MRT line."),
+):
+    """An action item added under `strategy` through the admin, as its first (or at
+    `position` of `ref_node`)."""
     data = {
         "plan": plan.pk,
         "kind": "action",
-        "ref": "mrt-new-line",
+        "ref": ref,
         "published": "on",
         "title_zh_hant": "",
         "title_en": "",
-        "body_zh_hant": "規劃捷運新路線。",
-        "body_en": "Plan a new MRT line.",
+        "body_zh_hant": body[0],
+        "body_en": body[1],
         "chart_label_zh_hant": "",
         "chart_label_en": "",
-        "treebeard_position": "first-child",
-        "treebeard_ref_node": strategy.pk,
+        "treebeard_position": position,
+        "treebeard_ref_node": (ref_node or strategy).pk,
         "edit_version": "",
     }
     response = client.post(f"{PLAN_ADMIN}add/", data)

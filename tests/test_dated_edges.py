@@ -18,13 +18,13 @@ from plan.models import Plan
 from tests.factories import (
     ASOF_DATE_1,
     SLUG,
-    _asof_save,
     asof_first_day,
     cold_count,
     make_agencies,
     node,
     published_after_review,
     report_an_exception,
+    save_in_admin_revision,
     saved_in_revision,
     staff,
     update_draft,
@@ -38,7 +38,7 @@ def at(day, h=12):
 def _edit_day(loaded):
     d0 = asof_first_day()
     with at(d0):
-        _asof_save(node(loaded, "mrt-network"), title_zh_hant="改一下")
+        save_in_admin_revision(node(loaded, "mrt-network"), title_zh_hant="改一下")
     return d0
 
 
@@ -116,9 +116,9 @@ def test_an_item_shown_again_brings_back_no_new_updates(loaded, client):
             )
         )
     with at(d[1]):
-        _asof_save(node(loaded, "social-housing"), published=False)
+        save_in_admin_revision(node(loaded, "social-housing"), published=False)
     with at(d[2]):
-        _asof_save(node(loaded, "social-housing"), published=True)
+        save_in_admin_revision(node(loaded, "social-housing"), published=True)
     with at(d[3]):
         found = json.loads(client.get(f"/data/{SLUG}/compare.json?from={d[1]}&to={d[2]}").content)
     assert found["summary"]["updates"] == 0

@@ -19,7 +19,7 @@ from plan.history import record_loaded, text_diff
 from plan.models import RESERVED_NAMES, PlanNode, TreePositions, validate_not_reserved
 from plan.tree import FIELDS, PlanTree
 
-from .factories import node
+from .factories import add_action_in_admin, move_in_admin, node, save_in_admin_revision
 
 ADMIN = "/admin/plan/plannode/"
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -67,41 +67,9 @@ def dated_view(plan, day):
     return {language: seen(state.tree(language), language) for language in LANGUAGES}
 
 
-def save_in_revision(item, **fields):
-    """A staff save as the admin records it."""
-    with reversion.create_revision():
-        for name, value in fields.items():
-            setattr(item, name, value)
-        item.edited_at = timezone.now()
-        item.save()
-
-
-def move(client, moved, target):
-    """The tree's drag and drop: `moved` goes just before `target`."""
-    response = client.post(
-        f"{ADMIN}move/", {"node": moved.pk, "target": target.pk, "relation": "sibling"}
-    )
-    assert response.status_code == 200
-
-
 def add_action(client, plan, strategy, position="first-child", ref_node=None):
-    data = {
-        "plan": plan.pk,
-        "kind": "action",
-        "ref": "new-mrt-action",
-        "published": "on",
-        "title_zh_hant": "",
-        "title_en": "",
-        "body_zh_hant": "新增捷運路線的具體作法。",
-        "body_en": "A new action for the MRT.",
-        "chart_label_zh_hant": "",
-        "chart_label_en": "",
-        "treebeard_position": position,
-        "treebeard_ref_node": (ref_node or strategy).pk,
-        "edit_version": "",
-    }
-    response = client.post(f"{ADMIN}add/", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
+    body = ("新增捷運路線的具體作法。", "A new action for the MRT.")
+    add_action_in_admin(client, plan, strategy, position, ref_node, "new-mrt-action", body)
 
 
 @pytest.fixture
@@ -113,19 +81,19 @@ def edited(plan, client, editor):
         views[LOADED] = live_view(plan)
     with at(RETITLED):
         client.force_login(editor)
-        save_in_revision(node(plan, "mrt-network"), title_zh_hant="捷運路網", title_en="MRT")
+        save_in_admin_revision(node(plan, "mrt-network"), title_zh_hant="捷運路網", title_en="MRT")
         # Within its vision: the last strategy first.
-        move(client, node(plan, "regional-transport"), node(plan, "net-zero"))
+        move_in_admin(client, node(plan, "regional-transport"), node(plan, "net-zero"))
         views[RETITLED] = live_view(plan)
     with at(REGROUPED):
         client.force_login(editor)
         # To another vision: the first of "tech" goes before "mrt-network" in "livable".
-        move(client, node(plan, "quality-jobs"), node(plan, "mrt-network"))
+        move_in_admin(client, node(plan, "quality-jobs"), node(plan, "mrt-network"))
         add_action(client, plan, node(plan, "mrt-network"))
         views[REGROUPED] = live_view(plan)
     with at(WITHDRAWN):
         client.force_login(editor)
-        save_in_revision(node(plan, "pop-music"), published=False)
+        save_in_admin_revision(node(plan, "pop-music"), published=False)
         response = client.post(f"{ADMIN}{node(plan, 'care-centers').pk}/delete/", {"post": "yes"})
         assert response.status_code == 302
         views[WITHDRAWN] = live_view(plan)
@@ -177,7 +145,7 @@ def test_moves_deletions_and_restorations_record_positions(edited, plan):
 
 def test_the_plan_texts_are_those_of_the_day(edited, plan):
     with at(RESTORED, 12):
-        save_in_revision(plan, title_zh_hant="新標題", title_en="New title")
+        save_in_admin_revision(plan, title_zh_hant="新標題", title_en="New title")
     before = plan_at(plan, end_of_day(WITHDRAWN)).plan
     after = plan_at(plan, end_of_day(RESTORED)).plan
     assert before.pk == plan.pk and before.title_zh_hant != "新標題"
@@ -190,7 +158,7 @@ def test_the_plan_texts_are_those_of_the_day(edited, plan):
 
 def test_an_unpublished_plan_is_not_shown(edited, plan):
     with at(RESTORED, 12):
-        save_in_revision(plan, published=False)
+        save_in_admin_revision(plan, published=False)
     assert plan_at(plan, end_of_day(RESTORED)) is None
     assert plan_at(plan, end_of_day(WITHDRAWN)) is not None
 
@@ -243,7 +211,7 @@ def test_an_edit_alone_before_the_first_record_keeps_the_positions(plan):
         record_loaded(plan, "kaohsiung-112-115.json")
         loaded = live_view(plan)
     with at(RETITLED):
-        save_in_revision(node(plan, "mrt-network"), title_zh_hant="捷運路網")
+        save_in_admin_revision(node(plan, "mrt-network"), title_zh_hant="捷運路網")
     TreePositions.objects.filter(plan=plan).delete()
     with at(REGROUPED):
         importlib.import_module("plan.migrations.0012_tree_positions").record_current_positions(
@@ -356,7 +324,7 @@ def test_swapping_two_siblings_moves_one(plan):
 
 def test_the_plans_own_texts_are_compared(edited, plan):
     with at(RESTORED, 12):
-        save_in_revision(plan, preamble_zh_hant=plan.preamble_zh_hant + "補充。")
+        save_in_admin_revision(plan, preamble_zh_hant=plan.preamble_zh_hant + "補充。")
     changes = changes_between(plan, WITHDRAWN, RESTORED)
     texts = [c for c in changes if c["ref"] is None]
     assert [(c["kind"], c["values"]["field"], c["after"]) for c in texts] == [
