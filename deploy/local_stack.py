@@ -130,6 +130,28 @@ def wait_for_port(port, process, timeout=30):
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
 
 
+def wait_for_answer(port, process, timeout=120):
+    """Until the app answers an HTTP request on 127.0.0.1:port (any status), which it does only
+    once a worker has imported Django: gunicorn's master listens before its workers boot, and
+    on a busy 2-core machine (a CI run with browsers beside it) booting takes tens of seconds."""
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with status {process.returncode}")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            connection.request("HEAD", "/robots.txt", headers={"Host": "127.0.0.1"})
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    raise RuntimeError(f"no HTTP answer on 127.0.0.1:{port} after {timeout} s")
+
+
 def stop(process, timeout=20):
     """SIGTERM to the process group (gunicorn's or nginx's workers too), then wait; SIGKILL
     if it does not go."""
@@ -200,9 +222,10 @@ def stack(
                 app_port,
                 env=env,
                 log=app_log,
-            ),
+            ) as app,
             running(nginx, web_port, log=subprocess.DEVNULL),
         ):
+            wait_for_answer(app_port, app)
             yield Stack(f"http://127.0.0.1:{web_port}", folder, app_port)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -121,8 +121,10 @@ def stack(site):
                     sys.stderr.write(f"\n--- {log}\n{path.read_text(errors='replace')[-4000:]}")
 
 
-def request(base, path, method="GET", headers=None, body=None, timeout=10):
-    """One request on its own connection: (status, headers with lower-case names, body)."""
+def request(base, path, method="GET", headers=None, body=None, timeout=60):
+    """One request on its own connection: (status, headers with lower-case names, body). The
+    timeout only catches a hung server: a CI run on 2 busy cores has taken over 10 s to answer
+    while gunicorn's other workers were still booting."""
     url = urlsplit(base)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     try:
