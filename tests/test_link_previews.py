@@ -127,10 +127,12 @@ def test_every_page_has_a_link_preview(client, plan, name, lang):
     assert one(parsed, "twitter:card") == "summary_large_image"
 
 
-# As production serves static files: collected, with hashed names (whitenoise).
+# As production names static files: collected, with hashed names. Django's manifest storage
+# is the one whitenoise's extends; whitenoise's also compresses every file (gzip and brotli),
+# which tests/deploy_stack/test_static_files.py checks and which cost this test 20 s in CI.
 MANIFEST = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
 
 

@@ -31,6 +31,7 @@ def test_security_headers_on_every_response(client, plan, path):
     assert "camera=()" in response["Permissions-Policy"]
 
 
+@pytest.mark.engine_free  # settings read in a subprocess
 def test_check_deploy_is_silent_with_production_settings():
     env = {
         **os.environ,

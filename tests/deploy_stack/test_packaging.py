@@ -17,6 +17,9 @@ import pytest
 
 from ..factories import ROOT
 
+# The wheel holds the same files whatever the database: built on one engine's run only.
+pytestmark = pytest.mark.engine_free
+
 APPS = ("plan", "portal", "progress", "knowledge", "staff")
 
 
