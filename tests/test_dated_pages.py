@@ -13,18 +13,29 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.utils import timezone
 
 from tests.factories import SLUG, a_week_later, cold_count, dated_history, main
+from tests.shared_scenario import editor_group, shared_scenario
 
 
-@pytest.fixture
-def history(loaded, client, editor_group):
-    """{day: what was said at its end} over the three days (factories.dated_history)."""
-    return dated_history(loaded, client, editor_group)
+def build_history(plan):
+    """{day: what was said at its end} over the three days (factories.dated_history), with
+    module-scope stand-ins for the fixtures `loaded`, `client` and `editor_group`: the load
+    recorded, a client of its own (signed out at the end), the plan editors' group."""
+    from django.test import Client
+
+    from plan.history import record_loaded
+
+    record_loaded(plan, "kaohsiung-112-115.json")
+    return dated_history(plan, Client(), editor_group())
+
+
+# Built once for the module; the tests that do not ask for `history` come last (each switch
+# between the two kinds rolls the scenario back, and the next `history` builds it again).
+_history_scenario, _history_for_its_tests, history = shared_scenario("history", build_history)
 
 
 def test_each_day_reads_as_it_was_said(history, client):
@@ -86,21 +97,6 @@ def test_withdrawn_items_are_gone_from_that_day_on(history, client):
     with a_week_later():
         assert client.get(f"/{SLUG}/as-of/{second.isoformat()}/pop-music/").status_code == 200
         assert client.get(f"/{SLUG}/as-of/{third.isoformat()}/pop-music/").status_code == 404
-
-
-def test_days_outside_the_record_answer_a_helpful_404(loaded, client):
-    today = timezone.localdate()
-    before = client.get(f"/{SLUG}/as-of/{(today - timedelta(days=1)).isoformat()}/")
-    assert before.status_code == 404
-    assert "紀錄始於" in before.content.decode()
-    future = client.get(f"/{SLUG}/as-of/{(today + timedelta(days=1)).isoformat()}/")
-    assert future.status_code == 404
-    assert "尚未到來" in future.content.decode()
-    assert client.get(f"/{SLUG}/as-of/2025-02-30/").status_code == 404
-    assert client.get(f"/{SLUG}/as-of/yesterday/").status_code == 404
-    # Today is the live page.
-    response = client.get(f"/{SLUG}/as-of/{today.isoformat()}/")
-    assert response.status_code == 302 and response["Location"] == f"/{SLUG}/"
 
 
 def test_the_cache_keeps_days_apart(history, client):
@@ -195,28 +191,6 @@ def test_a_day_whose_numbering_is_not_on_record_says_so(history, client):
     assert not any(change["kind"] == "moved" for change in found["changes"])
 
 
-def test_a_dated_page_costs_the_same_for_a_plan_twice_as_large(loaded, client):
-    import reversion
-    import time_machine
-
-    from portal.dated import MODELS
-    from tests.factories import add_strategies, asof_noon
-
-    # Django keeps the content types for the life of the process (never per version): read
-    # once, as any earlier page of the process would have.
-    ContentType.objects.get_for_models(*MODELS, for_concrete_models=False)
-    today = timezone.localdate()
-    with time_machine.travel(asof_noon(today + timedelta(days=1)), tick=False):
-        small = cold_count(client, f"/{SLUG}/as-of/{today.isoformat()}/livable/")
-        with reversion.create_revision():
-            add_strategies(loaded, "livable", 30, "more")
-    with time_machine.travel(asof_noon(today + timedelta(days=2)), tick=False):
-        day = (today + timedelta(days=1)).isoformat()
-        response = client.get(f"/{SLUG}/as-of/{day}/livable/")
-        assert response.content.decode().count('class="strategy-summary"') == 37
-        assert cold_count(client, f"/{SLUG}/as-of/{day}/livable/") == small <= 6
-
-
 def test_each_vision_is_one_group_and_numbers_are_in_the_pages_language(history, client):
     first, _second, third = history
     days = ["--from", (first - timedelta(days=1)).isoformat(), "--to", third.isoformat()]
@@ -239,3 +213,43 @@ def test_each_vision_is_one_group_and_numbers_are_in_the_pages_language(history,
     assert progress and all(
         not re.search(r"[一二三四五六七八九十]", c["after"] or "") for c in progress
     ), progress
+
+
+# Without the scenario: the loaded plan alone.
+
+
+def test_days_outside_the_record_answer_a_helpful_404(loaded, client):
+    today = timezone.localdate()
+    before = client.get(f"/{SLUG}/as-of/{(today - timedelta(days=1)).isoformat()}/")
+    assert before.status_code == 404
+    assert "紀錄始於" in before.content.decode()
+    future = client.get(f"/{SLUG}/as-of/{(today + timedelta(days=1)).isoformat()}/")
+    assert future.status_code == 404
+    assert "尚未到來" in future.content.decode()
+    assert client.get(f"/{SLUG}/as-of/2025-02-30/").status_code == 404
+    assert client.get(f"/{SLUG}/as-of/yesterday/").status_code == 404
+    # Today is the live page.
+    response = client.get(f"/{SLUG}/as-of/{today.isoformat()}/")
+    assert response.status_code == 302 and response["Location"] == f"/{SLUG}/"
+
+
+def test_a_dated_page_costs_the_same_for_a_plan_twice_as_large(loaded, client):
+    import reversion
+    import time_machine
+
+    from portal.dated import MODELS
+    from tests.factories import add_strategies, asof_noon
+
+    # Django keeps the content types for the life of the process (never per version): read
+    # once, as any earlier page of the process would have.
+    ContentType.objects.get_for_models(*MODELS, for_concrete_models=False)
+    today = timezone.localdate()
+    with time_machine.travel(asof_noon(today + timedelta(days=1)), tick=False):
+        small = cold_count(client, f"/{SLUG}/as-of/{today.isoformat()}/livable/")
+        with reversion.create_revision():
+            add_strategies(loaded, "livable", 30, "more")
+    with time_machine.travel(asof_noon(today + timedelta(days=2)), tick=False):
+        day = (today + timedelta(days=1)).isoformat()
+        response = client.get(f"/{SLUG}/as-of/{day}/livable/")
+        assert response.content.decode().count('class="strategy-summary"') == 37
+        assert cold_count(client, f"/{SLUG}/as-of/{day}/livable/") == small <= 6

@@ -10,6 +10,7 @@ import pytest
 import reversion
 import time_machine
 from django.apps import apps
+from django.test import Client
 from django.utils import timezone, translation
 
 from plan.asof import PLAN_MODELS, earliest_date, end_of_day, latest_versions, plan_at
@@ -20,6 +21,7 @@ from plan.models import RESERVED_NAMES, PlanNode, TreePositions, validate_not_re
 from plan.tree import FIELDS, PlanTree
 
 from .factories import add_action_in_admin, move_in_admin, node, save_in_admin_revision
+from .shared_scenario import shared_scenario, signed_in_editor
 
 ADMIN = "/admin/plan/plannode/"
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -72,8 +74,7 @@ def add_action(client, plan, strategy, position="first-child", ref_node=None):
     add_action_in_admin(client, plan, strategy, position, ref_node, "new-mrt-action", body)
 
 
-@pytest.fixture
-def edited(plan, client, editor):
+def edit_on_four_days(plan, client, editor):
     """The plan loaded, then edited on four days; {day: what the pages showed that day}."""
     views = {}
     with at(LOADED):
@@ -104,6 +105,18 @@ def edited(plan, client, editor):
         assert not node(plan, "care-centers").deleted
         views[RESTORED] = live_view(plan)
     return views
+
+
+def build_edited(plan):
+    """edit_on_four_days with module-scope stand-ins for the fixtures `client` and `editor`:
+    a client of its own, an editor signed in on it."""
+    client = Client()
+    return edit_on_four_days(plan, client, signed_in_editor(client))
+
+
+# Built once for the module; the tests that do not ask for `edited` come last (each switch
+# between the two kinds rolls the scenario back, and the next `edited` builds it again).
+_edited_scenario, _edited_for_its_tests, edited = shared_scenario("edited", build_edited)
 
 
 @pytest.mark.parametrize("day", [LOADED, RETITLED, REGROUPED, WITHDRAWN, RESTORED])
@@ -206,21 +219,6 @@ def test_what_no_record_places_is_handed_over_not_dropped(edited, plan):
     assert not plan_at(plan, end_of_day(RESTORED)).positions_known  # a deletion came after
 
 
-def test_an_edit_alone_before_the_first_record_keeps_the_positions(plan):
-    with at(LOADED):
-        record_loaded(plan, "kaohsiung-112-115.json")
-        loaded = live_view(plan)
-    with at(RETITLED):
-        save_in_admin_revision(node(plan, "mrt-network"), title_zh_hant="捷運路網")
-    TreePositions.objects.filter(plan=plan).delete()
-    with at(REGROUPED):
-        importlib.import_module("plan.migrations.0012_tree_positions").record_current_positions(
-            apps, None
-        )
-    assert plan_at(plan, end_of_day(LOADED)).positions_known
-    assert dated_view(plan, LOADED) == loaded
-
-
 def test_the_cost_is_constant(edited, plan, django_assert_max_num_queries):
     for day in (LOADED, RESTORED):
         versions = latest_versions(end_of_day(day), PLAN_MODELS)
@@ -306,6 +304,34 @@ def test_no_moves_and_no_numbers_when_the_positions_are_not_known(edited, plan):
     assert all(c["before"] is None and c["after"] is None for c in changes)
 
 
+def test_the_plans_own_texts_are_compared(edited, plan):
+    with at(RESTORED, 12):
+        save_in_admin_revision(plan, preamble_zh_hant=plan.preamble_zh_hant + "補充。")
+    changes = changes_between(plan, WITHDRAWN, RESTORED)
+    texts = [c for c in changes if c["ref"] is None]
+    assert [(c["kind"], c["values"]["field"], c["after"]) for c in texts] == [
+        ("text", "preamble", None)
+    ]
+
+
+# Without the scenario: the loaded plan alone.
+
+
+def test_an_edit_alone_before_the_first_record_keeps_the_positions(plan):
+    with at(LOADED):
+        record_loaded(plan, "kaohsiung-112-115.json")
+        loaded = live_view(plan)
+    with at(RETITLED):
+        save_in_admin_revision(node(plan, "mrt-network"), title_zh_hant="捷運路網")
+    TreePositions.objects.filter(plan=plan).delete()
+    with at(REGROUPED):
+        importlib.import_module("plan.migrations.0012_tree_positions").record_current_positions(
+            apps, None
+        )
+    assert plan_at(plan, end_of_day(LOADED)).positions_known
+    assert dated_view(plan, LOADED) == loaded
+
+
 def test_swapping_two_siblings_moves_one(plan):
     """The fewest moves that explain the new order: one of two swapped siblings moved."""
     with at(LOADED):
@@ -320,16 +346,6 @@ def test_swapping_two_siblings_moves_one(plan):
         ("asia-new-bay", "一、(一)"),
         ("quality-jobs", "一、(二)"),
     }
-
-
-def test_the_plans_own_texts_are_compared(edited, plan):
-    with at(RESTORED, 12):
-        save_in_admin_revision(plan, preamble_zh_hant=plan.preamble_zh_hant + "補充。")
-    changes = changes_between(plan, WITHDRAWN, RESTORED)
-    texts = [c for c in changes if c["ref"] is None]
-    assert [(c["kind"], c["values"]["field"], c["after"]) for c in texts] == [
-        ("text", "preamble", None)
-    ]
 
 
 @pytest.mark.parametrize("name", ["as-of", "compare"])

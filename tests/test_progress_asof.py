@@ -22,6 +22,7 @@ from tests.factories import (
     node,
     saved_in_revision,
 )
+from tests.shared_scenario import shared_scenario
 
 DAYS = 3
 
@@ -34,13 +35,26 @@ def live_rows(plan):
     return bundle.read(bundle_parts(plan)), bundle.read(knowledge_parts(plan))
 
 
-@pytest.fixture
-def edited(plan, client):
+def build_edited(plan):
     """The plan edited on three days (factories.edit_progress_on_three_days): {day: (live
-    progress rows, live knowledge rows, live Bundle)} as each day ended, and the objects."""
+    progress rows, live knowledge rows, live Bundle)} as each day ended, and the objects.
+    A client of its own stands in for the fixture `client`; no test reads it back."""
+    from django.test import Client
+
     from progress.rollup import read_bundle
 
-    return edit_progress_on_three_days(plan, client, lambda p: (*live_rows(p), read_bundle(p)))
+    def capture(p):
+        return (*live_rows(p), read_bundle(p))
+
+    days, world = edit_progress_on_three_days(plan, Client(), capture)
+    # Each test gets a deep copy of the objects (shared_scenario): not of a client.
+    del world["client"]
+    return days, world
+
+
+# Built once for the module; the tests that do not ask for `edited` come last (each switch
+# between the two kinds rolls the scenario back, and the next `edited` builds it again).
+_edited_scenario, _edited_for_its_tests, edited = shared_scenario("edited", build_edited)
 
 
 def dated(plan, day):
@@ -298,22 +312,6 @@ def test_compare_progress_lists_targets_statuses_lights_and_updates(plan, edited
     assert compare_progress(third, third) == []
 
 
-@pytest.mark.parametrize("direction", ["increase", "decrease", "milestone"])
-def test_lowered_uses_the_rule_of_the_models_check(plan, direction):
-    from progress.compare import weakened_years
-    from progress.models import Indicator
-
-    strategy = node(plan, STRATEGY)
-    before = {"112": {"target": "10"}, "113": {"target": "10"}, "114": {"target": "10"}}
-    after = {"112": {"target": "9"}, "113": {"target": "11"}, "114": {"target": "10"}}
-    published_one = Indicator(node=strategy, direction=direction, values=before)
-    revision = Indicator(node=strategy, direction=direction, values=after)
-    years = range(plan.term_start_roc, plan.term_end_roc + 1)
-    expected = revision.weakened_targets(published_one)
-    assert weakened_years(direction, before, after, years) == expected
-    assert expected == ([112] if direction == "increase" else [113])
-
-
 def test_an_entry_whose_version_did_not_record_its_items_links_none_and_says_so(plan, edited):
     from knowledge.asof import UNRECORDED, knowledge_rows_at
     from knowledge.models import Term
@@ -338,3 +336,22 @@ def test_an_entry_whose_version_did_not_record_its_items_links_none_and_says_so(
     (entry,) = [data for kind, pk, _, data in found if kind == "term" and pk == world["term"].pk]
     assert entry[UNRECORDED] == ["pinyin", "related"] and entry["pinyin"] is None
     assert link not in found
+
+
+# Without the scenario: the loaded plan alone.
+
+
+@pytest.mark.parametrize("direction", ["increase", "decrease", "milestone"])
+def test_lowered_uses_the_rule_of_the_models_check(plan, direction):
+    from progress.compare import weakened_years
+    from progress.models import Indicator
+
+    strategy = node(plan, STRATEGY)
+    before = {"112": {"target": "10"}, "113": {"target": "10"}, "114": {"target": "10"}}
+    after = {"112": {"target": "9"}, "113": {"target": "11"}, "114": {"target": "10"}}
+    published_one = Indicator(node=strategy, direction=direction, values=before)
+    revision = Indicator(node=strategy, direction=direction, values=after)
+    years = range(plan.term_start_roc, plan.term_end_roc + 1)
+    expected = revision.weakened_targets(published_one)
+    assert weakened_years(direction, before, after, years) == expected
+    assert expected == ([112] if direction == "increase" else [113])
