@@ -15,6 +15,7 @@ from .factories import (
     PLAN_FILE,
     WCAG22AA,
     Inbox,
+    Tabs,
     add_sample_progress,
     free_port,
     make_agencies,
@@ -270,19 +271,11 @@ def live_plan(transactional_db, live_server, plan_file_data):
 
 @pytest.fixture
 def open_page(live_plan, browser):
-    """Open a path of the live portal in a fresh browser context: (page, response)."""
-    contexts = []
-
-    def open_(path, width=1280, **options):
-        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
-        contexts.append(context)
-        page = context.new_page()
-        response = page.goto(live_plan.url + path)
-        return page, response
-
-    yield open_
-    for context in contexts:
-        context.close()
+    """Open a path of the live portal in a browser tab (Tabs): (page, response). A page
+    stays valid until the next call with the same options, which navigates its tab."""
+    tabs = Tabs(browser, live_plan.url)
+    yield tabs.open
+    tabs.close()
 
 
 # The shared site -------------------------------------------------------------------------
@@ -403,19 +396,10 @@ def live_site(_site_committed, db):
 
 @pytest.fixture
 def open_site_page(live_site, browser):
-    """open_page on the shared site: a path in a fresh browser context, (page, response)."""
-    contexts = []
-
-    def open_(path, width=1280, **options):
-        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
-        contexts.append(context)
-        page = context.new_page()
-        response = page.goto(live_site.url + path)
-        return page, response
-
-    yield open_
-    for context in contexts:
-        context.close()
+    """open_page on the shared site: a path in a browser tab (Tabs), (page, response)."""
+    tabs = Tabs(browser, live_site.url)
+    yield tabs.open
+    tabs.close()
 
 
 @pytest.fixture

@@ -1040,6 +1040,44 @@ def a_week_later():
     return time_machine.travel(asof_noon(asof_first_day() + timedelta(days=7)), tick=False)
 
 
+# Browser tabs (the browser tests' open_page, open_site_page, visit) -------------------------
+
+
+class Tabs:
+    """Pages of a live portal, one browser tab per set of context options (JavaScript off,
+    a touch screen …), each navigated to the next path asked for and resized to its width.
+    A new context costs Chromium a renderer process, about a second of CPU per page; an open
+    tab navigated again, a quarter of that (CI's browser tests open several hundred pages).
+    Each navigation starts a new document: no script, focus or scroll position carries over;
+    the public pages set no cookie; print emulation and the viewport are reset here."""
+
+    def __init__(self, browser, base):
+        self.browser, self.base, self.pages = browser, base, {}
+
+    def open(self, path, width=1280, **options):
+        key = repr(sorted(options.items()))
+        page = self.pages.get(key)
+        if page is None or page.is_closed():
+            context = self.browser.new_context(viewport={"width": width, "height": 900}, **options)
+            page = self.pages[key] = context.new_page()
+        else:
+            page.emulate_media(media=None)
+            if page.viewport_size != {"width": width, "height": 900}:
+                page.set_viewport_size({"width": width, "height": 900})
+        response = page.goto(self.base + path)
+        if response is None:  # only the fragment differed: load the document afresh
+            page.goto("about:blank")
+            response = page.goto(self.base + path)
+        return page, response
+
+    def close(self):
+        from contextlib import suppress
+
+        for page in self.pages.values():
+            with suppress(Exception):
+                page.context.close()
+
+
 # The Nu HTML Checker (tests/markup_and_accessibility) ----------------------------------------
 
 

@@ -224,4 +224,3 @@ def test_chart_adapts_to_a_fifth_vision_nine_strategies_and_a_long_label(
             " || e.scrollHeight > e.clientHeight + 1).map(e => e.textContent)",
         )
         assert clipped == []
-        page.context.close()

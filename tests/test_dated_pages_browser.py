@@ -98,7 +98,6 @@ def test_dated_pages_and_the_comparison_at_both_widths(dated_live, open_page, ch
                 # The numbering after the second day's move: the vision's first strategy.
                 kicker = page.locator(".kicker").first.inner_text()
                 assert kicker.endswith("(1)" if lang == "en" else "(一)"), f"{what}: {kicker}"
-            page.context.close()
         # A day before the record: a 404 that says where the record begins, with links.
         before = (first - timedelta(days=11)).isoformat()
         what = f"the 404 before the record ({lang}, {width}px)"
@@ -113,7 +112,6 @@ def test_dated_pages_and_the_comparison_at_both_widths(dated_live, open_page, ch
         assert links.first.get_attribute("href").endswith(
             f"/as-of/{(first - timedelta(days=10)).isoformat()}/"
         )
-        page.context.close()
 
 
 def the_comparison_is_readable(page, lang, what, texts):

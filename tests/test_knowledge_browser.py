@@ -7,7 +7,7 @@ keyboard, the language switch and the pages without JavaScript."""
 
 import pytest
 
-from .factories import ARTIFACTS, P, load_knowledge
+from .factories import ARTIFACTS, P, Tabs, load_knowledge
 
 pytestmark = pytest.mark.browser
 
@@ -75,20 +75,17 @@ def knowledge(committed_site):
 
 @pytest.fixture
 def visit(knowledge, live_site, browser):
-    """Open a path of the live portal (with its knowledge) in a fresh context: the page."""
-    contexts = []
+    """Open a path of the live portal (with its knowledge) in a browser tab (conftest's
+    Tabs): the page."""
+    tabs = Tabs(browser, knowledge.url)
 
     def open_(path, width=1280, status=200, **options):
-        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
-        contexts.append(context)
-        page = context.new_page()
-        response = page.goto(knowledge.url + path)
+        page, response = tabs.open(path, width, **options)
         assert response.status == status, path
         return page
 
     yield open_
-    for context in contexts:
-        context.close()
+    tabs.close()
 
 
 HEADER_PILLS = """() => {
@@ -131,7 +128,6 @@ def test_each_new_page_type_is_accessible_and_laid_out_in_each_reading(
         for pill in pills:
             assert pill["lines"] == 1 and not pill["tall"], (width, pill)
             assert not pill["overlapsBrand"], (width, pill)
-        page.context.close()
 
 
 def test_the_pages_show_what_they_are_about(visit):

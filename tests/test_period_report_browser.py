@@ -65,7 +65,6 @@ def test_the_period_report_at_both_widths_and_on_paper(reporting_live, open_page
         assert result.violations_count == 0, result.generate_report()
         no_sideways_scrolling(page, f"the report at {width}px")
         page.screenshot(path=str(SHOTS / f"report-{lang}-{name}.png"), full_page=True)
-        page.context.close()
     # Paper: A4's width at 96 dpi, the print style sheets; tables stay tables.
     page, _response = open_page(path, 794)
     page.emulate_media(media="print")
@@ -92,4 +91,3 @@ def test_stale_marks_in_the_browser(reporting_live, open_page, check_a11y):
         check_a11y(page)
         no_sideways_scrolling(page, name)
         page.screenshot(path=str(SHOTS / f"report-{name}.png"), full_page=True)
-        page.context.close()

@@ -61,7 +61,6 @@ def test_axe_finds_no_wcag_violations_on_any_page(sampled, open_page, lang, widt
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
-        page.context.close()
     assert not reports, "\n\n".join(reports)
 
 
@@ -126,7 +125,6 @@ def test_history_and_recent_changes_with_differences_are_accessible(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
-        page.context.close()
 
 
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(open_page):
@@ -224,7 +222,6 @@ def test_screenshots(open_page, screenshot, width):
             page, _ = open_page(LANG_PREFIX[lang] + path, WIDTHS[width])
             shot = screenshot(page, f"{name}-{lang}-{WIDTHS[width]}")
             assert shot.stat().st_size > 10_000
-            page.context.close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -302,7 +299,6 @@ def test_the_full_text_prints_on_five_a4_pages_at_most(open_page, screenshot):
     for lang in PREFIX:
         page, _ = open_page(f"{PREFIX[lang]}{P}/full-text/", 1280)
         counts[lang] = a4_pages(page)
-        page.context.close()
     assert counts["zh"] <= 5, counts
     assert counts["en"] <= 8, counts
 
@@ -357,7 +353,6 @@ def test_pages_about_no_plan_have_the_plans_menu(open_page, screenshot, lang, wi
         screenshot(page, f"polish-after-{name}-{lang}-{width}")
         assert page.locator(f'.site-nav a[href="{PREFIX[lang]}{P}/chart/"]').is_visible()
         assert page.locator(f'.site-nav a[href="{PREFIX[lang]}{P}/progress/"]').is_visible()
-        page.context.close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -444,7 +439,6 @@ def test_names_terms_and_statuses_stay_on_one_line(
                 if lines != 1:
                     split.append(f"{name}: {text!r} takes {lines} lines")
         assert measured or not selectors, f"{name} ({lang}): nothing to measure"
-        page.context.close()
     assert not split, "\n".join(split)
 
 

@@ -76,7 +76,6 @@ def test_progress_pages_are_accessible_at_both_widths(
         )
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
         screenshot(page, f"progress-{name}-{lang}-{width}")
-        page.context.close()
     assert not reports, "\n\n".join(reports)
 
 
@@ -97,7 +96,6 @@ def test_nothing_reported_pages_are_accessible(live_site, open_page, screenshot,
         result = axe.run(page, options=WCAG22AA)
         assert result.violations_count == 0, result.generate_report()
         screenshot(page, f"progress-empty-{name}-{lang}")
-        page.context.close()
 
 
 # ------------------------------------------------------------------------------------------
