@@ -1,6 +1,6 @@
 """The site's routes, with /sitemap.xml answering a sample of them for the MODA scan: every
-public page type in each reading, and in the default reading every vision and the first
-strategy of each (tests/markup_and_accessibility/test_moda_scan.py; the whole sitemap takes
+public page type in Traditional Chinese and English, five in Simplified (SIMPLIFIED), and in
+the default reading every vision and the first strategy of each (tests/markup_and_accessibility/test_moda_scan.py; the whole sitemap takes
 3–4 minutes, the sample under one, and `docs/accessibility.md` says how to scan it all by
 hand). The strategies are one template filled with the official text; every strategy
 passed in every earlier run, and the scan of all 28 cost CI about 25 s of CPU."""
@@ -22,10 +22,18 @@ TYPES = [url for name, url in LOCALISED.items() if name not in ("chart-svg", "fe
 ]
 
 
+# The Simplified reading is the Traditional page converted character by character as it
+# leaves (portal/serving/simplified.py): the same markup, its own lang attribute. The scan
+# reads it on these types (the home page, a strategy, the glossary, a search, the progress
+# overview); axe reads every knowledge page type in it (tests/test_knowledge_browser.py).
+SIMPLIFIED = ["/", f"{P}/mrt-network/", "/glossary/", "/search/?q=捷運", f"{P}/progress/"]
+
+
 def sample_paths():
     from plan.models import PlanNode
 
-    paths = [reading + url for reading in READINGS for url in dict.fromkeys(TYPES)]
+    paths = [reading + url for reading in ("", "/en") for url in dict.fromkeys(TYPES)]
+    paths += ["/zh-hans" + url for url in SIMPLIFIED]
     for vision in PlanNode.objects.filter(kind="vision").order_by("path"):
         paths.append(f"{P}/{vision.ref}/")
         paths.append(f"{P}/{PlanNode.objects.get_children(vision).first().ref}/")

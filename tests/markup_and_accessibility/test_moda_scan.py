@@ -69,8 +69,9 @@ def failing_rules(report):
 
 @override_settings(ROOT_URLCONF="tests.moda_sample_urls")
 def test_every_page_type_passes_the_moda_rules_at_level_aa(live_plan, tmp_path):
-    """Every page type in each reading, every vision and the first strategy of each: the
-    scanner reads the sample's sitemap (tests/moda_sample_urls.py)."""
+    """Every page type in Traditional Chinese and English, five in Simplified, every vision
+    and the first strategy of each: the scanner reads the sample's sitemap
+    (tests/moda_sample_urls.py)."""
     from ..moda_sample_urls import sample_paths
 
     load_knowledge()
