@@ -162,10 +162,14 @@ def test_on_a_phone_every_items_title_status_light_and_percent_are_in_view(
 def test_filters_work_without_javascript(with_progress, open_page):
     page, _ = open_page(f"{P}/progress/", java_script_enabled=False)
     rows = page.locator("tbody tr").count()
-    page.locator(".filter-options a", has_text="高雄市政府都市發展局").first.click()
+    # A click waits for its navigation to commit, not for the new page to load: counting the
+    # rows at once read 0 of the page still arriving (a CI run on a busy machine).
+    with page.expect_navigation():
+        page.locator(".filter-options a", has_text="高雄市政府都市發展局").first.click()
     assert "agency=udd" in page.url
     assert page.locator("tbody tr").count() == 3 < rows
-    page.locator("thead a").nth(2).click()  # No., status, percent complete, last update
+    with page.expect_navigation():
+        page.locator("thead a").nth(2).click()  # No., status, percent complete, last update
     assert page.url.endswith("?agency=udd&sort=percent")
 
 
