@@ -1061,7 +1061,7 @@ class Tabs:
             context = self.browser.new_context(viewport={"width": width, "height": 900}, **options)
             page = self.pages[key] = context.new_page()
         else:
-            page.emulate_media(media=None)
+            page.emulate_media(media="null")  # None would leave print emulation on
             if page.viewport_size != {"width": width, "height": 900}:
                 page.set_viewport_size({"width": width, "height": 900})
         response = page.goto(self.base + path)

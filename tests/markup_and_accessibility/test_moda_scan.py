@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from django.test import override_settings
@@ -58,6 +59,26 @@ def scan_site(live_plan, tmp_path):
     return json.loads(written[0].read_text("utf-8"))
 
 
+def address(url):
+    """A page's path and query, as the scanner lists it (no trailing slash, unquoted)."""
+    parts = urlsplit(unquote(url))
+    return parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
+def scanned_whole(report, paths):
+    """Every page of `paths` scanned, none of them an error page: the scanner counts a page
+    that answered 404 or 500 as scanned, with no issues (fetch_error set)."""
+    errors = [
+        (page.get("url"), page.get("status_code"), page.get("fetch_error"))
+        for page in report["pages"]
+        if page.get("status_code") != 200 or page.get("fetch_error")
+    ]
+    assert not errors, errors
+    scanned = {address(page["url"]) for page in report["pages"]}
+    missing = [path for path in paths if address(path) not in scanned]
+    assert not missing, missing
+
+
 def failing_rules(report):
     """{rule: up to three pages} for each rule the scanner failed."""
     return {
@@ -79,6 +100,7 @@ def test_every_page_type_passes_the_moda_rules_at_level_aa(live_plan, tmp_path):
     report = scan_site(live_plan, tmp_path)
     summary = report["site_summary"]
     assert summary["pages_scanned"] >= expected > 50, summary
+    scanned_whole(report, sample_paths())
     failing = failing_rules(report)
     assert summary["fail"] == 0 and not failing, failing
 
@@ -94,5 +116,6 @@ def test_pages_outside_the_sitemap_pass_the_moda_rules_at_level_aa(live_plan, tm
     report = scan_site(live_plan, tmp_path)
     summary = report["site_summary"]
     assert summary["pages_scanned"] == len(unlisted_paths()) == 15, summary
+    scanned_whole(report, unlisted_paths())
     failing = failing_rules(report)
     assert summary["fail"] == 0 and not failing, failing
