@@ -21,6 +21,8 @@ from .factories import (
     make_agencies,
     make_agency_world,
     make_progress,
+    plan_editor_group,
+    signed_in_editor,
     the_loaded_plan,
 )
 
@@ -128,12 +130,7 @@ def loaded(plan):
 @pytest.fixture
 def editor(db, client, editor_group):
     """A plan editor, signed in on the test client."""
-    from django.contrib.auth.models import User
-
-    user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
-    user.groups.add(editor_group)
-    client.force_login(user)
-    return user
+    return signed_in_editor(client, editor_group)
 
 
 @pytest.fixture
@@ -472,16 +469,8 @@ axe_for_violations_only()
 
 @pytest.fixture
 def editor_group(db):
-    """The "plan editor" group, as its migrations make it (transactional tests flush it): the
-    plan's permissions and the knowledge layer's."""
-    from django.contrib.auth.models import Group, Permission
-
-    from knowledge.roles import grant_plan_editors
-    from plan.roles import ensure_plan_editor_group
-
-    group = ensure_plan_editor_group(Group, Permission)
-    grant_plan_editors(Group, Permission)
-    return group
+    """The "plan editor" group (factories.plan_editor_group)."""
+    return plan_editor_group()
 
 
 @pytest.fixture

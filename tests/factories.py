@@ -1040,6 +1040,32 @@ def a_week_later():
     return time_machine.travel(asof_noon(asof_first_day() + timedelta(days=7)), tick=False)
 
 
+# Staff (conftest's editor_group and editor, and the module-scoped scenarios) --------------
+
+
+def plan_editor_group():
+    """The "plan editor" group, as its migrations make it (transactional tests flush it): the
+    plan's permissions and the knowledge layer's."""
+    from django.contrib.auth.models import Group, Permission
+
+    from knowledge.roles import grant_plan_editors
+    from plan.roles import ensure_plan_editor_group
+
+    group = ensure_plan_editor_group(Group, Permission)
+    grant_plan_editors(Group, Permission)
+    return group
+
+
+def signed_in_editor(client, group=None):
+    """A plan editor, signed in on `client`."""
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
+    user.groups.add(group or plan_editor_group())
+    client.force_login(user)
+    return user
+
+
 # Browser tabs (the browser tests' open_page, open_site_page, visit) -------------------------
 
 

@@ -1,8 +1,8 @@
 """The site's routes, with /sitemap.xml answering a sample of them for the MODA scan: every
 public page type in Traditional Chinese and English, five in Simplified (SIMPLIFIED), and in
-the default reading every vision and the first strategy of each (tests/markup_and_accessibility/test_moda_scan.py; the whole sitemap takes
-3–4 minutes, the sample under one, and `docs/accessibility.md` says how to scan it all by
-hand). The strategies are one template filled with the official text; every strategy
+the default reading every vision and the first strategy of each
+(tests/markup_and_accessibility/test_moda_scan.py; the whole sitemap takes 3–4 minutes, the
+sample under one, and `docs/accessibility.md` says how to scan it all by hand). The strategies are one template filled with the official text; every strategy
 passed in every earlier run, and the scan of all 28 cost CI about 25 s of CPU."""
 
 from django.http import HttpResponse

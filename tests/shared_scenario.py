@@ -142,28 +142,3 @@ def shared_scenario(name, build):
         return copy.deepcopy(scenario.open())
 
     return holder, for_its_tests, value
-
-
-# Module-scope stand-ins for conftest's function-scoped fixtures --------------------------
-
-
-def editor_group():
-    """The "plan editor" group, as conftest's editor_group makes it."""
-    from django.contrib.auth.models import Group, Permission
-
-    from knowledge.roles import grant_plan_editors
-    from plan.roles import ensure_plan_editor_group
-
-    group = ensure_plan_editor_group(Group, Permission)
-    grant_plan_editors(Group, Permission)
-    return group
-
-
-def signed_in_editor(client):
-    """A plan editor signed in on `client`, as conftest's editor makes one."""
-    from django.contrib.auth.models import User
-
-    user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
-    user.groups.add(editor_group())
-    client.force_login(user)
-    return user

@@ -17,8 +17,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.factories import SLUG, a_week_later, cold_count, dated_history, main
-from tests.shared_scenario import editor_group, shared_scenario
+from tests.factories import SLUG, a_week_later, cold_count, dated_history, main, plan_editor_group
+from tests.shared_scenario import shared_scenario
 
 
 def build_history(plan):
@@ -30,7 +30,7 @@ def build_history(plan):
     from plan.history import record_loaded
 
     record_loaded(plan, "kaohsiung-112-115.json")
-    return dated_history(plan, Client(), editor_group())
+    return dated_history(plan, Client(), plan_editor_group())
 
 
 # Built once for the module; the tests that do not ask for `history` come last (each switch

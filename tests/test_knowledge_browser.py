@@ -7,7 +7,7 @@ keyboard, the language switch and the pages without JavaScript."""
 
 import pytest
 
-from .factories import ARTIFACTS, P, Tabs, load_knowledge
+from .factories import ARTIFACTS, P, load_knowledge
 
 pytestmark = pytest.mark.browser
 
@@ -74,18 +74,16 @@ def knowledge(committed_site):
 
 
 @pytest.fixture
-def visit(knowledge, live_site, browser):
-    """Open a path of the live portal (with its knowledge) in a browser tab (conftest's
-    Tabs): the page."""
-    tabs = Tabs(browser, knowledge.url)
+def visit(knowledge, open_site_page):
+    """Open a path of the live portal (with its knowledge, committed first) in a browser tab
+    (conftest's open_site_page): the page, which must answer `status`."""
 
     def open_(path, width=1280, status=200, **options):
-        page, response = tabs.open(path, width, **options)
+        page, response = open_site_page(path, width, **options)
         assert response.status == status, path
         return page
 
-    yield open_
-    tabs.close()
+    return open_
 
 
 HEADER_PILLS = """() => {

@@ -20,8 +20,14 @@ from plan.history import record_loaded, text_diff
 from plan.models import RESERVED_NAMES, PlanNode, TreePositions, validate_not_reserved
 from plan.tree import FIELDS, PlanTree
 
-from .factories import add_action_in_admin, move_in_admin, node, save_in_admin_revision
-from .shared_scenario import shared_scenario, signed_in_editor
+from .factories import (
+    add_action_in_admin,
+    move_in_admin,
+    node,
+    save_in_admin_revision,
+    signed_in_editor,
+)
+from .shared_scenario import shared_scenario
 
 ADMIN = "/admin/plan/plannode/"
 TAIPEI = ZoneInfo("Asia/Taipei")
