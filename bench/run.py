@@ -114,6 +114,19 @@ def server_command(server, port, workers):
     ]
 
 
+def start_server(args, port, env):
+    """The production server on 127.0.0.1:port, quiet, in a session of its own (so that
+    killing its process group stops the workers too)."""
+    return subprocess.Popen(
+        server_command(args.server, port, args.workers),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def wait_until_up(url, timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -183,14 +196,7 @@ def worker_memory_mb(master_pid):
 def run_mode(args, env, label, cache_seconds):
     port = free_port()
     env = {**env, "PAGE_CACHE_SECONDS": str(cache_seconds)}
-    process = subprocess.Popen(
-        server_command(args.server, port, args.workers),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = start_server(args, port, env)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + "/")

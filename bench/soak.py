@@ -27,7 +27,7 @@ from run import (
     memory_mb,
     parse_wrk,
     prepare_site,
-    server_command,
+    start_server,
     wait_until_up,
     worker_pids,
 )
@@ -78,14 +78,7 @@ def main():
         f"paths = {{{paths}}}\ncounter = 0\nrequest = function()\n  counter = counter + 1\n"
         '  return wrk.format("GET", paths[(counter % #paths) + 1])\nend\n'
     )
-    server = subprocess.Popen(
-        server_command(args.server, port, args.workers),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = start_server(args, port, env)
     samples = []
     title = f"Soak edit {int(time.time())}"
     try:

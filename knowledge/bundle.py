@@ -111,6 +111,20 @@ def _untranslated(data, fields, language):
     }
 
 
+def _entry(kind, key, order, data, language, name="name", description="description", **more):
+    """An Entry from its bundle row: its name and description are the row's `name` and
+    `description` texts (a term's are "term" and "explanation")."""
+    return Entry(
+        kind,
+        key,
+        bundle.translated(data, name, language),
+        bundle.translated(data, description, language),
+        order,
+        untranslated=_untranslated(data, {"name": name, "description": description}, language),
+        **more,
+    )
+
+
 class Knowledge:
     """The bundle's knowledge rows, in one language."""
 
@@ -120,48 +134,30 @@ class Knowledge:
         assigned = []
         for kind, pk, node_ref, data in rows:
             if kind == "term":
-                entries["term", pk] = Entry(
+                entries["term", pk] = _entry(
                     "term",
                     data["slug"],
-                    bundle.translated(data, "term", language),
-                    bundle.translated(data, "explanation", language),
                     (),
+                    data,
+                    language,
+                    name="term",
+                    description="explanation",
                     aliases=lines(data.get(f"aliases_{language.replace('-', '_')}")),
                     reading=data.get("reading") or data.get("automatic_reading") or "",
                     pinyin=data.get("pinyin") or "",
                     names={
                         code: bundle.translated(data, "term", code) for code in ("zh-hant", "en")
                     },
-                    untranslated=_untranslated(
-                        data, {"name": "term", "description": "explanation"}, language
-                    ),
                     all_aliases={
                         code: lines(data.get(f"aliases_{code.replace('-', '_')}"))
                         for code in ("zh-hant", "en")
                     },
                 )
             elif kind == "topic":
-                entries["topic", pk] = Entry(
-                    "topic",
-                    data["slug"],
-                    bundle.translated(data, "name", language),
-                    bundle.translated(data, "description", language),
-                    (data.get("order") or 0, data["slug"]),
-                    untranslated=_untranslated(
-                        data, {"name": "name", "description": "description"}, language
-                    ),
-                )
+                order = (data.get("order") or 0, data["slug"])
+                entries["topic", pk] = _entry("topic", data["slug"], order, data, language)
             elif kind == "goal":
-                entries["goal", pk] = Entry(
-                    "goal",
-                    str(pk),
-                    bundle.translated(data, "name", language),
-                    bundle.translated(data, "description", language),
-                    (pk,),
-                    untranslated=_untranslated(
-                        data, {"name": "name", "description": "description"}, language
-                    ),
-                )
+                entries["goal", pk] = _entry("goal", str(pk), (pk,), data, language)
             elif kind in ("term-item", "topic-item", "goal-item"):
                 owner = kind.removesuffix("-item")
                 assigned.append(((owner, data[owner]), node_ref))

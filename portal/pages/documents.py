@@ -10,7 +10,9 @@ with the calendar. A Simplified reading has no document of its own: the document
 official text, so /zh-hans/… redirects.
 """
 
-from django.http import Http404, HttpResponse
+from functools import wraps
+
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -21,30 +23,40 @@ from ..serving.caching import per_version
 from . import documents_build as build
 from . import period_documents
 from .common import download
-from .progress.presenters import PlanProgress
-from .progress.report import PeriodReport
+from .progress.report import published_report
 
-FORMATS = {
-    "pdf": (build.build_pdf, "application/pdf"),
-    "odt": (build.build_odt, "application/vnd.oasis.opendocument.text"),
-}
+CONTENT_TYPES = {"pdf": "application/pdf", "odt": "application/vnd.oasis.opendocument.text"}
+
+
+def official_text(route):
+    """A document's view, GET and HEAD only. The documents are the official text: a
+    Simplified reading's address redirects to the Traditional file, permanently."""
+
+    def decorate(view):
+        @require_safe
+        @wraps(view)
+        def document(request, **kwargs):
+            if translation.get_language() == "zh-hans":
+                with translation.override("zh-hant"):
+                    return redirect(reverse(route, kwargs=kwargs), permanent=True)
+            return view(request, **kwargs)
+
+        return document
+
+    return decorate
 
 
 def full_text_document(extension):
-    builder, content_type = FORMATS[extension]
+    builder = {"pdf": build.build_pdf, "odt": build.build_odt}[extension]
 
-    @require_safe
+    @official_text(f"portal:full-text-{extension}")
     def view(request, plan_slug):
-        if translation.get_language() == "zh-hans":
-            return to_traditional(f"portal:full-text-{extension}", plan_slug)
         plan = published_plan(plan_slug)
         language = page_language()
         body = built(
             "document", plan.pk, language, extension, build=lambda: builder(plan, language)
         )
-        if body is None:
-            return unavailable()
-        return download(request, body, content_type, build.filename(plan, extension), True)
+        return served(request, body, extension, build.filename(plan, extension))
 
     view.__name__ = f"full_text_{extension}"
     return view
@@ -54,39 +66,24 @@ full_text_pdf = full_text_document("pdf")
 full_text_odt = full_text_document("odt")
 
 
-PERIOD_FORMATS = {
-    "pdf": (period_documents.build_pdf, "application/pdf"),
-    "odt": (period_documents.build_odt, "application/vnd.oasis.opendocument.text"),
-}
-
-
 def period_document(extension):
-    builder, content_type = PERIOD_FORMATS[extension]
+    builder = {"pdf": period_documents.build_pdf, "odt": period_documents.build_odt}[extension]
 
-    @require_safe
+    @official_text(f"portal:period-report-{extension}")
     def view(request, plan_slug, period):
-        if translation.get_language() == "zh-hans":
-            return to_traditional(f"portal:period-report-{extension}", plan_slug, period)
-        plan = published_plan(plan_slug)
-        progress = PlanProgress(plan)
-        found = progress.reporting.find(period)
-        if found is None:
-            raise Http404("No such reporting period in this plan.")
-        language = page_language()
-        report = PeriodReport(progress, found)
+        report = published_report(plan_slug, period)
+        plan, found, language = report.progress.plan, report.period, page_language()
         body = built(
             "period document",
             plan.pk,
             found.slug,
             language,
             extension,
-            progress.today,
+            report.progress.today,
             build=lambda: builder(plan, report, language),
         )
-        if body is None:
-            return unavailable()
         name = period_documents.filename(plan, found, extension)
-        return download(request, body, content_type, name, True)
+        return served(request, body, extension, name)
 
     view.__name__ = f"period_report_{extension}"
     return view
@@ -96,11 +93,11 @@ period_report_pdf = period_document("pdf")
 period_report_odt = period_document("odt")
 
 
-def to_traditional(name, *args):
-    """A Simplified reading's address of a document: the Traditional file (the documents are
-    the official text), permanently."""
-    with translation.override("zh-hant"):
-        return redirect(reverse(name, args=args), permanent=True)
+def served(request, body, extension, filename):
+    """The document as a download, or a plain 503 where it could not be made (body None)."""
+    if body is None:
+        return unavailable()
+    return download(request, body, CONTENT_TYPES[extension], filename, True)
 
 
 def built(*key, build):

@@ -111,24 +111,13 @@ def _indicators(plan, nodes):
 
 
 def _updates(plan, nodes):
+    # The file's own columns, each from its field; the item's id stands for plan and ref.
+    read_from = {"agency": "agency__code", "update_id": "pk"}
+    fields = [read_from.get(name) or _field(name) for name in UPDATE_EXPORT_COLUMNS[2:]]
     found = (
         ProgressUpdate.objects.filter(node__plan=plan, state=State.PUBLISHED)
         .order_by("node__path", "-date", "-pk")
-        .values_list(
-            "node_id",
-            "date",
-            "status",
-            "percent",
-            "summary_zh_hant",
-            "summary_en",
-            "source",
-            "agency__code",
-            "reason_zh_hant",
-            "remedy_zh_hant",
-            "pk",
-            "reason_en",
-            "remedy_en",
-        )
+        .values_list("node_id", *fields)
     )
     rows = [UPDATE_EXPORT_COLUMNS]
     for node_id, *values in found:

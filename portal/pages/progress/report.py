@@ -14,6 +14,7 @@ import json
 from datetime import date
 from functools import cached_property
 
+from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import pgettext_lazy
 
@@ -21,9 +22,11 @@ from plan.models import PlanNode
 from progress import periods as routine
 from progress.numbers import stored_decimal
 
+from ...published import published_plan
 from .presenters import (
     LIGHT_LABELS,
     STATUS_LABELS,
+    PlanProgress,
     Text,
     Update,
     full_number,
@@ -310,3 +313,13 @@ class PeriodReport:
                     )
         found.sort(key=lambda entry: (entry["update"].published_at, entry["update"].id))
         return found
+
+
+def published_report(plan_slug, period):
+    """The report of a published plan's reporting period, by their slugs (404 where the plan
+    has no such period): what the report's page and its documents print."""
+    progress = PlanProgress(published_plan(plan_slug))
+    found = progress.reporting.find(period)
+    if found is None:
+        raise Http404("No such reporting period in this plan.")
+    return PeriodReport(progress, found)

@@ -14,7 +14,7 @@ from ...serving.page_cache import page_query
 from ..common import plan_context
 from .overview import Overview, overview_query, query_string
 from .presenters import PlanProgress
-from .report import PeriodReport
+from .report import published_report
 
 
 @page_query(normalise=overview_query)
@@ -67,11 +67,7 @@ def agency(request, plan_slug, code):
 
 @require_safe
 def period_report(request, plan_slug, period):
-    plan = published_plan(plan_slug)
-    progress = PlanProgress(plan)
-    found = progress.reporting.find(period)
-    if found is None:
-        raise Http404("No such reporting period in this plan.")
-    report = PeriodReport(progress, found)
-    context = plan_context(plan, progress=progress, period=found, report=report)
+    report = published_report(plan_slug, period)
+    progress = report.progress
+    context = plan_context(progress.plan, progress=progress, period=report.period, report=report)
     return render(request, "portal/progress/period_report.html", context)
