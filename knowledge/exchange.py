@@ -12,6 +12,7 @@ from pathlib import Path
 import reversion
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 LANGUAGES = ("zh-hant", "en")
 GOALS_FORMAT = "plan-portal-sdgs/1"
@@ -51,8 +52,12 @@ def load_goals(data, Goal):
         _translated(goal, "name", entry["name"])
         _translated(goal, "description", entry.get("description"))
         # Migration-state models have no modeltranslation descriptors: fill the base columns.
-        goal.name = entry["name"]["zh-hant"]
-        goal.description = (entry.get("description") or {}).get("zh-hant", "")
+        # On the real model the base name is a descriptor writing the active language's
+        # column: in Chinese, or a load run in English would give the English name the
+        # Chinese text.
+        with translation.override("zh-hant"):
+            goal.name = entry["name"]["zh-hant"]
+            goal.description = (entry.get("description") or {}).get("zh-hant", "")
         goal.save()
         created.append(goal)
     return created

@@ -26,7 +26,16 @@ from plan.deletion import move_to_deleted, restore
 from plan.models import Plan, PlanNode
 from portal.pages.search.ranking import search
 
-from .factories import ROOT, SLUG, P, cold_queries, load_with_history, node
+from .factories import (
+    ROOT,
+    SEARCH_HIT,
+    SLUG,
+    P,
+    cold_queries,
+    load_with_history,
+    node,
+    search_page,
+)
 
 PREFIX = {"zh-hant": "", "en": "/en", "zh-hans": "/zh-hans"}
 
@@ -79,37 +88,24 @@ def strategy_of(item):
     return item
 
 
+def admin_form(obj, texts, links, **changes):
+    """`obj`'s admin change form as a browser submits it (modeltranslation's tabs): the
+    fields `texts` ("" for an empty one), the pks of the many-to-many field `links`, then
+    `changes`."""
+    data = {name: "" if getattr(obj, name) is None else str(getattr(obj, name)) for name in texts}
+    data[links] = [str(pk) for pk in getattr(obj, links).values_list("pk", flat=True)]
+    return {**data, "_save": "save", **changes}
+
+
 def term_form(term, **changes):
-    """A term's admin change form as a browser submits it (modeltranslation's tabs)."""
-    data = {
-        "slug": term.slug,
-        "term_zh_hant": term.term_zh_hant,
-        "term_en": term.term_en or "",
-        "aliases_zh_hant": term.aliases_zh_hant or "",
-        "aliases_en": term.aliases_en or "",
-        "reading": term.reading,
-        "explanation_zh_hant": term.explanation_zh_hant,
-        "explanation_en": term.explanation_en or "",
-        "related": [str(pk) for pk in term.related.values_list("pk", flat=True)],
-        "_save": "save",
-    }
-    data.update(changes)
-    return data
+    texts = ["slug", "term_zh_hant", "term_en", "aliases_zh_hant", "aliases_en", "reading"]
+    texts += ["explanation_zh_hant", "explanation_en"]
+    return admin_form(term, texts, "related", **changes)
 
 
 def topic_form(topic, **changes):
-    data = {
-        "slug": topic.slug,
-        "name_zh_hant": topic.name_zh_hant,
-        "name_en": topic.name_en or "",
-        "description_zh_hant": topic.description_zh_hant or "",
-        "description_en": topic.description_en or "",
-        "order": str(topic.order),
-        "nodes": [str(pk) for pk in topic.nodes.values_list("pk", flat=True)],
-        "_save": "save",
-    }
-    data.update(changes)
-    return data
+    texts = ["slug", "name_zh_hant", "name_en", "description_zh_hant", "description_en", "order"]
+    return admin_form(topic, texts, "nodes", **changes)
 
 
 def post(client, url, data):
@@ -563,17 +559,10 @@ def test_staff_assign_an_sdg_but_cannot_add_or_delete_goals(client, editor, plan
     assert Goal.objects.count() == 17
 
 
-HIT = re.compile(r'<li class="search-hit[^"]*">(.*?)</li>', re.S)
-
-
-def search_page(client, q, lang="zh-hant"):
-    response = client.get(f"{PREFIX[lang]}/search/", {"q": q})
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def hit_links(html):
-    return [re.search(r'<h2><a href="([^"]+)"', block).group(1) for block in HIT.findall(html)]
+    return [
+        re.search(r'<h2><a href="([^"]+)"', block).group(1) for block in SEARCH_HIT.findall(html)
+    ]
 
 
 def named(html):
@@ -592,7 +581,7 @@ def test_partial_matches_are_labelled_and_ranked_by_how_many_words(client, plan)
     assert results.hits[0].url == f"{P}/mrt-network/"
     html = search_page(client, q)
     assert 'class="search-summary partial-summary"' in html
-    blocks = HIT.findall(html)
+    blocks = SEARCH_HIT.findall(html)
     assert len(blocks) == len(results.hits)
     for block, hit in zip(blocks, results.hits, strict=True):
         matched = re.search(r'<p class="search-matched">(.*?)</p>', block, re.S)
@@ -656,7 +645,7 @@ def test_a_simplified_query_finds_the_traditional_text(client, plan, q, first):
     assert hit_links(search_page(client, q))[0] == first
     html = search_page(client, q)
     # The Traditional form is what was searched for, and is marked in the results.
-    assert "<mark>" in "".join(HIT.findall(html))
+    assert "<mark>" in "".join(SEARCH_HIT.findall(html))
 
 
 KNOWLEDGE_MODELS = (Term, Topic, Goal)
@@ -829,6 +818,24 @@ def test_the_goals_file_cites_its_source_and_holds_the_17_goals():
     assert data["source"]["zh-hant"] and data["source"]["en"] and data["source"]["urls"]
     assert [goal["number"] for goal in data["goals"]] == list(range(1, 18))
     assert all(goal["name"]["zh-hant"] and goal["name"]["en"] for goal in data["goals"])
+
+
+def test_goals_loaded_while_english_is_active_keep_their_english_names(db):
+    """A restore reloads the goals in whatever language is active (an English page's
+    request, a command run with LANGUAGE_CODE=en); the base name is modeltranslation's
+    descriptor for the active language, so it must not carry the Chinese into name_en."""
+    from django.utils import translation
+
+    Goal.objects.all().delete()
+    with translation.override("en"):
+        created = exchange.load_goals(exchange.read(exchange.GOALS_FILE), Goal)
+    assert len(created) == 17
+    goal = Goal.objects.get(number=9)
+    assert (goal.name_zh_hant, goal.name_en) == (
+        "工業、創新基礎建設",
+        "Industry, Innovation and Infrastructure",
+    )
+    assert all(g.name_en != g.name_zh_hant for g in Goal.objects.all())
 
 
 # The SDG assignments the bilingual review of issue 21 corrected (docs/decisions.md): each
