@@ -39,6 +39,9 @@ twice, then every vision's strategies twice (173 nodes against 46); the same yea
 is made on it.
 
 DEBUG off, plain static storage. The figures belong in docs/benchmarks.md.
+
+Over 400 lines, one job: the one benchmark of issue 24 (its data set, the edits and the timings
+belong together and run as one script).
 """
 
 import argparse

@@ -22,6 +22,9 @@
 The functions work on the pages' bundle (progress.rollup.read_bundle: published facts,
 periods and the review state of pending drafts, one query) and a plan tree (plan.tree), so
 public pages pay no query for them; staff pages use the same functions.
+
+Over 400 lines, one job: the routine's calendar and what is owed in it, one set of rules that
+pages, reminders and the admin all ask.
 """
 
 from dataclasses import dataclass, field

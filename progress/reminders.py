@@ -29,6 +29,9 @@ accounts get nothing; active ones without an e-mail address are recorded and lis
 
 Nothing is sent for a plan before its first reporting period starts (a calendar is not a
 commitment), and only for published plans. Days are Asia/Taipei's, as the periods'.
+
+Over 400 lines, one job: deciding and recording the four reminders, which share the routine's
+reading of a day.
 """
 
 import hashlib

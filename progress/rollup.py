@@ -16,6 +16,9 @@ over the bundle, tested on its own:
   yellow when ≥ expected − 25, red below (bounds inclusive; settings PROGRESS_LIGHTS);
   `behind` is never green; `completed` is green; the other statuses have no light.
 A node with nothing reported has no percent, no expected value and no light.
+
+Over 400 lines, one job: the one-query bundle and the arithmetic over it, which must agree and
+are tested together.
 """
 
 import json

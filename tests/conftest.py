@@ -1,3 +1,8 @@
+"""Fixtures every test module may ask for: the plan, the roles, the clock, the servers and the
+browser. Over 400 lines, one job: pytest finds fixtures here only, and the shared setup
+itself lives in tests/factories.py.
+"""
+
 import contextlib
 import functools
 import json
@@ -13,6 +18,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from .factories import (
     ARTIFACTS,
     PLAN_FILE,
+    REPORTING_TODAY,
     WCAG22AA,
     Inbox,
     Tabs,
@@ -465,6 +471,25 @@ def axe_for_violations_only():
 
 
 axe_for_violations_only()
+
+
+@pytest.fixture
+def clock():
+    """The clock stopped at factories.REPORTING_TODAY (the period reports' day); a test may
+    move it."""
+    import time_machine
+
+    with time_machine.travel(REPORTING_TODAY, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def two_factor(settings):
+    """Staff sign in with a second factor, and no throttling slows a wrong code down."""
+    settings.STAFF_2FA_REQUIRED = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    return settings
 
 
 @pytest.fixture

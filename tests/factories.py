@@ -11,11 +11,12 @@ import copy
 import email
 import re
 import socket
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from email import policy
 from io import StringIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -358,32 +359,31 @@ def add_sample_progress(plan):
         summary_en="DRAFT MUST NOT SHOW",
         source="draft",
     )
+    # A report of the land for social housing, published wrong and then corrected.
+    delayed = {
+        "node": build,
+        "date": date(2025, 3, 31),
+        "status": "behind",
+        "reason": "用地取得延宕",
+        "remedy": "協調國有財產署",
+        "agency": udd,
+    }
     wrong = ProgressUpdate.objects.create(
         state="superseded",
-        node=build,
-        date=date(2025, 3, 31),
-        status="behind",
         percent=Decimal(35),
         summary_zh_hant="原誤植之進度",
         summary_en="The mistaken first report",
         source="高市都發字第11400000001號",
-        reason="用地取得延宕",
-        remedy="協調國有財產署",
-        agency=udd,
+        **delayed,
     )
     published(
         ProgressUpdate,
-        node=build,
-        date=date(2025, 3, 31),
-        status="behind",
+        supersedes=wrong,
         percent=Decimal(20),
         summary_zh_hant="社會住宅用地取得延宕",
         summary_en="Land for social housing delayed",
         source="高市都發字第11400000002號",
-        reason="用地取得延宕",
-        remedy="協調國有財產署",
-        agency=udd,
-        supersedes=wrong,
+        **delayed,
     )
     published(
         ProgressUpdate,
@@ -444,6 +444,12 @@ def add_sample_progress(plan):
     Schedule.objects.create(
         node=rent, planned_start=date(2023, 1, 1), planned_end=date(2025, 12, 31)
     )
+
+
+def write_snapshot(out):
+    """The static snapshot (manage.py snapshot) of the portal at its public address, written
+    to `out`."""
+    call_command("snapshot", str(out), "--base-url", "https://plan.example.gov.tw")
 
 
 # Progress CSV import ------------------------------------------------------------------------
@@ -565,6 +571,18 @@ def cold_count(client, path):
     return len(queries.captured_queries)
 
 
+# Search (tests/test_search.py, test_knowledge.py) -------------------------------------------
+
+SEARCH_HIT = re.compile(r'<li class="search-hit[^"]*">(.*?)</li>', re.S)
+
+
+def search_page(client, q, lang="zh-hant"):
+    """The search page's HTML for `q`, in `lang` (one of LANGS)."""
+    response = client.get(f"{LANGS[lang]}/search/", {"q": q})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 # A progress update in the admin ---------------------------------------------------------------
 
 
@@ -590,13 +608,12 @@ def change_url(fact):
     return f"/admin/progress/{fact._meta.model_name}/{fact.pk}/change/"
 
 
-def make_agency_world(plan):
-    """Two agencies responsible for one strategy each, an editor of the first, a reviewer, a
-    superuser, and one published update of the first agency's."""
+def two_agencies(plan):
+    """Two agencies leading the plan's first two strategies, one each, and an agency editor
+    of the first ("ours")."""
     from plan.models import PlanNode
-    from progress.models import Agency, ProgressUpdate, Responsibility
-    from progress.review import publish
-    from progress.roles import AGENCY_EDITOR, REVIEWER
+    from progress.models import Agency, Responsibility
+    from progress.roles import AGENCY_EDITOR
 
     strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
     ours = Agency.objects.create(code="ours", name_zh_hant="本局")
@@ -605,18 +622,6 @@ def make_agency_world(plan):
     ours.editors.add(editor)
     Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
     Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
-    reviewer = staff("reviewer", REVIEWER)
-    update = ProgressUpdate.objects.create(
-        node=strategies[0],
-        date=date(2025, 3, 31),
-        status="in_progress",
-        percent=40,
-        summary_zh_hant="第一期工程發包",
-        source="https://example.gov.tw/report",
-        agency=ours,
-        submitted_by=editor,
-    )
-    publish(update, reviewer)
     return {
         "plan": plan,
         "ours": ours,
@@ -624,10 +629,39 @@ def make_agency_world(plan):
         "our_item": strategies[0],
         "their_item": strategies[1],
         "editor": editor,
-        "reviewer": reviewer,
-        "update": update,
-        "superuser": staff("root", is_superuser=True),
     }
+
+
+def an_update_of_ours(world, item=None, **fields):
+    """An update (unsaved) by two_agencies' first agency ("ours") on `item` (its strategy by
+    default), submitted by its editor, in progress unless `fields` say otherwise."""
+    from progress.models import ProgressUpdate
+
+    fields = {"status": "in_progress", **fields}
+    return ProgressUpdate(
+        node=item or world["our_item"], agency=world["ours"], submitted_by=world["editor"], **fields
+    )
+
+
+def make_agency_world(plan):
+    """two_agencies, a reviewer, a superuser, and one published update of the first
+    agency's."""
+    from progress.review import publish
+    from progress.roles import REVIEWER
+
+    world = two_agencies(plan)
+    reviewer = staff("reviewer", REVIEWER)
+    update = an_update_of_ours(
+        world,
+        date=date(2025, 3, 31),
+        percent=40,
+        summary_zh_hant="第一期工程發包",
+        source="https://example.gov.tw/report",
+    )
+    update.save()
+    publish(update, reviewer)
+    superuser = staff("root", is_superuser=True)
+    return {**world, "reviewer": reviewer, "update": update, "superuser": superuser}
 
 
 # Mail ---------------------------------------------------------------------------------------
@@ -677,6 +711,10 @@ def official_text():
     return re.sub(r"^\(([一二三四五六七八九十]+)\)\s*", r"(\1) ", text, flags=re.M)
 
 
+# The day the period reports' tests stand on (conftest's clock): 2026-02-01, 10:00 in Taipei.
+REPORTING_TODAY = datetime(2026, 2, 1, 10, 0, tzinfo=ZoneInfo("Asia/Taipei"))
+
+
 def report_an_exception(plan, **texts):
     """On add_sample_progress: the MRT strategy's update for 114q3 (behind, yellow, with its
     reason and remedy in both languages, published 2025-10-05), reporting from 114q1 on (the
@@ -710,6 +748,31 @@ def report_an_exception(plan, **texts):
     plan.first_reporting_period = "114q1"
     plan.save()
     return plan
+
+
+# The documents: PDF and ODT (tests/test_documents.py, test_period_documents.py) ------------
+
+ODT = "application/vnd.oasis.opendocument.text"
+# The XML namespaces read in an ODT's parts: f"{{{ODF_TEXT}}}h" is a heading's tag.
+ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ODF_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ODF_FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+
+
+def poppler(*args):
+    """A poppler-utils command's output (pdftotext, pdfinfo …)."""
+    import shutil
+    import subprocess
+
+    assert shutil.which(args[0]), "poppler-utils is needed (apt-get install poppler-utils)"
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def squeeze(text):
+    """`text` without any white space (a PDF's text breaks lines anywhere)."""
+    return re.sub(r"\s+", "", text)
 
 
 # Progress edited on several days (issue 24) ----------------------------------------------
@@ -1102,6 +1165,30 @@ class Tabs:
         for page in self.pages.values():
             with suppress(Exception):
                 page.context.close()
+
+
+def admin_sign_in(page, base, username, password=PASSWORD):
+    """`username` signs in on `page` through the admin's own form."""
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
+def staff_tab(browser, base, username, password=PASSWORD, width=1280, **options):
+    """A fresh browser context (`width` px wide, with `options`) with `username` signed in on
+    its page: (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+    page = context.new_page()
+    admin_sign_in(page, base, username, password)
+    return context, page
+
+
+def sideways_overflow(page):
+    """How many pixels `page` scrolls sideways (0 or less: it does not)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
 
 
 # The Nu HTML Checker (tests/markup_and_accessibility) ----------------------------------------

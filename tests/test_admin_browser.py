@@ -1,10 +1,16 @@
-"""A plan editor corrects an English title in the admin; citizens see it and its diff at once."""
+"""A plan editor corrects an English title in the admin; citizens see it and its diff at once.
+
+Over 400 lines, one job: the admin in a real browser (its scenarios share one signed-in
+server).
+"""
 
 from urllib.parse import parse_qs
 
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
+
+from .factories import admin_sign_in, staff_tab
 
 pytestmark = pytest.mark.browser
 
@@ -14,14 +20,30 @@ PASSWORD = "a-long-editor-password-2026"
 
 def sign_in(page, base):
     """The plan editor signs in through the admin's own form."""
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    admin_sign_in(page, base, "editor", PASSWORD)
 
 
 def tree_row(page, title):
     return page.locator("#result_list tbody tr", has_text=title).first
+
+
+def drag_in_the_tree(page, base, height, moved, target):
+    """The plan editor, signed in on a `height` px tall page, drags the row titled `moved`
+    onto the lower half of the row titled `target` ("as its child"): the answer to
+    treebeard's move request (Playwright's Response; its .request is what was sent)."""
+    page.set_viewport_size({"width": 1280, "height": height})
+    sign_in(page, base)
+    page.goto(f"{base}/admin/plan/plannode/")
+    # The list opens down to the strategies by itself (static/portal/admin-plan.js).
+    tree_row(page, "健全大眾運輸捷運路網").wait_for()
+    onto = tree_row(page, target)
+    box = onto.bounding_box()
+    # The XHR to treebeard's move endpoint, answered before the page reloads.
+    with page.expect_response(lambda r: r.url.endswith("/admin/plan/plannode/move/")) as answer:
+        tree_row(page, moved).locator(".drag-handler").drag_to(
+            onto, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
+        )
+    return answer.value
 
 
 @pytest.fixture
@@ -136,30 +158,17 @@ def test_a_drag_that_breaks_the_tree_rules_is_refused_with_a_message(
     before = (mrt.path, mrt.depth)
     # Tall enough for the goal and the strategy to be on screen together (the list opens
     # down to every vision's strategies).
-    page.set_viewport_size({"width": 1280, "height": 1600})
-    sign_in(page, live_plan.url)
-    page.goto(f"{live_plan.url}/admin/plan/plannode/")
-
-    def row(title):
-        return tree_row(page, title)
-
-    # The list opens down to the strategies by itself (static/portal/admin-plan.js).
-    row("健全大眾運輸捷運路網").wait_for()
-    goal = row("公平城市、社會共好")
-    box = goal.bounding_box()
-    # The XHR to treebeard's move endpoint, answered before the page reloads.
-    with page.expect_response(lambda r: r.url.endswith("/admin/plan/plannode/move/")) as moved:
-        row("健全大眾運輸捷運路網").locator(".drag-handler").drag_to(
-            goal, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
-        )
-    sent = {k: v[0] for k, v in parse_qs(moved.value.request.post_data).items()}
+    moved = drag_in_the_tree(
+        page, live_plan.url, 1600, "健全大眾運輸捷運路網", "公平城市、社會共好"
+    )
+    sent = {k: v[0] for k, v in parse_qs(moved.request.post_data).items()}
     # A real drop on the goal's lower half: "make it the goal's child".
     assert sent == {
         "node": str(mrt.pk),
         "target": str(PlanNode.objects.get(ref="goal").pk),
         "relation": "child",
     }, sent
-    assert moved.value.status == 400, f"the move was not refused: {moved.value.status}"
+    assert moved.status == 400, f"the move was not refused: {moved.status}"
     page.wait_for_load_state("load")
     errors = page.locator(".messagelist .error")
     errors.first.wait_for()
@@ -185,22 +194,8 @@ def test_a_dragged_move_is_recorded_and_dated(live_plan, editor_account, page):
 
     from plan.models import PlanNode
 
-    page.set_viewport_size({"width": 1280, "height": 900})
-    sign_in(page, live_plan.url)
-    page.goto(f"{live_plan.url}/admin/plan/plannode/")
-
-    def row(title):
-        return tree_row(page, title)
-
-    # The list opens down to the strategies by itself (static/portal/admin-plan.js).
-    row("健全大眾運輸捷運路網").wait_for()
-    target = row("宜居高雄")
-    box = target.bounding_box()
-    with page.expect_response(lambda r: r.url.endswith("/admin/plan/plannode/move/")) as moved:
-        row("提升空品邁向淨零永續").locator(".drag-handler").drag_to(
-            target, target_position={"x": box["width"] / 2, "y": box["height"] * 0.8}
-        )
-    assert moved.value.status == 200
+    moved = drag_in_the_tree(page, live_plan.url, 900, "提升空品邁向淨零永續", "宜居高雄")
+    assert moved.status == 200
     page.wait_for_load_state("networkidle")  # the reload after the move, finished
 
     net_zero = PlanNode.objects.get(ref="net-zero")
@@ -227,13 +222,7 @@ def editor(live_plan, editor_group):
 
 
 def sign_in_as_editor(browser, base, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    return context, page
+    return staff_tab(browser, base, "editor", PASSWORD, width)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -294,18 +283,6 @@ def agency_world(live_plan, progress_groups, editor_group):
     return make_agency_world(Plan.objects.get())
 
 
-def signed_in(browser, base, username, width=1280):
-    from .factories import PASSWORD as STAFF_PASSWORD
-
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("input[type=submit]")
-    return context, page
-
-
 def test_the_review_state_is_read_whole_at_1280(live_plan, agency_world, browser, screenshot):
     """The state column, the list's last, was clipped by the list's scrolling box at 1280 px
     ("退回修" for 退回修正)."""
@@ -332,7 +309,7 @@ def test_the_review_state_is_read_whole_at_1280(live_plan, agency_world, browser
     fixed = correction(world["update"], world["editor"])
     fixed.save()
     publish(fixed, world["reviewer"])  # the first is now "superseded by a correction"
-    context, page = signed_in(browser, live_plan.url, "reviewer")
+    context, page = staff_tab(browser, live_plan.url, "reviewer")
     page.goto(f"{live_plan.url}/admin/progress/progressupdate/")
     cells = page.locator("#result_list td.field-state")
     expect(cells).to_have_count(4)
@@ -359,7 +336,7 @@ def test_an_editor_reports_and_a_reviewer_returns_then_publishes(
 
     world = agency_world
     base = live_plan.url
-    editor, page = signed_in(browser, base, "editor")
+    editor, page = staff_tab(browser, base, "editor")
     page.goto(f"{base}/admin/progress/progressupdate/add/")
     options = page.locator("#id_node option").all_inner_texts()
     assert options[1:] == ["一、(一) 科技產業帶動優質就業"]
@@ -390,7 +367,7 @@ def test_an_editor_reports_and_a_reviewer_returns_then_publishes(
     page.goto(f"{base}/admin/progress/progressupdate/{draft.pk}/change/")
     assert page.locator("input[name=_publish]").count() == 0
 
-    reviewer, review = signed_in(browser, base, "reviewer")
+    reviewer, review = staff_tab(browser, base, "reviewer")
     review.goto(f"{base}/admin/progress/progressupdate/queue/")
     review.locator(f"a[href$='/progressupdate/{draft.pk}/change/']").click()
     review.wait_for_url(f"**/progressupdate/{draft.pk}/change/")
@@ -445,7 +422,7 @@ def test_an_editors_upload_names_each_problem_in_both_languages(
     )
     upload = tmp_path / "updates.csv"
     upload.write_text(content, encoding="utf-8-sig")
-    context, page = signed_in(browser, live_plan.url, "editor")
+    context, page = staff_tab(browser, live_plan.url, "editor")
     page.goto(f"{live_plan.url}/admin/progress/import/")
     page.set_input_files("#id_file", str(upload))
     page.click(".progress-import input[type=submit]")

@@ -28,6 +28,7 @@ from tests.factories import (
     saved_in_revision,
     staff,
     update_draft,
+    write_snapshot,
 )
 
 
@@ -67,7 +68,14 @@ def test_the_snapshot_with_a_publication_date_before_the_record(
     plan.published_on = date(2023, 1, 1)
     plan.save()
 
-    call_command("snapshot", str(tmp_path / "site"), "--base-url", "https://plan.example.gov.tw")
+    write_snapshot(tmp_path / "site")
+
+
+def a_published_update(plan, ref, agency):
+    """`agency`'s update of the item `ref` (dated ASOF_DATE_1, in progress, 40 %), published
+    after review."""
+    fields = {"date": ASOF_DATE_1, "status": "in_progress", "percent": 40, "agency": agency}
+    return published_after_review(update_draft(plan, ref, **fields))
 
 
 def test_an_erased_correction_leaves_the_record_right(loaded, client):
@@ -79,16 +87,7 @@ def test_an_erased_correction_leaves_the_record_right(loaded, client):
         transport, _ = make_agencies()
         with reversion.create_revision():
             transport.save()
-        u1 = published_after_review(
-            update_draft(
-                loaded,
-                "mrt-network",
-                date=ASOF_DATE_1,
-                status="in_progress",
-                percent=40,
-                agency=transport,
-            )
-        )
+        u1 = a_published_update(loaded, "mrt-network", transport)
     with at(d[1]):
         c = correction(u1)
         c.percent = 45
@@ -105,16 +104,7 @@ def test_an_item_shown_again_brings_back_no_new_updates(loaded, client):
     d = [asof_first_day() + timedelta(days=i) for i in range(4)]
     with at(d[0]):
         _, housing = make_agencies()
-        published_after_review(
-            update_draft(
-                loaded,
-                "social-housing",
-                date=ASOF_DATE_1,
-                status="in_progress",
-                percent=40,
-                agency=housing,
-            )
-        )
+        a_published_update(loaded, "social-housing", housing)
     with at(d[1]):
         save_in_admin_revision(node(loaded, "social-housing"), published=False)
     with at(d[2]):

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 
-from .factories import P, asof_first_day, asof_noon, dated_history
+from .factories import P, asof_first_day, asof_noon, dated_history, sideways_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +33,7 @@ def dated_live(live_plan, loaded, client, editor_group):
 
 
 def no_sideways_scrolling(page, what):
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways_overflow(page)
     assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
 
 

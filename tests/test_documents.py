@@ -6,9 +6,6 @@ Each PDF takes seconds to build, so the module reads each language's files once 
 """
 
 import io
-import re
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
 from urllib.parse import quote
@@ -23,20 +20,20 @@ from django.utils.translation import gettext
 from plan.models import Plan, PlanNode
 from portal.serving.caching import clear_process_caches
 
-from .factories import SLUG, P, official_text
+from .factories import (
+    DUBLIN_CORE,
+    ODF_FO,
+    ODF_STYLE,
+    ODF_TEXT,
+    ODT,
+    SLUG,
+    P,
+    official_text,
+    poppler,
+    squeeze,
+)
 
 LANGS = {"zh-hant": "", "en": "/en"}
-ODT = "application/vnd.oasis.opendocument.text"
-TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
-FO = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
-DC = "http://purl.org/dc/elements/1.1/"
-
-
-def poppler(*args):
-    assert shutil.which(args[0]), "poppler-utils is needed (apt-get install poppler-utils)"
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
 class Fetched(dict):
@@ -96,10 +93,6 @@ def pdf_pages(path, header):
             lines = lines[1:-1]
         cleaned.append("\n".join(lines))
     return cleaned
-
-
-def squeeze(text):
-    return re.sub(r"\s+", "", text)
 
 
 # The PDF -----------------------------------------------------------------------------------
@@ -232,11 +225,11 @@ def test_the_odt_has_the_documents_headings_in_order_with_outline_levels(files, 
     parts = odt_parts(files["zh-hant", "odt"])
     headings = [
         (
-            int(h.get(f"{{{TEXT}}}outline-level")),
-            h.get(f"{{{TEXT}}}style-name"),
+            int(h.get(f"{{{ODF_TEXT}}}outline-level")),
+            h.get(f"{{{ODF_TEXT}}}style-name"),
             "".join(h.itertext()),
         )
-        for h in parts["content.xml"].iter(f"{{{TEXT}}}h")
+        for h in parts["content.xml"].iter(f"{{{ODF_TEXT}}}h")
     ]
     expected = [(1, "壹、施政目標"), (1, "貳、施政願景與推動策略")]
     for vision in tree.visions:
@@ -250,11 +243,11 @@ def test_the_odt_has_the_documents_headings_in_order_with_outline_levels(files, 
 
 def test_the_odts_action_items_are_lists_numbered_as_text(files, tree):
     content = odt_parts(files["zh-hant", "odt"])["content.xml"]
-    lists = list(content.iter(f"{{{TEXT}}}list"))
+    lists = list(content.iter(f"{{{ODF_TEXT}}}list"))
     with_items = [s for s in tree.strategies if s.children]
     assert len(lists) == len(with_items)
     for found, strategy in zip(lists, with_items, strict=True):
-        items = ["".join(item.itertext()) for item in found.iter(f"{{{TEXT}}}list-item")]
+        items = ["".join(item.itertext()) for item in found.iter(f"{{{ODF_TEXT}}}list-item")]
         assert items == [
             f"{action.numbers['zh-hant']} {action.body_zh_hant}" for action in strategy.children
         ]
@@ -266,15 +259,18 @@ def test_the_odts_action_items_are_lists_numbered_as_text(files, tree):
 def test_the_odt_says_its_language_and_title(files, titles, language, lang, country):
     parts = odt_parts(files[language, "odt"])
     meta = parts["meta.xml"]
-    assert meta.find(f".//{{{DC}}}language").text == {"zh-hant": "zh-Hant", "en": "en"}[language]
-    assert meta.find(f".//{{{DC}}}title").text == titles[language]
-    default = parts["styles.xml"].find(
-        f".//{{{STYLE}}}default-style[@{{{STYLE}}}family='paragraph']"
+    assert (
+        meta.find(f".//{{{DUBLIN_CORE}}}language").text
+        == {"zh-hant": "zh-Hant", "en": "en"}[language]
     )
-    text = default.find(f"{{{STYLE}}}text-properties")
-    assert text.get(f"{{{FO}}}language") == lang and text.get(f"{{{FO}}}country") == country
-    assert text.get(f"{{{STYLE}}}language-asian") == lang
-    body = "\n".join(p.text or "" for p in parts["content.xml"].iter(f"{{{TEXT}}}p"))
+    assert meta.find(f".//{{{DUBLIN_CORE}}}title").text == titles[language]
+    default = parts["styles.xml"].find(
+        f".//{{{ODF_STYLE}}}default-style[@{{{ODF_STYLE}}}family='paragraph']"
+    )
+    text = default.find(f"{{{ODF_STYLE}}}text-properties")
+    assert text.get(f"{{{ODF_FO}}}language") == lang and text.get(f"{{{ODF_FO}}}country") == country
+    assert text.get(f"{{{ODF_STYLE}}}language-asian") == lang
+    body = "\n".join(p.text or "" for p in parts["content.xml"].iter(f"{{{ODF_TEXT}}}p"))
     with translation.override(language):
         assert gettext("Date not stated") in body
     if language == "en":

@@ -7,7 +7,7 @@ keyboard, the language switch and the pages without JavaScript."""
 
 import pytest
 
-from .factories import ARTIFACTS, P, load_knowledge
+from .factories import ARTIFACTS, P, load_knowledge, sideways_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -116,9 +116,7 @@ def test_each_new_page_type_is_accessible_and_laid_out_in_each_reading(
         # one that differs) and at 1280 in the default reading: see test_plan_pages_browser.
         if width == min(WIDTHS) or reading == "zh-hant":
             check_a11y(page)
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways_overflow(page)
         assert overflow <= 0, f"{name} ({reading}) scrolls sideways by {overflow}px at {width}px"
         # The other two readings, each pill on one line, clear of the site's name.
         pills = page.evaluate(HEADER_PILLS)

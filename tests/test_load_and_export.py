@@ -205,26 +205,22 @@ def test_backup_and_restore_round_trip_every_progress_table(
     agency.editors.add(editor)
     Responsibility.objects.create(node=mrt, agency=agency, role="lead")
     Schedule.objects.create(node=mrt, planned_start=date(2023, 3, 1), weight=Decimal(2))
+    # A year's report, superseded by its correction.
+    report = {"node": mrt, "date": date(2024, 12, 31), "status": "in_progress", "agency": agency}
     old = ProgressUpdate.objects.create(
-        node=mrt,
-        date=date(2024, 12, 31),
-        status="in_progress",
+        state="superseded",
         percent=Decimal("40.5"),
         summary_zh_hant="年度進度",
         source="https://example.gov.tw/2024",
-        agency=agency,
-        state="superseded",
+        **report,
     )
     ProgressUpdate.objects.create(
-        node=mrt,
-        date=date(2024, 12, 31),
-        status="in_progress",
+        state="published",
+        supersedes=old,
         percent=Decimal("38"),
         summary_zh_hant="更正",
         source="https://example.gov.tw/2024b",
-        agency=agency,
-        state="published",
-        supersedes=old,
+        **report,
     )
     Indicator.objects.create(
         node=mrt,

@@ -24,7 +24,7 @@ from portal.checks import check_open_data_contact
 from portal.pages.opendata.export import export_data
 from portal.pages.opendata.export import export_data as plan_data
 
-from .factories import BUDGET, SLUG, cold_queries
+from .factories import BUDGET, SLUG, cold_queries, sideways_overflow
 
 JSON_URL = f"/data/{SLUG}.json"
 
@@ -51,13 +51,20 @@ def read_csv(response):
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
 
 
-def test_plan_json_is_the_export_format(client, plan, django_assert_max_num_queries):
+def fetched_elsewhere(client, url, django_assert_max_num_queries):
+    """`url` as another site's script fetches it (an Origin header): answered, open to any
+    origin, within the page's query budget."""
     with django_assert_max_num_queries(4):
-        response = client.get(JSON_URL, headers={"Origin": ORIGIN})
+        response = client.get(url, headers={"Origin": ORIGIN})
     assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    return response
+
+
+def test_plan_json_is_the_export_format(client, plan, django_assert_max_num_queries):
+    response = fetched_elsewhere(client, JSON_URL, django_assert_max_num_queries)
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == f'inline; filename="{SLUG}.json"'
-    assert response["Access-Control-Allow-Origin"] == "*"
     data = json.loads(response.content)
     assert data == plan_data(plan)
     assert data["format"] == "plan-portal/1"
@@ -105,12 +112,9 @@ def test_plans_json_lists_published_plans(client, plan, plan_file_data):
 
 
 def test_plan_csv_headers(client, plan, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
-        response = client.get(CSV_URL, headers={"Origin": ORIGIN})
-    assert response.status_code == 200
+    response = fetched_elsewhere(client, CSV_URL, django_assert_max_num_queries)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="{SLUG}.csv"'
-    assert response["Access-Control-Allow-Origin"] == "*"
     assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs
     lines = response.content.split(b"\r\n")
     assert lines[0] == (
@@ -298,9 +302,7 @@ def test_open_data_page_in_a_browser(live_plan, browser, check_a11y, screenshot,
     page = context.new_page()
     assert page.goto(f"{live_plan.url}{LANGS[lang]}/open-data/").status == 200
     check_a11y(page)
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways_overflow(page)
     assert overflow <= 0, f"scrolls sideways by {overflow}px at {width}px"
     screenshot(page, f"open-data-{lang}-{width}")
     context.close()
@@ -360,12 +362,9 @@ def page_downloads(client, prefix):
 
 
 def test_catalog_is_dcat_as_json_ld(client, plan, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
-        response = client.get(URL, headers={"Origin": ORIGIN})
-    assert response.status_code == 200
+    response = fetched_elsewhere(client, URL, django_assert_max_num_queries)
     assert response["Content-Type"].split(";")[0] == "application/ld+json"
     assert response["Content-Disposition"] == 'inline; filename="catalog.json"'
-    assert response["Access-Control-Allow-Origin"] == "*"
     body = response.content.decode("utf-8")
     assert "高雄市政府" in body and "\\u" not in body  # Chinese as Chinese
     catalog = json.loads(body)

@@ -8,9 +8,6 @@ from 114q1 on, the MRT strategy behind (yellow) in 114q3 with its reason and rem
 """
 
 import io
-import re
-import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
@@ -20,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import pikepdf
 import pytest
-import time_machine
 from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
@@ -29,27 +25,26 @@ from plan.models import Plan
 from portal.serving.caching import clear_process_caches
 from progress.models import Agency
 
-from .factories import SLUG, P, cold_count, report_an_exception
+from .factories import (
+    DUBLIN_CORE,
+    ODF_TABLE,
+    ODF_TEXT,
+    ODT,
+    SLUG,
+    P,
+    cold_count,
+    poppler,
+    report_an_exception,
+    squeeze,
+)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-TODAY = datetime(2026, 2, 1, 10, 0, tzinfo=TAIPEI)
 LANGS = {"zh-hant": "", "en": "/en"}
-ODT = "application/vnd.oasis.opendocument.text"
-TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-DC = "http://purl.org/dc/elements/1.1/"
 NOT_STARTED = (
     "Reporting has not started: the city has not yet set this plan's first reporting period. "
     "Until it does, the reporting periods are a calendar, not a commitment: nothing is owed, "
     "and no period has a report."
 )
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(TODAY, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -76,20 +71,11 @@ def fetch(client, path, status=200):
     return response
 
 
-def poppler(*args):
-    assert shutil.which(args[0]), "poppler-utils is needed (apt-get install poppler-utils)"
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
-
-
 def pdf_text(data, tmp_path):
     """The PDF's text in the order it is written (-raw: a table's cells one after another)."""
     path = tmp_path / "report.pdf"
     path.write_bytes(data)
     return poppler("pdftotext", "-raw", "-enc", "UTF-8", str(path), "-")
-
-
-def squeeze(text):
-    return re.sub(r"\s+", "", text)
 
 
 def odt_xml(data, name="content.xml"):
@@ -249,8 +235,12 @@ def test_the_odt_has_heading_styles_tables_and_its_language(client, reporting, l
     assert response["Content-Type"] == ODT
     content = odt_xml(response.content)
     headings = [
-        (int(h.get(f"{{{TEXT}}}outline-level")), h.get(f"{{{TEXT}}}style-name"), odt_text(h))
-        for h in content.iter(f"{{{TEXT}}}h")
+        (
+            int(h.get(f"{{{ODF_TEXT}}}outline-level")),
+            h.get(f"{{{ODF_TEXT}}}style-name"),
+            odt_text(h),
+        )
+        for h in content.iter(f"{{{ODF_TEXT}}}h")
     ]
     assert headings == [
         (1, "Heading_20_1", words(language, "Coverage")),
@@ -258,10 +248,10 @@ def test_the_odt_has_heading_styles_tables_and_its_language(client, reporting, l
         (1, "Heading_20_1", words(language, "Exceptions by agency")),
         *((2, "Heading_20_2", agency_name(code, language)) for code in ("swd", "tbkc", "udd")),
     ]
-    tables = list(content.iter(f"{{{TABLE}}}table"))
+    tables = list(content.iter(f"{{{ODF_TABLE}}}table"))
     assert len(tables) == 5  # lights, statuses, and one per agency with exceptions
     for table in tables:
-        assert table.find(f"{{{TABLE}}}table-header-rows") is not None
+        assert table.find(f"{{{ODF_TABLE}}}table-header-rows") is not None
     exceptions = odt_text(tables[3])
     reason = "用地協議延宕" if language == "zh-hant" else "Land agreements delayed"
     assert reason in exceptions and "50%" in exceptions
@@ -270,10 +260,15 @@ def test_the_odt_has_heading_styles_tables_and_its_language(client, reporting, l
         styles = odt.read("styles.xml").decode()
     assert 'style:name="Title_20_page_20_end"' in styles and 'break-after="page"' in styles
     meta = odt_xml(response.content, "meta.xml")
-    assert meta.find(f".//{{{DC}}}language").text == {"zh-hant": "zh-Hant", "en": "en"}[language]
+    assert (
+        meta.find(f".//{{{DUBLIN_CORE}}}language").text
+        == {"zh-hant": "zh-Hant", "en": "en"}[language]
+    )
     label = "114年第3季" if language == "zh-hant" else "2025 Q3"
     title, _authority = plan_words(language)
-    assert meta.find(f".//{{{DC}}}title").text == f"{report_title(language, label)} · {title}"
+    assert (
+        meta.find(f".//{{{DUBLIN_CORE}}}title").text == f"{report_title(language, label)} · {title}"
+    )
 
 
 # Serving -----------------------------------------------------------------------------------

@@ -7,7 +7,11 @@ overview agreeing item by item; and the Kaohsiung plan as shipped saying nothing
 
 The clock is set by each test (time_machine): today is 2026-02-01 in Taipei unless said
 otherwise, the plan's first reporting period 114q1 (2025 Q1), so 114q4 (Oct–Dec 2025,
-deadline 2026-01-10) is the last closed period."""
+deadline 2026-01-10) is the last closed period.
+
+Over 400 lines, one job: the routine's public side, whose tests share one clock and one period
+calendar.
+"""
 
 import csv
 import io
@@ -28,10 +32,19 @@ from portal.pages.progress.overview import overview_query
 from progress import periods
 from progress.models import Agency, ProgressUpdate, ReportingPeriod
 
-from .factories import SLUG, P, add_sample_progress, cold_count, doubled, node, report_an_exception
+from .factories import (
+    REPORTING_TODAY,
+    SLUG,
+    P,
+    add_sample_progress,
+    cold_count,
+    doubled,
+    node,
+    report_an_exception,
+    write_snapshot,
+)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-TODAY = datetime(2026, 2, 1, 10, 0, tzinfo=TAIPEI)
 COLUMNS = [
     "plan",
     "period",
@@ -81,12 +94,6 @@ def read_csv(response):
 
 def build_and_rent(plan):
     return PlanNode.objects.get_children(node(plan, "social-housing"))
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(TODAY, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -161,7 +168,7 @@ def test_stale_items_are_the_ones_that_owed_last_period(reporting):
     from progress.rollup import read_bundle
 
     tree = PlanTree.load(reporting)
-    stale = periods.stale_nodes(tree, read_bundle(reporting), TODAY.date())
+    stale = periods.stale_nodes(tree, read_bundle(reporting), REPORTING_TODAY.date())
     build, rent = build_and_rent(reporting)
     # The MRT strategy's last update is of 114q3; the build item's of 114q1; rent reported
     # in 114q4 (completed); the social housing strategy owes nothing (its items report).
@@ -610,15 +617,12 @@ LINKS = re.compile(r'\b(?:href|src)="([^"]+)"')
 @pytest.mark.snapshot
 @pytest.mark.django_db(transaction=True)
 def test_the_snapshot_writes_the_period_reports(without_plan, tmp_path, plan_file_data):
-    from django.core.management import call_command
-
     from plan.exchange import create_plan
 
-    plan = create_plan(plan_file_data)
-    start_reporting(plan)
+    start_reporting(create_plan(plan_file_data))
     out = tmp_path / "site"
-    with time_machine.travel(TODAY, tick=False):
-        call_command("snapshot", str(out), "--base-url", "https://plan.example.gov.tw")
+    with time_machine.travel(REPORTING_TODAY, tick=False):
+        write_snapshot(out)
     for prefix in ("", "en/"):
         for slug in ("114q1", "114q2", "114q3", "114q4", "115q1"):
             assert (out / prefix / SLUG / "progress" / slug / "index.html").is_file(), slug

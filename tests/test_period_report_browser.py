@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from .factories import WCAG22AA, P, add_sample_progress, report_an_exception
+from .factories import WCAG22AA, P, add_sample_progress, report_an_exception, sideways_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +42,7 @@ def reporting_live(live_plan):
 
 
 def no_sideways_scrolling(page, what):
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways_overflow(page)
     assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
 
 

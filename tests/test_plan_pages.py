@@ -390,16 +390,7 @@ class VisibleText(HTMLParser):
 
 
 CHINESE_PAGES = [
-    "/",
-    f"{P}/",
-    f"{P}/livable/",
-    f"{P}/mrt-network/",
-    f"{P}/social-housing/",
-    f"{P}/full-text/",
-    f"{P}/preamble/",
-    f"{P}/closing/",
-    f"{P}/chart/",
-    "/site-map/",
+    *PAGES.values(),  # the home page, the plan's page types and the site map
     "/changes/",
     "/open-data/",
     "/search/?q=捷運",

@@ -1,11 +1,15 @@
-"""The portal in a real browser: accessibility, keyboard, language switch, print, screenshots."""
+"""The portal in a real browser: accessibility, keyboard, language switch, print, screenshots.
+
+Over 400 lines, one job: the plan's pages in a real browser (they share one server and one
+browser).
+"""
 
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .factories import PAGES, WCAG22AA, P, load_knowledge, sample_progress
+from .factories import PAGES, WCAG22AA, P, load_knowledge, sample_progress, sideways_overflow
 
 pytestmark = pytest.mark.browser
 
@@ -57,9 +61,7 @@ def test_axe_finds_no_wcag_violations_on_any_page(sampled, open_page, lang, widt
             if result.violations_count:
                 reports.append(f"{name} ({lang}, {width}):\n{result.generate_report()}")
         # Nothing may need sideways scrolling on a phone.
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways_overflow(page)
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
     assert not reports, "\n\n".join(reports)
 
@@ -121,9 +123,7 @@ def test_history_and_recent_changes_with_differences_are_accessible(
             assert page.locator("main ins").count() > 0, f"{name} ({lang}) shows no insertion"
             assert page.locator("main del").count() > 0, f"{name} ({lang}) shows no deletion"
         check_a11y(page)
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways_overflow(page)
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
 
 
@@ -204,9 +204,7 @@ def test_text_scales_to_200_percent_without_loss(open_page):
     page, _ = open_page("/kaohsiung-112-115/mrt-network/", 1280)
     # As a browser's text-size setting does (CSSOM, which the page's CSP allows).
     page.evaluate("document.documentElement.style.fontSize = '200%'")
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways_overflow(page)
     assert overflow <= 0
     assert page.locator("h1").is_visible()
 

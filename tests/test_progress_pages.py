@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from plan.models import PlanNode
 from portal.pages.progress.overview import overview_query
 
-from .factories import SLUG, P, add_sample_progress, cold_count, doubled, node
+from .factories import SLUG, P, add_sample_progress, cold_count, doubled, node, write_snapshot
 
 LANGS = {"zh-hant": "", "en": "/en"}
 
@@ -306,14 +306,11 @@ def test_sitemap_lists_the_progress_pages(client, sample):
 @pytest.mark.snapshot
 @pytest.mark.django_db(transaction=True)
 def test_snapshot_writes_the_overview_and_agency_pages(without_plan, tmp_path, plan_file_data):
-    from django.core.management import call_command
-
     from plan.exchange import create_plan
 
-    plan = create_plan(plan_file_data)
-    add_sample_progress(plan)
+    add_sample_progress(create_plan(plan_file_data))
     out = tmp_path / "site"
-    call_command("snapshot", str(out), "--base-url", "https://plan.example.gov.tw")
+    write_snapshot(out)
     for prefix in ("", "en/"):
         for page in ("progress", "agencies", "agencies/tbkc", "agencies/swd", "chart/progress"):
             assert (out / prefix / SLUG / page / "index.html").is_file(), prefix + page

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group, User
 
-from .factories import P, sample_progress
+from .factories import P, sample_progress, sideways_overflow, staff_tab
 
 pytestmark = pytest.mark.browser
 
@@ -71,9 +71,7 @@ def test_progress_pages_are_accessible_at_both_widths(
         result = axe.run(page, options=WCAG22AA) if checked else None
         if result is not None and result.violations_count:
             reports.append(f"{name} ({lang}, {width}):\n{result.generate_report()}")
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways_overflow(page)
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {WIDTHS[width]}px"
         screenshot(page, f"progress-{name}-{lang}-{width}")
     assert not reports, "\n\n".join(reports)
@@ -141,9 +139,7 @@ def test_on_a_phone_every_items_title_status_light_and_percent_are_in_view(
             assert cell["width"] > 0 and cell["height"] > 0, where
             assert cell["left"] >= 0 and cell["right"] <= 390, where
     # Nothing scrolls sideways: neither the page nor a table's box.
-    page_overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    page_overflow = sideways_overflow(page)
     boxes_overflowing = page.eval_on_selector_all(
         ".table-scroll", "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth).length"
     )
@@ -205,13 +201,7 @@ def people(live_plan, progress_groups):
 
 
 def sign_in(browser, base, name):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", name)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    return context, page
+    return staff_tab(browser, base, name, PASSWORD)
 
 
 def test_an_update_entered_and_published_in_the_browser_reaches_every_page(
@@ -320,12 +310,7 @@ def indicator_editor_and_reviewer(live_plan, progress_groups, settings):
 
 def sign_in_with_backup_code(browser, base, username):
     """The password, then a backup code, in a fresh 1280 px wide browser."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    context, page = staff_tab(browser, base, username, PASSWORD)
     page.wait_for_url("**/admin/two-factor/**")
     page.fill("#id_code", f"{username[:3]}-backup-1")
     page.click("input[type=submit].default")

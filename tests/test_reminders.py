@@ -17,7 +17,7 @@ from progress.review import return_draft
 from progress.roles import REVIEWER
 from staff.models import AuditEvent
 
-from .factories import make_agency_world, staff
+from .factories import an_update_of_ours, make_agency_world, staff
 
 BASE = "https://plan.example.gov.tw"
 # 115q1: 2026-01-01 to 2026-03-31, due 2026-04-10 (the default calendar).
@@ -49,17 +49,16 @@ def run(day, *options):
 
 def draft(world, item, day, **fields):
     """An update of ours for 115q1 submitted by the editor on `day`."""
-    update = ProgressUpdate.objects.create(
-        node=item,
+    update = an_update_of_ours(
+        world,
+        item,
         date=date(2026, 3, 31),
-        status="in_progress",
         percent=60,
         summary_zh_hant="第一季進度",
         source="https://example.gov.tw/2026q1",
-        agency=world["ours"],
-        submitted_by=world["editor"],
         **fields,
     )
+    update.save()
     made = timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=10))
     ProgressUpdate.objects.filter(pk=update.pk).update(created_at=made)
     update.refresh_from_db()

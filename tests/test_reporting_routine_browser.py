@@ -20,7 +20,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from .factories import PASSWORD, SLUG, staff
+from .factories import SLUG, staff, staff_tab
 
 pytestmark = pytest.mark.browser
 
@@ -57,12 +57,7 @@ def city(live_plan, progress_groups, editor_group):
 
 
 def sign_in(browser, base, username, width=1280):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    context, page = staff_tab(browser, base, username, width=width)
     page.wait_for_url(f"{base}/admin/")
     return context, page
 

@@ -5,7 +5,11 @@ submitted, published; the pre-filled and copied update forms; days left in Taipe
 
 The clock: the pages ask progress.admin.reporting.today(); most tests set it to a day, one
 sets Django's clock itself to instants around a deadline (a deadline is the end of that day
-in Taipei)."""
+in Taipei).
+
+Over 400 lines, one job: the routine's staff side, whose tests share one clock and the roles'
+fixtures.
+"""
 
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +23,7 @@ from progress import periods
 from progress.admin import reporting
 from progress.models import ProgressUpdate, ReportingPeriod
 
-from .factories import staff, update_form_data
+from .factories import an_update_of_ours, staff, update_form_data
 
 PERIODS = "/admin/progress/reportingperiod/"
 MINE = f"{PERIODS}mine/"
@@ -48,18 +52,16 @@ def world(progress_world, on_day):
     world = progress_world
     plan = world["plan"]
     periods.set_first_reporting_period(plan, "114q1", world["reviewer"])
-    world["returned"] = ProgressUpdate.objects.create(
-        node=world["our_item"],
+    world["returned"] = an_update_of_ours(
+        world,
         date=date(2025, 6, 30),
-        status="in_progress",
         percent=55,
         summary_zh_hant="第二期工程進行中",
         source="https://example.gov.tw/q2",
-        agency=world["ours"],
-        submitted_by=world["editor"],
         state="returned",
         review_comment="請補上公文字號。",
     )
+    world["returned"].save()
     world["period"] = {p.slug: p for p in ReportingPeriod.objects.filter(plan=plan)}
     return world
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .factories import PASSWORD, make_agency_world
+from .factories import make_agency_world, staff_tab
 
 pytestmark = pytest.mark.browser
 
@@ -56,12 +56,7 @@ def routine(live_plan, progress_groups, editor_group, monkeypatch):
 
 
 def sign_in(browser, base, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    context, page = staff_tab(browser, base, username, bypass_csp=True)
     page.wait_for_url(f"{base}/admin/")
     return context, page
 

@@ -12,12 +12,12 @@ from reversion.models import Revision, Version
 
 from knowledge.models import Term
 from plan.models import Plan, PlanNode
-from progress.models import Agency, ProgressUpdate, Responsibility
+from progress.models import ProgressUpdate, Responsibility
 from progress.review import publish
 from progress.roles import AGENCY_EDITOR, REVIEWER
 from staff.models import AuditEvent
 
-from .factories import staff
+from .factories import an_update_of_ours, staff, two_agencies
 
 
 def saved(obj, user=None, comment="edit"):
@@ -32,29 +32,15 @@ def saved(obj, user=None, comment="edit"):
 
 @pytest.fixture
 def world(plan, progress_groups, editor_group):
-    """Two agencies, each leading a strategy; an editor of the first; a reviewer; a plan
-    editor; a superuser."""
-    strategies = list(PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path")[:2])
-    ours = Agency.objects.create(code="ours", name_zh_hant="本局")
-    theirs = Agency.objects.create(code="theirs", name_zh_hant="他局")
-    editor = staff("editor", AGENCY_EDITOR)
-    other_editor = staff("other-editor", AGENCY_EDITOR)
-    ours.editors.add(editor)
-    theirs.editors.add(other_editor)
-    Responsibility.objects.create(node=strategies[0], agency=ours, role="lead")
-    Responsibility.objects.create(node=strategies[1], agency=theirs, role="lead")
-    return {
-        "plan": plan,
-        "ours": ours,
-        "theirs": theirs,
-        "our_item": strategies[0],
-        "their_item": strategies[1],
-        "editor": editor,
-        "other_editor": other_editor,
-        "reviewer": staff("reviewer", REVIEWER),
-        "plan_editor": staff("plan-editor", "plan editor"),
-        "superuser": staff("root", is_superuser=True),
-    }
+    """two_agencies (each leading a strategy; an editor of the first), an editor of the
+    second, a reviewer, a plan editor and a superuser."""
+    world = two_agencies(plan)
+    world["other_editor"] = staff("other-editor", AGENCY_EDITOR)
+    world["theirs"].editors.add(world["other_editor"])
+    world["reviewer"] = staff("reviewer", REVIEWER)
+    world["plan_editor"] = staff("plan-editor", "plan editor")
+    world["superuser"] = staff("root", is_superuser=True)
+    return world
 
 
 def a_published_update(world, item="their_item", author="other_editor"):
@@ -260,15 +246,12 @@ def test_a_permitted_rollback_is_a_new_revision_and_an_audit_event(client, world
 
 def test_an_agency_editor_rolls_back_their_own_draft(client, world):
     """What the rules allow: a draft, on an item of their agency, back to an earlier draft."""
-    update = ProgressUpdate(
-        node=world["our_item"],
+    update = an_update_of_ours(
+        world,
         date=date(2025, 3, 31),
-        status="in_progress",
         percent=40,
         summary_zh_hant="第一版",
         source="https://example.gov.tw/report",
-        agency=world["ours"],
-        submitted_by=world["editor"],
     )
     first = saved(update, world["editor"], "first")
     update.summary_zh_hant = "第二版"

@@ -18,22 +18,13 @@ from plan.search import MAX_QUERY_LENGTH, parse_query, term_variants
 from portal.pages.search.highlight import highlight, snippet
 from portal.pages.search.ranking import search
 
-from .factories import P
+from .factories import SEARCH_HIT, P, search_page, sideways_overflow
 
 PREFIX = {"zh-hant": "", "en": "/en"}
 
 
-HIT = re.compile(r'<li class="search-hit[^"]*">(.*?)</li>', re.S)
-
-
-def page(client, q, lang="zh-hant"):
-    response = client.get(f"{PREFIX[lang]}/search/", {"q": q})
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def hit_blocks(html):
-    return HIT.findall(html)
+    return SEARCH_HIT.findall(html)
 
 
 def hit_links(html):
@@ -127,7 +118,7 @@ CITIZEN_QUERIES = [
 
 @pytest.mark.parametrize(("lang", "q", "first"), CITIZEN_QUERIES)
 def test_citizen_queries_find_the_right_place_first(client, plan, lang, q, first):
-    links = hit_links(page(client, q, lang))
+    links = hit_links(search_page(client, q, lang))
     assert links[: len(first)] == first
 
 
@@ -135,14 +126,14 @@ def test_citizen_queries_find_the_right_place_first(client, plan, lang, q, first
     ("lang", "q"), [("zh-hant", "太空電梯"), ("zh-hant", "太空 電梯"), ("en", "spaceport")]
 )
 def test_queries_without_results(client, plan, lang, q):
-    html = page(client, q, lang)
+    html = search_page(client, q, lang)
     assert hit_links(html) == []
     assert "Nothing in the plan matches" in html or "沒有符合" in html
     assert f'href="{PREFIX[lang]}{P}/chart/"' in html  # browse the architecture chart instead
 
 
 def test_title_matches_come_first_then_document_order(client, plan):
-    links = hit_links(page(client, "智慧"))
+    links = hit_links(search_page(client, "智慧"))
     titled = [
         f"{P}/park-transport-corridors/",
         f"{P}/digital-citizen/",
@@ -178,36 +169,36 @@ def test_every_kind_of_result_links_to_its_page(client, plan, lang):
         "action": ("公辦都更", "urban renewal", f"{P}/social-housing/#social-housing-supply"),
     }
     for kind, (zh, en, link) in queries.items():
-        html = page(client, zh if lang == "zh-hant" else en, lang)
+        html = search_page(client, zh if lang == "zh-hant" else en, lang)
         assert f'<h2><a href="{PREFIX[lang]}{link}"' in html, kind
 
 
 def test_each_result_shows_its_place_in_the_plan(client, plan):
-    html = page(client, "捷運")
+    html = search_page(client, "捷運")
     mrt, housing_action, _ = hit_blocks(html)
     assert "二、宜居高雄" in text(mrt)
     assert "(六) 健全大眾運輸捷運路網" in text(mrt)
     assert "二、宜居高雄 › (二) 增建社宅擴大租金補貼" in text(housing_action)
     assert "具體作法 1." in text(housing_action)
-    en = hit_blocks(page(client, "MRT", "en"))[0]
+    en = hit_blocks(search_page(client, "MRT", "en"))[0]
     assert "2. Livable Kaohsiung" in text(en)
     assert "(6) Strengthening the MRT and Public Transit Network" in text(en)
 
 
 def test_matches_are_highlighted(client, plan):
-    html = page(client, "捷運")
+    html = search_page(client, "捷運")
     assert "健全大眾運輸<mark>捷運</mark>路網" in html
     assert "推動環狀輕軌、<mark>捷運</mark>岡山路竹延伸線" in html
-    html = page(client, "rent subsidy", "en")
+    html = search_page(client, "rent subsidy", "en")
     assert "Expanded <mark>Rent</mark> <mark>Subsidies</mark>" in html  # the stem marks its word
-    html = page(client, "ＭＲＴ", "en")
+    html = search_page(client, "ＭＲＴ", "en")
     assert "<mark>MRT</mark>" in html
-    html = page(client, "高階轉型")
+    html = search_page(client, "高階轉型")
     assert "力促傳統產業<mark>高階轉型</mark>" in html  # found by the chart's wording: shown
 
 
 def test_long_texts_are_cut_around_the_match(client, plan):
-    html = page(client, "cold-chain", "en")
+    html = search_page(client, "cold-chain", "en")
     (block,) = hit_blocks(html)
     assert "<mark>cold-chain</mark>" in block
 
@@ -217,25 +208,25 @@ def test_staff_text_is_escaped_in_titles_and_snippets(client, plan):
     node.title_zh_hant = "<script>alert(1)</script>捷運"
     node.body_zh_hant = '<img src=x onerror="alert(2)">捷運 & <b>輕軌</b>'
     node.save()
-    html = page(client, "捷運").split('<main id="main-content"')[1]
+    html = search_page(client, "捷運").split('<main id="main-content"')[1]
     assert "<script" not in html and "<img" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;<mark>捷運</mark>" in html
     assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;<mark>捷運</mark> &amp; &lt;b&gt;" in html
     # a query that looks like markup is text too
-    html = page(client, "<b>")
+    html = search_page(client, "<b>")
     assert "<b>" not in html.split('<main id="main-content"')[1]
 
 
 def test_english_pages_search_the_english_and_point_to_the_chinese(client, plan):
     # A Chinese place name the English spells otherwise (and no synonym covers).
-    html = page(client, "岡山路竹", "en")
+    html = search_page(client, "岡山路竹", "en")
     assert hit_links(html) == []
     assert "The Chinese text has 1 result for this search." in html
     assert f'href="/search/?q={quote("岡山路竹")}"' in html
 
 
 def test_chinese_pages_point_to_english_results(client, plan):
-    html = page(client, "corridor")
+    html = search_page(client, "corridor")
     assert hit_links(html) == []
     assert "英文譯本有 3 筆符合的結果" in html
     assert 'href="/en/search/?q=corridor"' in html
@@ -251,7 +242,7 @@ def test_other_language_count_is_what_the_other_page_shows(client, plan):
 
 
 def test_language_switch_keeps_the_search(client, plan):
-    html = page(client, "捷運 輕軌")
+    html = search_page(client, "捷運 輕軌")
     assert (
         f'class="language-switch" href="/en/search/?q={quote("捷運 輕軌").replace("%20", "+")}"'
         in html
@@ -260,14 +251,14 @@ def test_language_switch_keeps_the_search(client, plan):
 
 
 def test_the_search_box_shows_the_query(client, plan):
-    html = page(client, "長照 幼托")
+    html = search_page(client, "長照 幼托")
     assert 'name="q" accesskey="S" value="長照 幼托"' in html
 
 
 @pytest.mark.parametrize("q", ["", "   ", "\u3000", "「」", "%", "_", "—"])
 def test_an_empty_search_explains_what_to_do(client, plan, q, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):  # the page cache's content stamp, the plans
-        html = page(client, q)
+        html = search_page(client, q)
     assert hit_links(html) == []
     assert 'class="search-help"' in html
     assert f'href="{P}/chart/"' in html
@@ -275,12 +266,12 @@ def test_an_empty_search_explains_what_to_do(client, plan, q, django_assert_max_
 
 def test_an_overlong_query_is_cut_with_a_note(client, plan):
     q = "捷運" + "很" * 300
-    html = page(client, q)
+    html = search_page(client, q)
     note = re.search(r'<p class="note search-note">(.*?)</p>', html, re.S).group(1)
     assert str(MAX_QUERY_LENGTH) in note
     assert f'value="{("捷運" + "很" * 300)[:MAX_QUERY_LENGTH]}"' in html
     assert hit_links(html) == []
-    html = page(client, "捷運 " + "x" * 10_000)
+    html = search_page(client, "捷運 " + "x" * 10_000)
     assert 'class="note search-note"' in html
 
 
@@ -344,46 +335,48 @@ def test_unpublished_content_is_never_found(client, plan):
     PlanNode.objects.filter(plan=plan, ref="mrt-network").update(published=False)
     # The strategy is unpublished; its published action items go with it.
     PlanNode.objects.filter(plan=plan, ref="social-housing").update(published=False)
-    links = hit_links(page(client, "捷運"))
+    links = hit_links(search_page(client, "捷運"))
     assert links == [f"{P}/regional-transport/"]
     # No result has both words now: partial matches (other subsidies) never show it.
     assert not [
-        link for link in hit_links(page(client, "rent subsidy", "en")) if "social-housing" in link
+        link
+        for link in hit_links(search_page(client, "rent subsidy", "en"))
+        if "social-housing" in link
     ]
-    assert "The Chinese text has" not in page(client, "租金", "en")
-    html = page(client, "MRT")
+    assert "The Chinese text has" not in search_page(client, "租金", "en")
+    html = search_page(client, "MRT")
     assert "英文譯本有 1 筆符合的結果" in html  # regional-transport only
 
 
 def test_unpublishing_takes_effect_at_once(client, plan):
     # The places (trees) of results are kept in memory between searches; what is found is not.
-    assert f"{P}/mrt-network/" in hit_links(page(client, "捷運"))
+    assert f"{P}/mrt-network/" in hit_links(search_page(client, "捷運"))
     node = PlanNode.objects.get(plan=plan, ref="mrt-network")
     node.published = False
     node.save()  # as the admin saves it
-    assert f"{P}/mrt-network/" not in hit_links(page(client, "捷運"))
+    assert f"{P}/mrt-network/" not in hit_links(search_page(client, "捷運"))
 
 
 def test_places_follow_edits_and_moves(client, plan):
-    place = text(hit_blocks(page(client, "公辦都更"))[0])
+    place = text(hit_blocks(search_page(client, "公辦都更"))[0])
     assert "(二) 增建社宅擴大租金補貼" in place
     strategy = PlanNode.objects.get(plan=plan, ref="social-housing")
     strategy.title_zh_hant = "增建社會住宅"
     strategy.save()
-    assert "(二) 增建社會住宅" in text(hit_blocks(page(client, "公辦都更"))[0])
+    assert "(二) 增建社會住宅" in text(hit_blocks(search_page(client, "公辦都更"))[0])
     # A move as the admin makes it (move, then save the node): renumbered everywhere.
     mrt = PlanNode.objects.get(plan=plan, ref="mrt-network")
     PlanNode.objects.move(mrt, PlanNode.objects.get(plan=plan, ref="net-zero"), "left")
     mrt.refresh_from_db()
     mrt.save()
-    assert "(一) 健全大眾運輸捷運路網" in text(hit_blocks(page(client, "捷運"))[0])
-    assert "(三) 增建社會住宅" in text(hit_blocks(page(client, "公辦都更"))[0])
+    assert "(一) 健全大眾運輸捷運路網" in text(hit_blocks(search_page(client, "捷運"))[0])
+    assert "(三) 增建社會住宅" in text(hit_blocks(search_page(client, "公辦都更"))[0])
 
 
 def test_unpublished_plans_are_never_found(client, plan):
     Plan.objects.filter(pk=plan.pk).update(published=False)
     for q, lang in (("捷運", "zh-hant"), ("帶領高雄轉型", "zh-hant"), ("MRT", "en")):
-        html = page(client, q, lang)
+        html = search_page(client, q, lang)
         assert hit_links(html) == []
         assert "search-other" not in html
 
@@ -400,15 +393,15 @@ def doubled(data, slug):
 @pytest.mark.parametrize("q", ["捷運", "MRT", "太空", "智慧 科技", ""])
 def test_query_budget(client, plan, plan_file_data, lang, q, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
-        page(client, q, lang)
+        search_page(client, q, lang)
     create_plan(doubled(plan_file_data, "another-plan"))
     with django_assert_max_num_queries(4):
-        page(client, q, lang)
+        search_page(client, q, lang)
 
 
 def test_results_from_several_plans_name_their_plan(client, plan, plan_file_data):
     create_plan(doubled(plan_file_data, "another-plan"))
-    html = page(client, "捷運")
+    html = search_page(client, "捷運")
     links = hit_links(html)
     # The plan that runs latest comes first; title matches of every plan before body matches.
     assert links[:2] == [f"{P}/mrt-network/", "/another-plan/mrt-network/"]
@@ -520,9 +513,7 @@ def test_search_pages_in_a_browser(live_plan, browser, check_a11y, screenshot, w
     for name, path in BROWSER_SEARCHES.items():
         assert page.goto(live_plan.url + path).status == 200
         check_a11y(page)
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways_overflow(page)
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
         screenshot(page, f"search-{name}-{width}")
     context.close()

@@ -7,6 +7,9 @@ percentage cell with its style, a million trailing empty rows, a formula with it
 value); the XLSX with openpyxl, as Excel users send them. Beside them, two files really
 saved by LibreOffice Calc 7.4 (an .ods and an .xlsx) are committed under tests/files/
 (tests/files/README.md says how each was made; Excel itself was not available).
+
+Over 400 lines, one job: the spreadsheet contracts in both directions, whose tests share the
+files they build.
 """
 
 import csv

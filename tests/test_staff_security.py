@@ -55,14 +55,6 @@ def kinds(**filters):
 
 
 @pytest.fixture
-def two_factor(settings):
-    settings.STAFF_2FA_REQUIRED = True
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    settings.OTP_STATIC_THROTTLE_FACTOR = 0
-    return settings
-
-
-@pytest.fixture
 def editor(db, editor_group):
     user = User.objects.create_user("editor", password=PASSWORD, is_staff=True)
     user.groups.add(editor_group)

@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from django_otp.oath import hotp
 
+from .factories import admin_sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -25,14 +27,6 @@ def code_from_secret(secret, previous=None):
     if previous is not None and t <= previous:
         t = previous + 1  # a code is accepted once; the next one is within the tolerance
     return f"{hotp(key, t, 6):06d}", t
-
-
-@pytest.fixture
-def strict(settings):
-    settings.STAFF_2FA_REQUIRED = True
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    settings.OTP_STATIC_THROTTLE_FACTOR = 0
-    return settings
 
 
 @pytest.fixture
@@ -56,10 +50,7 @@ def watch_csp(page):
 
 
 def sign_in(page, url, password):
-    page.goto(f"{url}/admin/login/")
-    page.fill("#id_username", "newcomer")
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
+    admin_sign_in(page, url, "newcomer", password)
 
 
 def sign_out(page):
@@ -67,7 +58,7 @@ def sign_out(page):
 
 
 def test_first_sign_in_then_codes_then_a_backup_code(
-    live_plan, newcomer, strict, page, watch_csp, screenshot, check_a11y
+    live_plan, newcomer, two_factor, page, watch_csp, screenshot, check_a11y
 ):
     url = live_plan.url
     sign_in(page, url, INITIAL)
@@ -152,7 +143,7 @@ def test_idle_warning_stay_signed_in_and_logout(live_plan, newcomer, settings, p
     assert watch_csp == []
 
 
-def test_wrong_codes_lock_the_account(live_plan, newcomer, strict, page):
+def test_wrong_codes_lock_the_account(live_plan, newcomer, two_factor, page):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from staff.models import StaffProfile

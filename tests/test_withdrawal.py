@@ -10,44 +10,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from reversion.models import Version
 
 from plan.models import PlanNode
-from progress.models import Agency, ProgressUpdate, Responsibility
+from progress.models import ProgressUpdate
 from progress.review import erase, publish, withdraw
-from progress.roles import AGENCY_EDITOR, REVIEWER
 from staff.models import AuditEvent
 
-from .factories import change_url, staff, update_form_data
+from .factories import change_url, update_form_data
 
 REASON = "來源文件有誤，數據待重新核對"
 
 
 @pytest.fixture
-def published(plan, progress_groups):
-    """A strategy led by an agency, with one published update of 40 %."""
-    strategy = PlanNode.objects.filter(plan=plan, kind="strategy").order_by("path").first()
-    agency = Agency.objects.create(code="tbkc", name_zh_hant="捷運工程局")
-    editor = staff("editor", AGENCY_EDITOR)
-    agency.editors.add(editor)
-    Responsibility.objects.create(node=strategy, agency=agency, role="lead")
-    reviewer = staff("reviewer", REVIEWER)
-    update = ProgressUpdate.objects.create(
-        node=strategy,
-        date=date(2025, 3, 31),
-        status="in_progress",
-        percent=40,
-        summary_zh_hant="第一期工程發包",
-        source="https://example.gov.tw/report",
-        agency=agency,
-        submitted_by=editor,
-    )
-    publish(update, reviewer)
-    return {
-        "plan": plan,
-        "strategy": strategy,
-        "update": update,
-        "editor": editor,
-        "reviewer": reviewer,
-        "superuser": staff("root", is_superuser=True),
-    }
+def published(progress_world):
+    """progress_world: our agency leads a strategy, with one published update of 40 %."""
+    return {**progress_world, "strategy": progress_world["our_item"]}
 
 
 def withdraw_in_admin(client, user, update, reason):

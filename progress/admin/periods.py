@@ -15,6 +15,9 @@ reviewers manage them.
   from there (a confirmation page, then progress.periods.sign_off).
 
 Who may do what is progress.rules'; what is written, progress.periods'.
+
+Over 400 lines, one job: the periods' admin pages (list, generate, first period, sign-off),
+which share one set of rules and one calendar.
 """
 
 from collections import Counter
