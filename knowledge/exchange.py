@@ -58,7 +58,8 @@ def load_goals(data, Goal):
         with translation.override("zh-hant"):
             goal.name = entry["name"]["zh-hant"]
             goal.description = (entry.get("description") or {}).get("zh-hant", "")
-        goal.save()
+            # save() too: modeltranslation copies the active language into the base column.
+            goal.save()
         created.append(goal)
     return created
 

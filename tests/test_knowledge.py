@@ -824,6 +824,7 @@ def test_goals_loaded_while_english_is_active_keep_their_english_names(db):
     """A restore reloads the goals in whatever language is active (an English page's
     request, a command run with LANGUAGE_CODE=en); the base name is modeltranslation's
     descriptor for the active language, so it must not carry the Chinese into name_en."""
+    from django.db import connection
     from django.utils import translation
 
     Goal.objects.all().delete()
@@ -836,6 +837,10 @@ def test_goals_loaded_while_english_is_active_keep_their_english_names(db):
         "Industry, Innovation and Infrastructure",
     )
     assert all(g.name_en != g.name_zh_hant for g in Goal.objects.all())
+    # The base column (what the admin shows for a missing translation) stays Chinese.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM knowledge_goal WHERE number = 9")
+        assert cursor.fetchone() == ("工業、創新基礎建設",)
 
 
 # The SDG assignments the bilingual review of issue 21 corrected (docs/decisions.md): each
