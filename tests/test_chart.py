@@ -18,7 +18,7 @@ from plan.tree import PlanTree
 from portal.pages.chart import layout as chart
 from portal.published import link
 
-from .factories import ROOT, SLUG, P, add_fifth_vision, add_strategies
+from .factories import ROOT, SLUG, P, add_fifth_vision, add_strategies, squeeze
 
 PREFIX = {"zh-hant": "", "en": "/en"}
 
@@ -86,12 +86,8 @@ def svg_texts(root):
         text = group.find(f".//{SVG}text")
         if text is not None:
             href = link.get("href") if link is not None else None
-            texts.append((re.sub(r"\s+", "", "".join(text.itertext())), href))
+            texts.append((squeeze("".join(text.itertext())), href))
     return texts
-
-
-def squeezed(text):
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture
@@ -239,15 +235,15 @@ def test_svg_download_is_a_standalone_file_with_every_label_once(get_in_budget, 
 
     texts = svg_texts(root)
     for strategy in tree.strategies:
-        label = squeezed(chart_label(strategy, lang))
+        label = squeeze(chart_label(strategy, lang))
         found = [href for text, href in texts if text == label]
         assert found == [f"http://testserver{PREFIX[lang]}{P}/{strategy.ref}/"], label
     for vision in tree.visions:
         assert (
-            squeezed(chart_label(vision, lang)),
+            squeeze(chart_label(vision, lang)),
             f"http://testserver{PREFIX[lang]}{P}/{vision.ref}/",
         ) in texts
-    assert (squeezed(chart_label(tree.goal, lang)), f"http://testserver{PREFIX[lang]}{P}/") in texts
+    assert (squeeze(chart_label(tree.goal, lang)), f"http://testserver{PREFIX[lang]}{P}/") in texts
 
 
 def test_svg_prints_the_chart_wording_and_row_labels(get):
@@ -265,7 +261,7 @@ def test_svg_escapes_staff_text(get, plan):
     response = get(f"{P}/chart.svg")
     root = ET.fromstring(response.content)  # still well-formed XML
     assert not [el for el in root.iter() if el.tag.endswith("script")]
-    assert squeezed('捷運 <script>alert("x")</script> & </text>') in [
+    assert squeeze('捷運 <script>alert("x")</script> & </text>') in [
         text for text, _ in svg_texts(root)
     ]
     assert b"<script>" not in response.content
@@ -294,7 +290,7 @@ def assert_sound(layout):
         for line in box.lines:
             assert chart.text_width(line, box.style.size, box.style.bold) <= box.inner_width, line
         # The lines are the whole text, nothing dropped.
-        assert squeezed("".join(box.lines)) == squeezed(box.text)
+        assert squeeze("".join(box.lines)) == squeeze(box.text)
         baselines = [y for _, y in box.baselines]
         assert box.y < baselines[0] - box.style.size * 0.8 and baselines[-1] < box.y + box.h
     for x1, y1, x2, y2 in layout.connectors:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from plan.models import Plan
 from tests.factories import (
     ASOF_DATE_1,
+    REPORTING_TODAY,
     SLUG,
     asof_first_day,
     cold_count,
@@ -115,11 +116,9 @@ def test_an_item_shown_again_brings_back_no_new_updates(loaded, client):
 
 
 def test_text_xml_cannot_hold_does_not_break_the_odt(sample, client):
-    from zoneinfo import ZoneInfo
-
     from progress.models import ProgressUpdate
 
-    with time_machine.travel(datetime(2026, 2, 1, 10, tzinfo=ZoneInfo("Asia/Taipei")), tick=False):
+    with time_machine.travel(REPORTING_TODAY, tick=False):
         report_an_exception(sample)
         update = ProgressUpdate.objects.get(summary_zh_hant="捷運黃線用地協議延宕")
         update.reason_zh_hant = "第一行\x0b第二行"

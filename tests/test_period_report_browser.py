@@ -4,19 +4,23 @@ phone's and a desktop's width, accessible (axe, WCAG 2.2 AA), without sideways s
 in its print layout (A4); the stale marks on the overview and a strategy page. Screenshots go
 to /tmp/shots/ (report-*.png) to be looked at."""
 
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
-from .factories import WCAG22AA, P, add_sample_progress, report_an_exception, sideways_overflow
+from .factories import (
+    REPORTING_TODAY,
+    WCAG22AA,
+    P,
+    add_sample_progress,
+    report_an_exception,
+    sideways_overflow,
+)
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/shots")
-TODAY = datetime(2026, 2, 1, 10, 0, tzinfo=ZoneInfo("Asia/Taipei"))
 WIDTHS = {"390": 390, "1280": 1280}
 LANG_PREFIX = {"zh": "", "en": "/en"}
 
@@ -24,7 +28,7 @@ LANG_PREFIX = {"zh": "", "en": "/en"}
 @pytest.fixture
 def reporting_live(live_plan):
     """The sample progress, an MRT update behind schedule in 114q3, reporting from 114q1 on,
-    and the clock at TODAY (ticking: the browser's timers need time to pass)."""
+    and the clock at REPORTING_TODAY (ticking: the browser's timers need time to pass)."""
     from plan.models import Plan
 
     plan = Plan.objects.get()
@@ -37,7 +41,7 @@ def reporting_live(live_plan):
         remedy_en=None,
     )
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with time_machine.travel(TODAY, tick=True):
+    with time_machine.travel(REPORTING_TODAY, tick=True):
         yield live_plan
 
 
